@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Installs everything netbench needs on a Debian 12 machine, as root. Idempotent:
+# running it again changes nothing that is already in place.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup: must run as root (it installs Debian packages)" >&2
+  exit 2
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+
+# netperf lives in Debian's non-free component. Derive a sources entry for it from the
+# existing main entry (same mirror, suites and key) rather than naming a mirror here.
+NONFREE=/etc/apt/sources.list.d/netbench-non-free.sources
+if [ ! -f "$NONFREE" ]; then
+  src=""
+  for f in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    if grep -q '^Components:.*\bmain\b' "$f" && grep -q '^Suites:.*bookworm' "$f"; then src="$f"; break; fi
+  done
+  if [ -n "$src" ]; then
+    # keep only the first stanza (the main archive, not security), switch its component
+    awk 'BEGIN{RS="";ORS="\n\n"} NR==1{print}' "$src" \
+      | sed -E 's/^Components:.*/Components: non-free/' > "$NONFREE"
+  elif grep -qE '^deb [^#]*bookworm[[:space:]]+main' /etc/apt/sources.list 2>/dev/null; then
+    grep -E '^deb [^#]*bookworm[[:space:]]+main' /etc/apt/sources.list | head -n1 \
+      | sed -E 's/[[:space:]]main.*$/ non-free/' > /etc/apt/sources.list.d/netbench-non-free.list
+    NONFREE=/etc/apt/sources.list.d/netbench-non-free.list
+  else
+    echo "setup: found no Debian bookworm 'main' source to derive a non-free entry from" >&2
+    exit 1
+  fi
+  echo "setup: added Debian non-free component in $NONFREE (for netperf)"
+fi
+
+PKGS=(iproute2 iperf3 netperf bpftrace openvswitch-switch iptables nftables ethtool
+      chromium procps util-linux iputils-ping)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  apt-get update -qq
+  # openvswitch-switch's postinst tries to start the system service; the suite never
+  # uses it (it runs a private instance per run), so stop the package from starting it.
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d.netbench
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    cp /usr/sbin/policy-rc.d.netbench /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; own_policy=1
+  fi
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  rm -f /usr/sbin/policy-rc.d.netbench
+  if [ "${own_policy:-0}" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
+else
+  echo "setup: Debian packages already installed"
+fi
+
+if [ -f package-lock.json ]; then
+  npm ci --no-audit --no-fund
+else
+  npm install --no-audit --no-fund
+fi
+npm run build
+echo "setup: done"

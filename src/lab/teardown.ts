@@ -1,0 +1,131 @@
+/**
+ * Teardown: walk a ledger in reverse and undo each entry. Every undo is idempotent (an
+ * object already gone is success), so teardown works after a partial build, twice in a
+ * row, and after the builder was SIGKILLed.
+ */
+import { rmSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { AggregateCleanupError } from '../errors.js';
+import { describeFailure, type Runner } from '../exec/runner.js';
+import type { Ledger, LedgerEntry } from './ledger.js';
+import { type ProcessControl, procfs, stopProcess } from './processes.js';
+
+export interface TeardownDeps {
+  readonly runner: Runner;
+  readonly processes?: ProcessControl;
+  /** directories may only be removed below this root */
+  readonly stateRoot: string;
+  readonly dryRun?: boolean;
+  readonly log?: (line: string) => void;
+}
+
+const GONE = /No such file or directory|Cannot find device|does not exist|No such process|Invalid netns|not found|Could not find/i;
+
+/** What undoing an entry will do, in words, for --dry-run and logs. */
+export function describeUndo(e: LedgerEntry): string | undefined {
+  switch (e.kind) {
+    case 'process':
+      return `stop process ${e.pid} (${e.label})`;
+    case 'ovs':
+      return `stop Open vSwitch instance in ${e.netns} (${e.dir})`;
+    case 'nft-table':
+      return `delete nftables table ${e.family} ${e.table} in ${e.netns}`;
+    case 'link':
+      return `delete link ${e.name} in ${e.netns}`;
+    case 'netns':
+      return `delete network namespace ${e.name}`;
+    case 'dir':
+      return `remove directory ${e.path}`;
+    default:
+      return undefined;
+  }
+}
+
+async function netnsExists(runner: Runner, name: string): Promise<boolean> {
+  const r = await runner.run({ program: 'ip', args: ['netns', 'list'], timeoutMs: 10_000 });
+  return r.stdout.split('\n').some((l) => l.split(' ')[0] === name);
+}
+
+async function undo(e: LedgerEntry, deps: TeardownDeps): Promise<void> {
+  const { runner } = deps;
+  const ctl = deps.processes ?? procfs;
+  const tolerate = async (args: string[], netns?: string) => {
+    const r = await runner.run({ program: args[0]!, args: args.slice(1), ...(netns ? { netns } : {}), timeoutMs: 20_000 });
+    if (r.exitCode !== 0 && !GONE.test(r.stderr)) throw new Error(describeFailure(r));
+  };
+  switch (e.kind) {
+    case 'process':
+      await stopProcess(e.pid, e.startTime, ctl);
+      return;
+    case 'ovs':
+      await stopOvs(e.dir, ctl);
+      return;
+    case 'nft-table':
+      if (await netnsExists(runner, e.netns)) await tolerate(['nft', 'delete', 'table', e.family, e.table], e.netns);
+      return;
+    case 'link':
+      if (await netnsExists(runner, e.netns)) await tolerate(['ip', '-n', e.netns, 'link', 'del', e.name]);
+      return;
+    case 'netns': {
+      if (!(await netnsExists(runner, e.name))) return;
+      // every process inside one of our namespaces is ours: stop them before the namespace goes
+      const pids = await runner.run({ program: 'ip', args: ['netns', 'pids', e.name], timeoutMs: 10_000 });
+      for (const pid of pids.stdout.split(/\s+/).filter(Boolean).map(Number)) {
+        await stopProcess(pid, ctl.startTime(pid), ctl);
+      }
+      await tolerate(['ip', 'netns', 'del', e.name]);
+      return;
+    }
+    case 'dir': {
+      const root = resolve(deps.stateRoot);
+      const target = resolve(e.path);
+      if (!target.startsWith(`${root}/`)) throw new Error(`refusing to remove ${target}: outside ${root}`);
+      rmSync(target, { recursive: true, force: true });
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+/** Stop an OVS instance from the pidfiles in its run directory (only ovs* processes). */
+export async function stopOvs(dir: string, ctl: ProcessControl = procfs): Promise<void> {
+  let files: string[] = [];
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith('.pid'));
+  } catch {
+    return;
+  }
+  // vswitchd before the database it talks to
+  files.sort((a, b) => (a.includes('vswitchd') ? -1 : b.includes('vswitchd') ? 1 : 0));
+  for (const f of files) {
+    const pid = Number(readFileSync(join(dir, f), 'utf8').trim());
+    if (!Number.isInteger(pid) || pid <= 1) continue;
+    const comm = ctl.comm(pid);
+    if (comm === undefined || !comm.startsWith('ovs')) continue;
+    await stopProcess(pid, ctl.startTime(pid), ctl);
+  }
+}
+
+/** Undo a ledger's entries in reverse; collect every failure; remove the ledger when all succeeded. */
+export async function teardown(ledger: Ledger, deps: TeardownDeps): Promise<void> {
+  const entries = [...ledger.entries].reverse();
+  if (!deps.dryRun && ledger.status !== 'tearing-down') ledger.append({ kind: 'status', status: 'tearing-down' });
+  const errors: unknown[] = [];
+  for (const e of entries) {
+    const what = describeUndo(e);
+    if (what === undefined) continue;
+    if (deps.dryRun) {
+      deps.log?.(`would ${what}`);
+      continue;
+    }
+    try {
+      await undo(e, deps);
+    } catch (err) {
+      errors.push(err);
+    }
+  }
+  if (deps.dryRun) return;
+  if (errors.length > 0) throw new AggregateCleanupError(`teardown of ${ledger.path} left ${errors.length} object(s)`, errors);
+  ledger.remove();
+}

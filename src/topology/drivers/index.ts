@@ -1,0 +1,15 @@
+/** Drivers by name; the names are the schema's `driver` enum. */
+import type { DriverName } from '../spec.js';
+import { macvlanDriver } from './macvlan.js';
+import { natDriver } from './nat.js';
+import { ovsDriver } from './ovs.js';
+import { bridgeDriver, hostDriver } from './simple.js';
+import type { Driver } from './types.js';
+
+export const DRIVER_REGISTRY: Readonly<Record<DriverName, Driver>> = {
+  host: hostDriver,
+  nat: natDriver,
+  bridge: bridgeDriver,
+  ovs: ovsDriver,
+  macvlan: macvlanDriver,
+};

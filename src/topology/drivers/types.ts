@@ -1,0 +1,60 @@
+import type { LabContext } from '../lab.js';
+import type { TopologySpec } from '../spec.js';
+
+export interface Endpoint {
+  readonly netns: string;
+  readonly address: string;
+  readonly ifname: string;
+}
+
+/** The shared lab every topology stands in: hostA, the switch, the peer. */
+export interface LanBase {
+  readonly hostA: string;
+  readonly switchNs: string;
+  readonly peerNs: string;
+  readonly uplink: string; // hostA's end of the cable to the switch
+  readonly switchToHostA: string; // the switch port hostA plugs into
+  readonly switchToPeer: string;
+  readonly peerIf: string;
+  readonly switchBridge: string;
+}
+
+export interface DriverResult {
+  /** where hostA's own address lives (uplink, or the bridge that enslaved it) */
+  readonly hostAIf: string;
+  readonly containers: readonly Endpoint[];
+  readonly caveats: readonly string[];
+  readonly datapath?: 'system' | 'netdev';
+}
+
+export interface Driver {
+  /** one line for `bench topology list` */
+  readonly summary: string;
+  /** programs this driver runs beyond iproute2 */
+  readonly needs: readonly string[];
+  /** switch reflects frames back out of hostA's port (vepa and private only) */
+  hairpin(spec: TopologySpec): boolean;
+  /** hostA's address goes on the uplink unless the driver moves it */
+  build(ctx: LabContext, spec: TopologySpec, lan: LanBase): Promise<DriverResult>;
+}
+
+/** veth pairs per container: the container's end gets the address, hostA's end is returned. */
+export async function vethContainers(
+  ctx: LabContext,
+  spec: TopologySpec,
+  lan: LanBase,
+  prefix: number,
+  onHostSide: (hostIf: string) => Promise<void>,
+): Promise<Endpoint[]> {
+  const out: Endpoint[] = [];
+  for (const c of spec.containers) {
+    const ns = await ctx.addNetns(c.name);
+    const [hostIf, cIf] = await ctx.addVeth({ netns: lan.hostA, role: `${c.name}h` }, { netns: ns, role: c.name }, spec.containerMtu);
+    await onHostSide(hostIf);
+    await ctx.up(lan.hostA, hostIf);
+    await ctx.address(ns, cIf, c.address, prefix);
+    await ctx.up(ns, cIf);
+    out.push({ netns: ns, address: c.address, ifname: cIf });
+  }
+  return out;
+}

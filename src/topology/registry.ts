@@ -1,0 +1,38 @@
+/** The built-in topologies are the files under topologies/; a path loads a user's copy. */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { usageError } from '../errors.js';
+import { TOPOLOGY_DIR } from '../paths.js';
+import { loadTopologyFile, type TopologySpec } from './spec.js';
+
+/** Order matters: reports and `--all` follow it, host first. */
+export const TOPOLOGY_NAMES = ['host', 'nat', 'bridge', 'ovs', 'macvlan-bridge', 'macvlan-vepa', 'macvlan-private', 'macvlan-passthru'] as const;
+export type TopologyName = (typeof TOPOLOGY_NAMES)[number];
+
+export function builtinTopologies(): TopologySpec[] {
+  const files = new Set(readdirSync(TOPOLOGY_DIR).filter((f) => f.endsWith('.json') && !f.endsWith('.schema.json')));
+  return TOPOLOGY_NAMES.filter((n) => files.has(`${n}.json`)).map((n) => loadTopologyFile(join(TOPOLOGY_DIR, `${n}.json`)));
+}
+
+/** A built-in name, or a path to a topology file. */
+export function resolveTopologyArg(arg: string): TopologySpec {
+  if (arg.endsWith('.json') || arg.includes('/')) {
+    if (!existsSync(arg)) throw usageError(`topology file ${arg} does not exist`);
+    return loadTopologyFile(arg);
+  }
+  if (!(TOPOLOGY_NAMES as readonly string[]).includes(arg)) {
+    throw usageError(`unknown topology '${arg}'; valid topologies: ${TOPOLOGY_NAMES.join(', ')} (or a path to a topology file)`);
+  }
+  return loadTopologyFile(join(TOPOLOGY_DIR, `${arg}.json`));
+}
+
+/** "all", a comma list, or a single name/path. */
+export function resolveTopologyList(arg: string): TopologySpec[] {
+  if (arg === 'all') return builtinTopologies();
+  const specs = arg.split(',').map((s) => s.trim()).filter(Boolean).map(resolveTopologyArg);
+  if (specs.length === 0) throw usageError('no topology named');
+  const names = specs.map((s) => s.name);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) throw usageError(`topology '${dup}' named twice`);
+  return specs;
+}

@@ -1,0 +1,181 @@
+/**
+ * Topology files: strict schema (ajv) for shape, then the semantic rules a schema cannot
+ * say (addresses in the benchmarking range, no overlaps, MTU within the parent's,
+ * passthru's single child). The result is a resolved, read-only spec.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv, type ErrorObject } from 'ajv';
+import { NetbenchError } from '../errors.js';
+import { TOPOLOGY_DIR } from '../paths.js';
+import { BENCHMARK_RANGE, type Cidr, contains, hostAddress, overlaps, parseCidr, size } from './cidr.js';
+
+export const DRIVERS = ['host', 'nat', 'bridge', 'ovs', 'macvlan'] as const;
+export type DriverName = (typeof DRIVERS)[number];
+export const MACVLAN_MODES = ['bridge', 'vepa', 'private', 'passthru'] as const;
+export type MacvlanMode = (typeof MACVLAN_MODES)[number];
+export const DATAPATHS = ['auto', 'system', 'netdev'] as const;
+export type Datapath = (typeof DATAPATHS)[number];
+
+export interface PublishedPort {
+  readonly proto: 'tcp' | 'udp';
+  readonly port: number;
+  readonly containerPort: number;
+  readonly container: string;
+}
+
+export interface ContainerSpec {
+  readonly name: string;
+  readonly address: string; // on the LAN (bridge, ovs, macvlan) or the private network (nat)
+}
+
+export interface TopologySpec {
+  readonly name: string;
+  readonly description: string;
+  readonly driver: DriverName;
+  readonly mode?: MacvlanMode;
+  readonly source: string; // file it came from
+  readonly lan: { readonly cidr: Cidr; readonly prefix: number; readonly mtu: number; readonly hostA: string; readonly peer: string };
+  readonly containers: readonly ContainerSpec[];
+  readonly containerMtu: number;
+  readonly private?: { readonly cidr: Cidr; readonly gateway: string };
+  readonly publish: readonly PublishedPort[];
+  readonly datapath: Datapath;
+}
+
+const FIRST_CONTAINER_HOST = 11;
+
+let ajvValidate: ReturnType<Ajv['compile']> | undefined;
+function validator() {
+  if (!ajvValidate) {
+    const schema = JSON.parse(readFileSync(join(TOPOLOGY_DIR, 'topology.schema.json'), 'utf8')) as object;
+    ajvValidate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+  }
+  return ajvValidate;
+}
+
+function describeAjvError(e: ErrorObject): string {
+  const where = e.instancePath === '' ? 'top level' : e.instancePath.slice(1).replace(/\//g, '.');
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const key = (e.params as { additionalProperty: string }).additionalProperty;
+      const allowed = Object.keys((e.parentSchema as { properties?: object }).properties ?? {}).filter((k) => k !== '$schema');
+      return `unknown key '${key}' at ${where} (valid keys: ${allowed.join(', ')})`;
+    }
+    case 'enum':
+      return `${where} is ${JSON.stringify(e.data)}; valid values: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
+    case 'required':
+      return `missing key '${(e.params as { missingProperty: string }).missingProperty}' at ${where}`;
+    case 'maxLength':
+      return `${where} '${String(e.data)}' is ${String(e.data).length} characters; at most ${(e.params as { limit: number }).limit} allowed`;
+    default:
+      return `${where} ${e.message ?? 'is invalid'}`;
+  }
+}
+
+function invalid(source: string, problems: string[]): NetbenchError {
+  return new NetbenchError('INVALID_TOPOLOGY', `topology ${source}: ${problems.join('; ')}`, { details: { problems } });
+}
+
+function cidrIn(source: string, field: string, text: string, problems: string[]): Cidr | undefined {
+  const c = parseCidr(text);
+  if (!c) {
+    problems.push(`${field} '${text}' is not a valid IPv4 network in CIDR form (e.g. 198.18.0.0/24, host bits zero)`);
+    return undefined;
+  }
+  if (!contains(BENCHMARK_RANGE, c)) {
+    problems.push(`${field} ${text} is outside ${BENCHMARK_RANGE.text}, the benchmarking range the suite is confined to`);
+    return undefined;
+  }
+  return c;
+}
+
+/** Validate raw JSON into a resolved spec, or throw one INVALID_TOPOLOGY error listing every problem. */
+export function resolveTopology(raw: unknown, source: string): TopologySpec {
+  const validate = validator();
+  if (!validate(raw)) {
+    throw invalid(source, (validate.errors ?? []).map(describeAjvError));
+  }
+  const r = raw as {
+    name: string;
+    description?: string;
+    driver: DriverName;
+    mode?: MacvlanMode;
+    lan: { cidr: string; mtu?: number };
+    containers: { count: number; names?: string[]; mtu?: number };
+    private?: { cidr: string };
+    publish?: { proto: 'tcp' | 'udp'; port: number; containerPort?: number; container?: string }[];
+    datapath?: Datapath;
+  };
+  const problems: string[] = [];
+  if (r.driver === 'macvlan' && r.mode === undefined) problems.push(`driver macvlan needs a mode (valid modes: ${MACVLAN_MODES.join(', ')})`);
+  if (r.driver !== 'macvlan' && r.mode !== undefined) problems.push(`'mode' applies to the macvlan driver only, not ${r.driver}`);
+  if (r.driver !== 'nat' && (r.private !== undefined || r.publish !== undefined)) problems.push(`'private' and 'publish' apply to the nat driver only`);
+  if (r.driver === 'nat' && r.private === undefined) problems.push(`driver nat needs 'private' (the containers' network, e.g. {"cidr": "198.19.0.0/24"})`);
+  if (r.driver !== 'ovs' && r.datapath !== undefined) problems.push(`'datapath' applies to the ovs driver only`);
+  if (r.driver === 'host' && r.containers.count !== 0) problems.push(`driver host has no containers (containers.count must be 0)`);
+  if (r.driver !== 'host' && r.containers.count < 1) problems.push(`driver ${r.driver} needs at least one container`);
+  if (r.driver === 'macvlan' && r.mode === 'passthru' && r.containers.count > 1) {
+    problems.push(`macvlan passthru allows one child per parent: containers.count is ${r.containers.count}, must be 1 (the uplink belongs to that one container)`);
+  }
+  const lanMtu = r.lan.mtu ?? 1500;
+  const containerMtu = r.containers.mtu ?? lanMtu;
+  if (containerMtu > lanMtu) problems.push(`containers.mtu ${containerMtu} is above the parent's (lan.mtu ${lanMtu})`);
+
+  const names = r.containers.names ?? Array.from({ length: r.containers.count }, (_, i) => `c${i + 1}`);
+  if (names.length !== r.containers.count) problems.push(`containers.names has ${names.length} names for ${r.containers.count} containers`);
+  if (new Set(names).size !== names.length) problems.push(`containers.names has duplicates`);
+  const reserved = ['hostA', 'switch', 'peer'];
+  for (const n of names) if (reserved.includes(n)) problems.push(`container name '${n}' is reserved`);
+
+  const lan = cidrIn(source, 'lan.cidr', r.lan.cidr, problems);
+  const priv = r.private ? cidrIn(source, 'private.cidr', r.private.cidr, problems) : undefined;
+  if (lan && priv && overlaps(lan, priv)) problems.push(`lan.cidr ${lan.text} and private.cidr ${priv.text} overlap`);
+  const containerNet = r.driver === 'nat' ? priv : lan;
+  if (containerNet && size(containerNet) - 2 < FIRST_CONTAINER_HOST + names.length - 1) {
+    problems.push(`${containerNet.text} is too small for ${names.length} containers (they start at host ${FIRST_CONTAINER_HOST}); use /27 or larger`);
+  }
+  if (lan && size(lan) < 8) problems.push(`lan.cidr ${lan.text} is too small; use /29 or larger`);
+
+  const publish: PublishedPort[] = [];
+  for (const p of r.publish ?? []) {
+    const container = p.container ?? names[0] ?? '';
+    if (!names.includes(container)) problems.push(`publish: container '${container}' is not one of ${names.join(', ')}`);
+    publish.push({ proto: p.proto, port: p.port, containerPort: p.containerPort ?? p.port, container });
+  }
+  if (problems.length > 0 || !lan || (r.driver === 'nat' && !priv)) throw invalid(source, problems);
+
+  const containers = names.map((name, i) => ({
+    name,
+    address: hostAddress(containerNet!, FIRST_CONTAINER_HOST + i),
+  }));
+  return Object.freeze({
+    name: r.name,
+    description: r.description ?? '',
+    driver: r.driver,
+    ...(r.mode !== undefined ? { mode: r.mode } : {}),
+    source,
+    lan: { cidr: lan, prefix: lan.prefix, mtu: lanMtu, hostA: hostAddress(lan, 1), peer: hostAddress(lan, 2) },
+    containers,
+    containerMtu,
+    ...(priv ? { private: { cidr: priv, gateway: hostAddress(priv, 1) } } : {}),
+    publish,
+    datapath: r.datapath ?? 'auto',
+  });
+}
+
+export function loadTopologyFile(path: string): TopologySpec {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new NetbenchError('USAGE', `cannot read topology file ${path}: ${(err as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw invalid(path, [`not valid JSON: ${(err as Error).message}`]);
+  }
+  return resolveTopology(raw, path);
+}
