@@ -5,7 +5,7 @@ import { type BackgroundProcess, type CommandResult, type CommandSpec, DEFAULT_T
 const ESCALATION = ['SIGINT', 'SIGTERM', 'SIGKILL'] as const;
 
 export interface ExecaRunnerOptions {
-  /** aborting kills every running child (SIGINT first) */
+  /** aborting kills every child running at that moment (SIGINT first); later ones (teardown) run normally */
   readonly signal?: AbortSignal;
   /** grace between escalation steps */
   readonly graceMs?: number;
@@ -61,7 +61,6 @@ export class ExecaRunner implements Runner {
       timedOut = true;
       void escalate(child, this.options.graceMs ?? 1000);
     }, timeoutMs);
-    if (this.options.signal?.aborted && abortable) void escalate(child, this.options.graceMs ?? 1000);
     const exited = child.then((res) => {
       clearTimeout(timer);
       this.live.delete(child);

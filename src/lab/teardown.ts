@@ -46,7 +46,7 @@ async function netnsExists(runner: Runner, name: string): Promise<boolean> {
   return r.stdout.split('\n').some((l) => l.split(' ')[0] === name);
 }
 
-async function undo(e: LedgerEntry, deps: TeardownDeps): Promise<void> {
+export async function undoEntry(e: LedgerEntry, deps: TeardownDeps): Promise<void> {
   const { runner } = deps;
   const ctl = deps.processes ?? procfs;
   const tolerate = async (args: string[], netns?: string) => {
@@ -120,7 +120,7 @@ export async function teardown(ledger: Ledger, deps: TeardownDeps): Promise<void
       continue;
     }
     try {
-      await undo(e, deps);
+      await undoEntry(e, deps);
     } catch (err) {
       errors.push(err);
     }

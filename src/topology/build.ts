@@ -103,6 +103,7 @@ export async function buildTopology(spec: TopologySpec, opts: BuildOptions): Pro
         cause: err,
       });
     }
+    if (opts.aborted?.()) throw new NetbenchError('INTERRUPTED', `interrupted while building ${spec.name}; everything it created was removed`, { cause: err });
     if (err instanceof NetbenchError && (err.code === 'INTERRUPTED' || err.isUsage)) throw err;
     const code = err instanceof NetbenchError && err.code === 'OVS_FAILED' ? 'OVS_FAILED' : 'BUILD_FAILED';
     throw new NetbenchError(code, `building ${spec.name} failed, everything it created was removed: ${errorMessage(err)}`, { cause: err });

@@ -1,0 +1,111 @@
+/**
+ * bench doctor: root, kernel features (tried for real in a scratch namespace of the
+ * suite's own), each tool and its version, and the command that installs what is missing.
+ */
+import { existsSync } from 'node:fs';
+import { errorMessage } from '../../errors.js';
+import { succeeded } from '../../exec/runner.js';
+import { Ledger } from '../../lab/ledger.js';
+import { Naming, newTag } from '../../lab/names.js';
+import { teardown } from '../../lab/teardown.js';
+import { TOOLS, type ToolName, findOnPath, toolVersion } from '../../tools.js';
+import { table } from '../io.js';
+import type { Session } from '../session.js';
+
+export interface Check {
+  readonly item: string;
+  readonly ok: boolean;
+  readonly required: boolean;
+  readonly detail: string;
+  readonly fix?: string;
+}
+
+async function kernelChecks(session: Session): Promise<Check[]> {
+  const checks: Check[] = [];
+  const runner = session.runner;
+  const naming = new Naming(newTag(), 'doctor', 0);
+  const ns = naming.netns('probe');
+  const ledger = Ledger.create(session.state.ledgers, naming.ledgerId, { tag: naming.tag, topology: 'doctor', pid: process.pid, command: 'bench doctor', createdAt: new Date().toISOString() });
+  const tryIt = async (item: string, required: boolean, args: string[][], fix?: string) => {
+    let detail = 'works';
+    let ok = true;
+    for (const a of args) {
+      const r = await runner.run({ program: a[0]!, args: a.slice(1), timeoutMs: 10_000 });
+      if (!succeeded(r)) {
+        ok = false;
+        detail = (r.stderr || r.spawnError || `exit ${r.exitCode}`).trim().split('\n').pop() ?? 'failed';
+        break;
+      }
+    }
+    checks.push({ item, ok, required, detail, ...(fix && !ok ? { fix } : {}) });
+    return ok;
+  };
+  try {
+    ledger.append({ kind: 'netns', name: ns });
+    const netnsOk = await tryIt('kernel: network namespaces', true, [['ip', 'netns', 'add', ns]]);
+    if (netnsOk) {
+      const v = naming.ifname('v0');
+      ledger.append({ kind: 'link', netns: ns, name: v });
+      await tryIt('kernel: veth', true, [['ip', '-n', ns, 'link', 'add', v, 'type', 'veth', 'peer', 'name', naming.ifname('v1')]]);
+      ledger.append({ kind: 'link', netns: ns, name: naming.ifname('br') });
+      await tryIt('kernel: bridge', true, [['ip', '-n', ns, 'link', 'add', naming.ifname('br'), 'type', 'bridge']]);
+      ledger.append({ kind: 'link', netns: ns, name: naming.ifname('mv') });
+      await tryIt('kernel: macvlan', true, [['ip', '-n', ns, 'link', 'add', naming.ifname('mv'), 'link', v, 'type', 'macvlan', 'mode', 'bridge']]);
+      await tryIt('kernel: nf_tables NAT', true, [
+        ['ip', 'netns', 'exec', ns, 'nft', 'add', 'table', 'ip', 'nbdoctor'],
+        ['ip', 'netns', 'exec', ns, 'nft', 'add', 'chain', 'ip', 'nbdoctor', 'post', '{ type nat hook postrouting priority srcnat; }'],
+        ['ip', 'netns', 'exec', ns, 'nft', 'add', 'rule', 'ip', 'nbdoctor', 'post', 'masquerade'],
+      ], 'a kernel with nf_tables and nft_masq');
+      await tryIt('kernel: tc tbf qdisc', false, [['ip', 'netns', 'exec', ns, 'tc', 'qdisc', 'add', 'dev', v, 'root', 'tbf', 'rate', '1gbit', 'burst', '64kb', 'latency', '10ms']]);
+    }
+  } catch (err) {
+    checks.push({ item: 'kernel checks', ok: false, required: true, detail: errorMessage(err) });
+  } finally {
+    await teardown(ledger, { runner, stateRoot: session.state.root });
+  }
+  const btf = existsSync('/sys/kernel/btf/vmlinux');
+  checks.push({ item: 'kernel: BTF (/sys/kernel/btf/vmlinux)', ok: btf, required: false, detail: btf ? 'present (bpftrace can read packet headers)' : 'absent: tracing unavailable' });
+  const ovsMod = existsSync('/sys/module/openvswitch');
+  checks.push({
+    item: 'kernel: openvswitch datapath',
+    ok: true,
+    required: false,
+    detail: ovsMod ? 'present: ovs uses the kernel datapath' : 'absent: ovs falls back to the userspace netdev datapath (slower; stated beside every ovs figure)',
+  });
+  return checks;
+}
+
+async function toolChecks(session: Session): Promise<Check[]> {
+  const out: Check[] = [];
+  for (const name of Object.keys(TOOLS) as ToolName[]) {
+    const info = TOOLS[name];
+    const path = findOnPath(name);
+    const version = path ? await toolVersion(session.runner, name) : undefined;
+    out.push({
+      item: `tool: ${name}`,
+      ok: path !== undefined,
+      required: info.required,
+      detail: path ? `${version ?? 'present'} (${info.purpose})` : `missing (${info.purpose})`,
+      ...(path ? {} : { fix: `scripts/setup.sh  (or: apt-get install ${info.package.split(' ')[0]}${info.package.includes('non-free') ? ', after enabling the non-free component' : ''})` }),
+    });
+  }
+  return out;
+}
+
+export async function doctor(session: Session, opts: { json?: boolean }): Promise<number> {
+  const isRoot = typeof process.getuid !== 'function' || process.getuid() === 0;
+  const checks: Check[] = [{ item: 'running as root', ok: isRoot, required: true, detail: isRoot ? 'yes' : 'no', ...(isRoot ? {} : { fix: 'run as root (sudo bench doctor)' }) }];
+  checks.push({ item: 'node', ok: true, required: true, detail: process.version });
+  if (isRoot) checks.push(...(await session.withLock('bench doctor', () => kernelChecks(session))));
+  checks.push(...(await toolChecks(session)));
+  const missing = checks.filter((c) => !c.ok && c.required);
+  if (opts.json) {
+    session.io.out(`${JSON.stringify({ ok: missing.length === 0, checks }, null, 2)}\n`);
+  } else {
+    session.io.out(table(['', 'check', 'detail'], checks.map((c) => [c.ok ? 'ok' : c.required ? 'MISSING' : 'warn', c.item, c.detail])));
+    const fixes = [...new Set(checks.filter((c) => !c.ok && c.fix).map((c) => c.fix!))];
+    if (fixes.length) session.io.out(`\nto fix:\n${fixes.map((f) => `  ${f}`).join('\n')}\n`);
+    session.io.out(missing.length === 0 ? '\nall required checks pass\n' : `\n${missing.length} required check(s) fail\n`);
+  }
+  return missing.length === 0 ? 0 : 1;
+}

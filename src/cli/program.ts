@@ -1,0 +1,133 @@
+/**
+ * The command line. Commands return an exit code; errors are turned into one here and
+ * only here: 2 for usage errors, 1 for failures, 128+n after a signal.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { NetbenchError, errorMessage } from '../errors.js';
+import type { Runner } from '../exec/runner.js';
+import { cleanCommand } from './commands/clean.js';
+import { doctor } from './commands/doctor.js';
+import { listTopologies, topologyCheck, topologyDown, topologyTime, topologyUp } from './commands/topology.js';
+import type { IO } from './io.js';
+import { Session, exitCodeForSignal } from './session.js';
+
+export interface ProgramDeps {
+  readonly io: IO;
+  readonly runner?: Runner;
+}
+
+export function intOption(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}`);
+    return n;
+  };
+}
+
+export function createProgram(deps: ProgramDeps, setExit: (code: number) => void): Command {
+  const io = deps.io;
+  const program = new Command('bench');
+  program
+    .description('netbench: how containers meet the network, measured (NAT, bridge, Open vSwitch, macvlan vs host)')
+    .version('0.1.0')
+    .addOption(new Option('--lock-wait <seconds>', 'how long to wait for another run to finish').default(300).argParser(intOption('--lock-wait', 0, 86_400)))
+    .option('--no-wait', 'fail at once when another run holds the lock')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s), outputError: (s, write) => write(s) })
+    .showHelpAfterError('(run with --help for usage)');
+
+  const session = (): Session => {
+    const g = program.opts<{ lockWait: number; wait: boolean }>();
+    const s = new Session(io, { lockWaitMs: g.wait === false ? 0 : g.lockWait * 1000 }, deps.runner);
+    s.installSignalHandlers();
+    return s;
+  };
+  const act =
+    <A extends unknown[]>(fn: (s: Session, ...args: A) => Promise<number> | number) =>
+    async (...args: A) => {
+      const s = session();
+      try {
+        setExit(await fn(s, ...args));
+      } catch (err) {
+        setExit(reportError(io, err, s));
+      } finally {
+        s.removeSignalHandlers();
+      }
+    };
+
+  const topology = program.command('topology').description('build, inspect and check the container network topologies');
+  topology
+    .command('list')
+    .description('the topologies, their modes and what they need')
+    .option('--json', 'machine-readable output')
+    .action(act((s, opts: { json?: boolean }) => listTopologies(s, opts)));
+  topology
+    .command('up <name>')
+    .description('build a topology (a name or a topology file) and leave it running to explore')
+    .option('--json', 'machine-readable output')
+    .action(act((s, name: string, opts: { json?: boolean }) => topologyUp(s, name, opts)));
+  topology
+    .command('down [name]')
+    .description('tear down a topology left running by `up`')
+    .option('--all', 'every topology left running')
+    .action(act((s, name: string | undefined, opts: { all?: boolean }) => topologyDown(s, name, opts)));
+  topology
+    .command('check [name]')
+    .description('build, measure the reachability matrix against the expected one, tear down')
+    .option('--all', 'every built-in topology')
+    .option('--json', 'machine-readable output')
+    .action(act((s, name: string | undefined, opts: { all?: boolean; json?: boolean }) => topologyCheck(s, name, opts)));
+  topology
+    .command('time [name]')
+    .description('time build and teardown with tinybench (median of several iterations)')
+    .option('--all', 'every built-in topology')
+    .addOption(new Option('--iterations <n>', 'iterations per phase').default(5).argParser(intOption('--iterations', 1, 100)))
+    .option('--json', 'machine-readable output')
+    .action(act((s, name: string | undefined, opts: { all?: boolean; iterations: number; json?: boolean }) => topologyTime(s, name, opts)));
+
+  program
+    .command('clean')
+    .description('remove everything earlier runs left behind (from ledgers and run tags), even after SIGKILL')
+    .option('--dry-run', 'say what would be removed, remove nothing')
+    .action(act((s, opts: { dryRun?: boolean }) => cleanCommand(s, opts)));
+  program
+    .command('doctor')
+    .description('check root, kernel features and tools; say how to install what is missing')
+    .option('--json', 'machine-readable output')
+    .action(act((s, opts: { json?: boolean }) => doctor(s, opts)));
+  return program;
+}
+
+export function reportError(io: IO, err: unknown, session?: Session): number {
+  if (err instanceof NetbenchError) {
+    if (err.code === 'INTERRUPTED' || session?.aborted) {
+      io.err(`netbench: interrupted; everything this run built was torn down\n`);
+      return exitCodeForSignal(session?.signal);
+    }
+    io.err(`netbench: ${err.message}\n`);
+    return err.isUsage ? 2 : 1;
+  }
+  if (session?.aborted) {
+    io.err(`netbench: interrupted (${errorMessage(err)})\n`);
+    return exitCodeForSignal(session.signal);
+  }
+  io.err(`netbench: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  return 1;
+}
+
+/** Run the CLI in-process; returns the exit code (tests call this directly). */
+export async function runCli(argv: readonly string[], deps: ProgramDeps): Promise<number> {
+  let code = 0;
+  const program = createProgram(deps, (c) => (code = c));
+  try {
+    await program.parseAsync(argv as string[], { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      if (err.code === 'commander.executeSubCommandAsync') return 0;
+      return 2;
+    }
+    return reportError(deps.io, err);
+  }
+  return code;
+}

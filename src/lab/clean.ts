@@ -1,0 +1,81 @@
+/**
+ * `bench clean`: remove whatever earlier runs left, found two ways: their ledgers, and
+ * (for a run killed before its ledger said everything) namespaces and scratch dirs
+ * named with a run tag. Nothing without netbench's name is touched.
+ */
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Runner } from '../exec/runner.js';
+import { errorMessage } from '../errors.js';
+import { Ledger } from './ledger.js';
+import { NETNS_PATTERN } from './names.js';
+import type { ProcessControl } from './processes.js';
+import type { StatePaths } from './state.js';
+import { stopOvs, teardown, undoEntry } from './teardown.js';
+
+export interface CleanReport {
+  readonly actions: string[];
+  readonly errors: string[];
+}
+
+export async function listOurNetns(runner: Runner): Promise<string[]> {
+  const r = await runner.run({ program: 'ip', args: ['netns', 'list'], timeoutMs: 10_000 });
+  return r.stdout
+    .split('\n')
+    .map((l) => l.split(' ')[0] ?? '')
+    .filter((n) => NETNS_PATTERN.test(n));
+}
+
+export interface CleanDeps {
+  readonly runner: Runner;
+  readonly state: StatePaths;
+  readonly dryRun: boolean;
+  readonly processes?: ProcessControl;
+  readonly log?: (line: string) => void;
+}
+
+export async function clean(deps: CleanDeps): Promise<CleanReport> {
+  const actions: string[] = [];
+  const errors: string[] = [];
+  const verb = (doing: string, would: string) => (deps.dryRun ? would : doing);
+  const log = (l: string) => {
+    actions.push(l);
+    deps.log?.(l);
+  };
+  const tdDeps = { runner: deps.runner, stateRoot: deps.state.root, ...(deps.processes ? { processes: deps.processes } : {}) };
+
+  for (const ledger of Ledger.list(deps.state.ledgers)) {
+    const h = ledger.header;
+    log(`${verb('tearing down', 'would tear down')} ${h ? `${h.topology} of run ${h.tag} (pid ${h.pid}: ${h.command})` : ledger.path}`);
+    try {
+      await teardown(ledger, { ...tdDeps, dryRun: deps.dryRun, log: (l) => log(`  ${l}`) });
+    } catch (err) {
+      errors.push(errorMessage(err));
+    }
+  }
+
+  // orphans: scratch dirs and namespaces carrying a run tag that no ledger accounted for
+  let runDirs: string[] = [];
+  try {
+    runDirs = readdirSync(deps.state.runs);
+  } catch {
+    // nothing was ever run
+  }
+  for (const d of runDirs) {
+    const dir = join(deps.state.runs, d);
+    log(`${verb('removing', 'would remove')} orphan scratch dir ${dir} (stopping its Open vSwitch daemons, if any)`);
+    if (deps.dryRun) continue;
+    await stopOvs(join(dir, 'ovs'), deps.processes);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  for (const name of await listOurNetns(deps.runner)) {
+    log(`${verb('deleting', 'would delete')} orphan namespace ${name} and the processes inside it`);
+    if (deps.dryRun) continue;
+    try {
+      await undoEntry({ kind: 'netns', name }, tdDeps);
+    } catch (err) {
+      errors.push(errorMessage(err));
+    }
+  }
+  return { actions, errors };
+}
