@@ -53,13 +53,14 @@ export function findOnPath(program: string, pathEnv = process.env['PATH'] ?? '')
 }
 
 export function installHint(tool: ToolName): string {
-  return `install it with: scripts/setup.sh (or apt-get install ${TOOLS[tool].package.split(' ')[0]})`;
+  const pkg = TOOLS[tool].package;
+  return `install it with: scripts/setup.sh (or apt-get install ${pkg.split(' ')[0]}${pkg.includes('non-free') ? ' after enabling Debian\'s non-free component' : ''})`;
 }
 
 /** Throw MISSING_TOOL naming the first missing program and how to install it. */
-export function requireTools(tools: readonly ToolName[]): void {
+export function requireTools(tools: readonly ToolName[], find: (program: string) => string | undefined = findOnPath): void {
   for (const t of tools) {
-    if (!findOnPath(t)) throw new NetbenchError('MISSING_TOOL', `required tool '${t}' (${TOOLS[t].purpose}) is not installed; ${installHint(t)}`);
+    if (!find(t)) throw new NetbenchError('MISSING_TOOL', `required tool '${t}' (${TOOLS[t].purpose}) is not installed; ${installHint(t)}`);
   }
 }
 

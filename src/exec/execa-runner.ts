@@ -103,6 +103,9 @@ export async function escalate(child: ResultPromise, graceMs: number): Promise<v
     const done = await Promise.race([ended, delay(graceMs).then(() => false)]);
     if (done) return;
   }
+  // killed, but a grandchild may still hold its pipes open: stop waiting for them
+  child.stdout?.destroy();
+  child.stderr?.destroy();
 }
 
 export function delay(ms: number): Promise<void> {

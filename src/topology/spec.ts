@@ -49,7 +49,7 @@ let ajvValidate: ReturnType<Ajv['compile']> | undefined;
 function validator() {
   if (!ajvValidate) {
     const schema = JSON.parse(readFileSync(join(TOPOLOGY_DIR, 'topology.schema.json'), 'utf8')) as object;
-    ajvValidate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+    ajvValidate = new Ajv({ allErrors: true, strict: false, verbose: true }).compile(schema);
   }
   return ajvValidate;
 }

@@ -1,0 +1,99 @@
+/**
+ * Faults: bad input builds nothing, a failure half-way is rolled back, signals tear
+ * down, SIGKILL leaves a ledger that `bench clean` empties, and runs exclude each other.
+ */
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { bench, benchBackground, ourNetns, waitFor } from './helpers.js';
+
+const LEDGERS = '/run/netbench/ledgers';
+const ledgers = () => (existsSync(LEDGERS) ? readdirSync(LEDGERS) : []);
+
+describe('bad input and faults', () => {
+  it('refuses a second passthru child with a clear error and no partial state', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nb-int-'));
+    const file = join(dir, 'passthru2.json');
+    writeFileSync(file, JSON.stringify({ name: 'passthru2', driver: 'macvlan', mode: 'passthru', lan: { cidr: '198.18.0.0/24' }, containers: { count: 2 } }));
+    const r = await bench(['topology', 'up', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('passthru allows one child per parent');
+    expect(ourNetns()).toEqual([]);
+  });
+
+  it('rolls back a build that fails half-way (injected fault)', async () => {
+    // fail the third ovs-vsctl add-port, after the OVS daemons and two namespaces exist
+    const r = await bench(['topology', 'up', 'ovs'], { NETBENCH_INJECT_FAULT: '3:add-port' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/building ovs failed, everything it created was removed: .*injected fault/);
+    expect(ourNetns()).toEqual([]);
+    expect(ledgers()).toEqual([]);
+    expect(readdirSync('/run/netbench/runs')).toEqual([]);
+  });
+
+  it('tears down on SIGINT during check', async () => {
+    const child = benchBackground(['topology', 'check', 'bridge']);
+    expect(await waitFor(() => ourNetns().length >= 3, 10_000)).toBe(true);
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode).toBe(130);
+    expect(String(r.stderr)).toContain('torn down');
+    expect(ourNetns()).toEqual([]);
+    expect(ledgers()).toEqual([]);
+  });
+
+  it('tears down on SIGTERM during up', async () => {
+    const child = benchBackground(['topology', 'up', 'nat']);
+    expect(await waitFor(() => ourNetns().length >= 2, 10_000)).toBe(true);
+    child.kill('SIGTERM');
+    const r = await child;
+    // either the signal caught the build (143, torn down) or the build had finished (0, left up)
+    if (r.exitCode === 0) await bench(['topology', 'down', 'nat']);
+    else expect(r.exitCode).toBe(143);
+    expect(ourNetns()).toEqual([]);
+  });
+
+  it('bench clean removes everything a SIGKILLed `up` left, including OVS daemons', async () => {
+    const child = benchBackground(['topology', 'up', 'ovs']);
+    expect(await waitFor(() => existsSync('/run/netbench/runs') && readdirSync('/run/netbench/runs').some((d) => existsSync(join('/run/netbench/runs', d, 'ovs', 'ovs-vswitchd.pid'))), 15_000)).toBe(true);
+    child.kill('SIGKILL');
+    await child;
+    expect(ourNetns().length).toBeGreaterThan(0);
+    const runDir = readdirSync('/run/netbench/runs')[0]!;
+    const dry = await bench(['clean', '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('would tear down ovs');
+    expect(ourNetns().length).toBeGreaterThan(0);
+    const r = await bench(['clean']);
+    expect(r.code).toBe(0);
+    expect(ourNetns()).toEqual([]);
+    expect(ledgers()).toEqual([]);
+    expect(existsSync(join('/run/netbench/runs', runDir))).toBe(false);
+    const again = await bench(['clean']);
+    expect(again.stdout).toContain('nothing to clean');
+  });
+
+  it('a second run says who holds the lock', async () => {
+    const first = benchBackground(['topology', 'check', 'macvlan-private']);
+    expect(await waitFor(() => existsSync('/run/netbench/lock.json'), 10_000)).toBe(true);
+    const second = await bench(['--no-wait', 'topology', 'check', 'host']);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/another run holds the netbench lock: pid \d+ \(bench topology check macvlan-private\)/);
+    const r = await first;
+    expect(r.exitCode).toBe(0);
+    expect(ourNetns()).toEqual([]);
+  });
+
+  it('up prints how to explore and tear down; down removes it', async () => {
+    const up = await bench(['topology', 'up', 'macvlan-bridge', '--json']);
+    expect(up.code).toBe(0);
+    const info = JSON.parse(up.stdout) as { namespaces: { hostA: string }; teardown: string; interfaces: { name: string }[] };
+    expect(info.teardown).toBe('bench topology down macvlan-bridge');
+    expect(ourNetns()).toContain(info.namespaces.hostA);
+    const down = await bench(['topology', 'down', 'macvlan-bridge']);
+    expect(down.code).toBe(0);
+    expect(ourNetns()).toEqual([]);
+  });
+});

@@ -1,0 +1,36 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+
+export const CLI = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function bench(args: string[], env: Record<string, string> = {}, timeoutMs = 600_000): Promise<CliResult> {
+  const r = await execa(process.execPath, [CLI, ...args], { reject: false, env, timeout: timeoutMs });
+  return { code: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+export function benchBackground(args: string[], env: Record<string, string> = {}): ResultPromise {
+  return execa(process.execPath, [CLI, ...args], { reject: false, env });
+}
+
+export function ourNetns(): string[] {
+  return execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+    .split('\n')
+    .map((l) => l.split(' ')[0] ?? '')
+    .filter((n) => /^nb-[a-z][a-z0-9]{3}-/.test(n));
+}
+
+export async function waitFor(pred: () => boolean, timeoutMs: number): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (pred()) return true;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return pred();
+}

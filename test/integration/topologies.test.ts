@@ -1,0 +1,38 @@
+/**
+ * Every topology, built for real, must show its row of DESIGN.md's reachability table.
+ */
+import { describe, expect, it } from 'vitest';
+import { TOPOLOGY_NAMES } from '../../src/topology/registry.js';
+import { bench, ourNetns } from './helpers.js';
+
+interface CheckJson {
+  ok: boolean;
+  topologies: { result: { topology: string; ok: boolean; cells: { id: string; expected: string; observed: string; ok: boolean; detail: string }[] }; datapath?: string }[];
+}
+
+const cell = (j: CheckJson, id: string) => j.topologies[0]!.result.cells.find((c) => c.id === id)!;
+
+describe.each(TOPOLOGY_NAMES)('topology %s', (name) => {
+  it('shows its row of the reachability table and leaves nothing behind', async () => {
+    const r = await bench(['topology', 'check', name, '--json']);
+    expect(r.stderr).toBe('');
+    const j = JSON.parse(r.stdout) as CheckJson;
+    const mismatches = j.topologies[0]!.result.cells.filter((c) => !c.ok);
+    expect(mismatches).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(ourNetns()).toEqual([]);
+
+    // the cells that make each topology what it is, spelled out
+    if (name === 'nat') {
+      expect(cell(j, 'peer sees c1 as').detail).toContain('server saw 198.18.0.1');
+      expect(cell(j, 'peer->c1').observed).toBe('no');
+      expect(cell(j, 'peer->c1 published').observed).toBe('yes');
+    }
+    if (name === 'macvlan-bridge') expect(cell(j, 'hostA->c1').observed).toBe('no');
+    if (name === 'macvlan-vepa') expect(cell(j, 'c1->c2').observed).toBe('yes');
+    if (name === 'macvlan-private') expect([cell(j, 'c1->c2').observed, cell(j, 'hostA->c1').observed]).toEqual(['no', 'yes']);
+    if (name === 'macvlan-passthru') expect(cell(j, 'c1->c2').observed).toBe('refused');
+    if (name === 'ovs') expect(['system', 'netdev']).toContain(j.topologies[0]!.datapath);
+    if (name !== 'host' && name !== 'nat') expect(cell(j, 'peer sees c1 as').detail).toContain('server saw 198.18.0.11');
+  });
+});

@@ -1,0 +1,130 @@
+import { existsSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FaultInjectingRunner } from '../../src/exec/fault-runner.js';
+import { RecordingRunner } from '../../src/exec/recording-runner.js';
+import { Ledger } from '../../src/lab/ledger.js';
+import { buildTopology } from '../../src/topology/build.js';
+import { natRuleset } from '../../src/topology/drivers/nat.js';
+import { resolveTopologyArg } from '../../src/topology/registry.js';
+import { nsListReply, tempState } from './helpers.js';
+
+let cleanup = () => {};
+afterEach(() => cleanup());
+
+/** A runner that keeps track of which namespaces exist, like the kernel would. */
+function simulatedKernel() {
+  const namespaces = new Set<string>();
+  const runner = new RecordingRunner((spec) => {
+    const a = spec.args;
+    if (spec.program === 'ip' && a[0] === 'netns' && a[1] === 'add') namespaces.add(a[2]!);
+    if (spec.program === 'ip' && a[0] === 'netns' && a[1] === 'del') namespaces.delete(a[2]!);
+    if (spec.program === 'ip' && a[0] === 'netns' && a[1] === 'list') return { stdout: nsListReply([...namespaces]) };
+    return undefined;
+  });
+  return { runner, namespaces };
+}
+
+async function build(name: string) {
+  const t = tempState();
+  cleanup = t.cleanup;
+  const { runner, namespaces } = simulatedKernel();
+  const built = await buildTopology(resolveTopologyArg(name), { runner, state: t.state, tag: 'abcd', slot: 0, command: 'test' });
+  return { built, lines: runner.commandLines, namespaces, state: t.state };
+}
+
+describe('drivers build what DESIGN.md describes', () => {
+  it('every topology stands in hostA, switch and peer namespaces with unique short interface names', async () => {
+    const { built, namespaces } = await build('bridge');
+    expect([...namespaces].sort()).toEqual(['nb-abcd-bridge-c1', 'nb-abcd-bridge-c2', 'nb-abcd-bridge-hostA', 'nb-abcd-bridge-peer', 'nb-abcd-bridge-switch']);
+    const names = built.interfaces.map((i) => i.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const n of names) expect(n.length).toBeLessThanOrEqual(15);
+    expect(names.every((n) => n.startsWith('abcda-'))).toBe(true);
+  });
+
+  it('never runs a command in or on the root namespace except ip netns add/del/list', async () => {
+    const { lines } = await build('nat');
+    const rootCommands = lines.filter((l) => !l.startsWith('ip -n ') && !l.startsWith('ip netns exec ') && !/^ip netns (add|del|list|pids) /.test(`${l} `));
+    expect(rootCommands).toEqual([]);
+  });
+
+  it('bridge enslaves the uplink and moves hostA\'s address to the bridge', async () => {
+    const { lines, built } = await build('bridge');
+    expect(lines).toContain('ip -n nb-abcd-bridge-hostA link set abcda-up master abcda-dbr');
+    expect(lines).toContain('ip -n nb-abcd-bridge-hostA addr add 198.18.0.1/24 dev abcda-dbr');
+    expect(built.hostA.ifname).toBe('abcda-dbr');
+  });
+
+  it('hairpin is set on the switch port for vepa and private only', async () => {
+    const hairpin = (lines: string[]) => lines.some((l) => l.includes('hairpin on'));
+    expect(hairpin((await build('macvlan-vepa')).lines)).toBe(true);
+    expect(hairpin((await build('macvlan-private')).lines)).toBe(true);
+    expect(hairpin((await build('macvlan-bridge')).lines)).toBe(false);
+    expect(hairpin((await build('bridge')).lines)).toBe(false);
+  });
+
+  it('macvlan children are made on the uplink in the requested mode and moved into containers', async () => {
+    const { lines } = await build('macvlan-private');
+    expect(lines).toContain('ip -n nb-abcd-macvlan-private-hostA link add abcda-c1 link abcda-up type macvlan mode private');
+    expect(lines).toContain('ip -n nb-abcd-macvlan-private-hostA link set abcda-c1 netns nb-abcd-macvlan-private-c1');
+  });
+
+  it('nat keeps its rules in a table of its own inside hostA and forwards only there', async () => {
+    const { lines } = await build('nat');
+    expect(lines).toContain('ip netns exec nb-abcd-nat-hostA sysctl -qw net.ipv4.ip_forward=1');
+    expect(lines).toContain('ip netns exec nb-abcd-nat-hostA nft -f -');
+    expect(lines).toContain('ip -n nb-abcd-nat-c1 route add default via 198.19.0.1');
+  });
+
+  it('nat rules masquerade the private network and publish the tool ports to c1', () => {
+    const rules = natRuleset(resolveTopologyArg('nat'), 'netbench_abcd', 'abcda-up');
+    expect(rules).toContain('ip saddr 198.19.0.0/24 oifname "abcda-up" masquerade');
+    expect(rules).toContain('iifname "abcda-up" tcp dport 5201 dnat to 198.19.0.11:5201');
+    expect(rules).toContain('iifname "abcda-up" udp dport 12866 dnat to 198.19.0.11:12866');
+    expect(rules).toMatch(/^table ip netbench_abcd \{/);
+  });
+
+  it('ovs runs a private instance with its own socket, a timeout on every ovs-vsctl, and netdev without the module', async () => {
+    const { lines, built } = await build('ovs');
+    const vsctl = lines.filter((l) => l.includes('ovs-vsctl'));
+    expect(vsctl.length).toBeGreaterThan(3);
+    for (const l of vsctl) {
+      expect(l).toMatch(/--db=unix:\S+\/runs\/abcd-ovs\/ovs\/db\.sock --timeout=10/);
+      expect(l).toContain('ip netns exec nb-abcd-ovs-hostA');
+    }
+    expect(lines.some((l) => l.includes('ovsdb-server') && l.includes('--pidfile='))).toBe(true);
+    expect(lines.some((l) => /\/var\/run\/openvswitch|\/run\/openvswitch/.test(l))).toBe(false);
+    if (!existsSync('/sys/module/openvswitch')) {
+      expect(built.datapath).toBe('netdev');
+      expect(lines).toContain('ip netns exec nb-abcd-ovs-c1 ethtool -K abcda-c1 tx off');
+      expect(built.caveats.join(' ')).toContain('netdev datapath');
+    }
+  });
+});
+
+describe('a build that fails half-way', () => {
+  it('is rolled back: every namespace it made is deleted and the ledger removed', async () => {
+    const t = tempState();
+    cleanup = t.cleanup;
+    const { runner, namespaces } = simulatedKernel();
+    // fail the 4th 'ip -n' command (after hostA, switch and peer exist)
+    const faulty = new FaultInjectingRunner(runner, { nth: 12, match: 'ip -n' });
+    await expect(buildTopology(resolveTopologyArg('macvlan-bridge'), { runner: faulty, state: t.state, tag: 'abcd', slot: 0, command: 'test' })).rejects.toThrow(
+      /building macvlan-bridge failed, everything it created was removed: .*injected fault/,
+    );
+    expect(runner.commandLines.filter((l) => l.startsWith('ip netns add')).length).toBeGreaterThan(0);
+    expect([...namespaces]).toEqual([]);
+    expect(Ledger.list(t.state.ledgers)).toEqual([]);
+  });
+
+  it('reports the interruption, not a failure, when the build was aborted', async () => {
+    const t = tempState();
+    cleanup = t.cleanup;
+    const { runner, namespaces } = simulatedKernel();
+    let calls = 0;
+    await expect(
+      buildTopology(resolveTopologyArg('bridge'), { runner, state: t.state, tag: 'abcd', slot: 0, command: 'test', aborted: () => ++calls > 10 }),
+    ).rejects.toMatchObject({ code: 'INTERRUPTED' });
+    expect([...namespaces]).toEqual([]);
+  });
+});

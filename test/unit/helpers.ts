@@ -1,0 +1,28 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ProcessControl } from '../../src/lab/processes.js';
+import { statePaths, type StatePaths } from '../../src/lab/state.js';
+
+export function tempState(): { state: StatePaths; cleanup: () => void } {
+  const root = mkdtempSync(join(tmpdir(), 'netbench-test-'));
+  return { state: statePaths(root), cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/** Processes that die on the first signal, recorded. */
+export function fakeProcesses(alive: Map<number, string>): ProcessControl & { signals: [number, string][] } {
+  const signals: [number, string][] = [];
+  return {
+    signals,
+    startTime: (pid) => alive.get(pid),
+    comm: (pid) => (alive.has(pid) ? 'ovs-vswitchd' : undefined),
+    kill: (pid, sig) => {
+      signals.push([pid, sig]);
+      alive.delete(pid);
+    },
+  };
+}
+
+export function nsListReply(names: string[]): string {
+  return names.map((n) => `${n} (id: 1)`).join('\n');
+}

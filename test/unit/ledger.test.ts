@@ -1,0 +1,145 @@
+import { writeFileSync, appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RecordingRunner } from '../../src/exec/recording-runner.js';
+import { Ledger, parseLedger } from '../../src/lab/ledger.js';
+import { stopProcess } from '../../src/lab/processes.js';
+import { teardown } from '../../src/lab/teardown.js';
+import { fakeProcesses, nsListReply, tempState } from './helpers.js';
+
+let cleanup = () => {};
+afterEach(() => cleanup());
+
+function newLedger() {
+  const t = tempState();
+  cleanup = t.cleanup;
+  const ledger = Ledger.create(t.state.ledgers, 'abcd-bridge', { tag: 'abcd', topology: 'bridge', pid: 1, command: 'test', createdAt: 'now' });
+  return { ledger, state: t.state };
+}
+
+describe('ledger', () => {
+  it('appends entries to disk as they are recorded', () => {
+    const { ledger } = newLedger();
+    ledger.append({ kind: 'netns', name: 'nb-abcd-bridge-hostA' });
+    const reread = Ledger.open(ledger.path);
+    expect(reread.entries.map((e) => e.kind)).toEqual(['run', 'netns']);
+    expect(reread.header?.tag).toBe('abcd');
+    expect(reread.status).toBe('building');
+  });
+
+  it('ignores a line torn by a crash', () => {
+    expect(parseLedger('{"kind":"netns","name":"a"}\n{"kind":"li')).toEqual([{ kind: 'netns', name: 'a' }]);
+  });
+
+  it('lists ledgers in a directory and none when it is missing', () => {
+    const { ledger, state } = newLedger();
+    expect(Ledger.list(state.ledgers).map((l) => l.path)).toEqual([ledger.path]);
+    expect(Ledger.list(join(state.root, 'nope'))).toEqual([]);
+  });
+});
+
+describe('teardown', () => {
+  it('undoes entries in reverse order and removes the ledger', async () => {
+    const { ledger, state } = newLedger();
+    const dir = join(state.runs, 'abcd-bridge');
+    mkdirSync(dir, { recursive: true });
+    ledger.append({ kind: 'dir', path: dir });
+    ledger.append({ kind: 'netns', name: 'nb-abcd-bridge-hostA' });
+    ledger.append({ kind: 'link', netns: 'nb-abcd-bridge-hostA', name: 'abcda-up' });
+    ledger.append({ kind: 'nft-table', netns: 'nb-abcd-bridge-hostA', family: 'ip', table: 'netbench_abcd' });
+    ledger.append({ kind: 'process', netns: 'nb-abcd-bridge-peer', label: 'iperf3', pid: 4242, startTime: '99' });
+    const procs = fakeProcesses(new Map([[4242, '99']]));
+    const runner = new RecordingRunner((spec) => (spec.args.join(' ') === 'netns list' ? { stdout: nsListReply(['nb-abcd-bridge-hostA']) } : undefined));
+    await teardown(ledger, { runner, stateRoot: state.root, processes: procs });
+    expect(procs.signals).toEqual([[4242, 'SIGINT']]);
+    const mutations = runner.commandLines.filter((l) => !l.endsWith('netns list'));
+    expect(mutations).toEqual([
+      'ip netns exec nb-abcd-bridge-hostA nft delete table ip netbench_abcd',
+      'ip -n nb-abcd-bridge-hostA link del abcda-up',
+      'ip netns pids nb-abcd-bridge-hostA',
+      'ip netns del nb-abcd-bridge-hostA',
+    ]);
+    expect(existsSync(dir)).toBe(false);
+    expect(existsSync(ledger.path)).toBe(false);
+  });
+
+  it('is idempotent: objects already gone count as removed', async () => {
+    const { ledger, state } = newLedger();
+    ledger.append({ kind: 'netns', name: 'nb-abcd-bridge-c1' });
+    ledger.append({ kind: 'link', netns: 'nb-abcd-bridge-c1', name: 'abcda-c1' });
+    // namespace already deleted: nothing to do, and no error
+    const runner = new RecordingRunner(() => ({ stdout: '' }));
+    await teardown(ledger, { runner, stateRoot: state.root });
+    expect(runner.commandLines.every((l) => l === 'ip netns list')).toBe(true);
+  });
+
+  it('tolerates "Cannot find device" from a link that vanished with its peer', async () => {
+    const { ledger, state } = newLedger();
+    ledger.append({ kind: 'link', netns: 'nb-abcd-bridge-hostA', name: 'abcda-c1h' });
+    const runner = new RecordingRunner((spec) =>
+      spec.args[0] === 'netns' ? { stdout: nsListReply(['nb-abcd-bridge-hostA']) } : { exitCode: 1, stderr: 'Cannot find device "abcda-c1h"' },
+    );
+    await expect(teardown(ledger, { runner, stateRoot: state.root })).resolves.toBeUndefined();
+  });
+
+  it('keeps the ledger and reports every failure when something cannot be removed', async () => {
+    const { ledger, state } = newLedger();
+    ledger.append({ kind: 'link', netns: 'nb-abcd-bridge-hostA', name: 'a' });
+    ledger.append({ kind: 'link', netns: 'nb-abcd-bridge-hostA', name: 'b' });
+    const runner = new RecordingRunner((spec) =>
+      spec.args[0] === 'netns' ? { stdout: nsListReply(['nb-abcd-bridge-hostA']) } : { exitCode: 2, stderr: 'Operation not permitted' },
+    );
+    await expect(teardown(ledger, { runner, stateRoot: state.root })).rejects.toThrow(/left 2 object\(s\).*Operation not permitted/);
+    expect(existsSync(ledger.path)).toBe(true);
+    expect(Ledger.open(ledger.path).status).toBe('tearing-down');
+  });
+
+  it('refuses to remove a directory outside the state root', async () => {
+    const { ledger, state } = newLedger();
+    ledger.append({ kind: 'dir', path: '/etc' });
+    await expect(teardown(ledger, { runner: new RecordingRunner(), stateRoot: state.root })).rejects.toThrow(/refusing to remove \/etc/);
+  });
+
+  it('dry run describes and changes nothing', async () => {
+    const { ledger, state } = newLedger();
+    ledger.append({ kind: 'netns', name: 'nb-abcd-bridge-hostA' });
+    const lines: string[] = [];
+    const runner = new RecordingRunner();
+    await teardown(ledger, { runner, stateRoot: state.root, dryRun: true, log: (l) => lines.push(l) });
+    expect(lines).toEqual(['would delete network namespace nb-abcd-bridge-hostA']);
+    expect(runner.calls).toHaveLength(0);
+    expect(existsSync(ledger.path)).toBe(true);
+  });
+});
+
+describe('stopping processes', () => {
+  it('never signals a recycled pid (start time differs)', async () => {
+    const procs = fakeProcesses(new Map([[77, 'other']]));
+    expect(await stopProcess(77, 'ours', procs, 10)).toBe(true);
+    expect(procs.signals).toEqual([]);
+  });
+  it('escalates SIGINT, SIGTERM, SIGKILL for a stubborn process', async () => {
+    const signals: string[] = [];
+    let alive = true;
+    const ctl = {
+      startTime: () => (alive ? '1' : undefined),
+      comm: () => 'x',
+      kill: (_pid: number, sig: string) => {
+        signals.push(sig);
+        if (sig === 'SIGKILL') alive = false;
+      },
+    };
+    expect(await stopProcess(5, '1', ctl, 30)).toBe(true);
+    expect(signals).toEqual(['SIGINT', 'SIGTERM', 'SIGKILL']);
+  });
+});
+
+describe('ledger file robustness', () => {
+  it('survives an appended partial line when reopened', () => {
+    const { ledger } = newLedger();
+    appendFileSync(ledger.path, '{"kind":"netns","na');
+    expect(Ledger.open(ledger.path).entries).toHaveLength(1);
+    writeFileSync(ledger.path, '');
+    expect(Ledger.open(ledger.path).header).toBeUndefined();
+  });
+});
