@@ -6,6 +6,9 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { NetbenchError, errorMessage } from '../errors.js';
 import type { Runner } from '../exec/runner.js';
 import { cleanCommand } from './commands/clean.js';
+import { runCommand, type RunCliFlags } from './commands/run.js';
+import { profileNames } from '../run/config.js';
+import { PATHS, WORKLOAD_NAMES } from '../workloads/registry.js';
 import { doctor } from './commands/doctor.js';
 import { listTopologies, topologyCheck, topologyDown, topologyTime, topologyUp } from './commands/topology.js';
 import type { IO } from './io.js';
@@ -84,6 +87,22 @@ export function createProgram(deps: ProgramDeps, setExit: (code: number) => void
     .addOption(new Option('--iterations <n>', 'iterations per phase').default(5).argParser(intOption('--iterations', 1, 100)))
     .option('--json', 'machine-readable output')
     .action(act((s, name: string | undefined, opts: { all?: boolean; iterations: number; json?: boolean }) => topologyTime(s, name, opts)));
+
+  program
+    .command('run')
+    .description('measure real traffic through the topologies and write results (reports/<run-id>/)')
+    .option('--topology <names>', 'all, a topology, a comma list, or topology files', 'all')
+    .option('--profile <name>', `a profile from bench/profiles (${profileNames().join(', ')})`, 'quick')
+    .option('--workload <names>', `comma list or all (${WORKLOAD_NAMES.join(', ')})`)
+    .option('--path <names>', `comma list or all (${PATHS.join(', ')})`)
+    .option('--trials <n>', 'measured trials per cell', intOption('--trials', 1, 100))
+    .option('--duration <s>', 'seconds per trial', intOption('--duration', 1, 600))
+    .option('--warmup <n>', 'warm-up trials per topology and workload', intOption('--warmup', 0, 10))
+    .option('--seed <n>', 'seed of the trial order (recorded in results)', intOption('--seed', 0, 2 ** 31 - 1))
+    .option('--out <dir>', 'run directory (default reports/<run-id>)')
+    .option('--no-trace', 'do not trace packets with bpftrace')
+    .option('--json', 'print the summary as JSON on stdout')
+    .action(act((s, opts: RunCliFlags) => runCommand(s, opts)));
 
   program
     .command('clean')

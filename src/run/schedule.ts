@@ -1,0 +1,39 @@
+/**
+ * The order of trials: warm-ups first, then blocks. A block holds one trial of every
+ * applicable (topology, workload, path) cell, in a seeded random order, so drift hits
+ * every topology alike and each block pairs with host's trial of the same block.
+ */
+import type { PathName, WorkloadName } from '../workloads/registry.js';
+import { type Rng, shuffle } from './rng.js';
+
+export interface Cell {
+  readonly topology: string;
+  readonly workload: WorkloadName;
+  readonly path: PathName;
+}
+
+export interface ScheduledTrial extends Cell {
+  readonly index: number;
+  /** -1 for warm-up trials */
+  readonly block: number;
+  readonly warmup: boolean;
+}
+
+export function buildSchedule(cells: readonly Cell[], trials: number, warmup: number, rng: Rng): ScheduledTrial[] {
+  const out: ScheduledTrial[] = [];
+  // one warm-up per (topology, workload), on its first applicable path
+  const seen = new Set<string>();
+  const warmCells = cells.filter((c) => {
+    const k = `${c.topology}/${c.workload}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+  for (let w = 0; w < warmup; w++) {
+    for (const c of shuffle(warmCells, rng)) out.push({ ...c, index: out.length, block: -1, warmup: true });
+  }
+  for (let b = 0; b < trials; b++) {
+    for (const c of shuffle(cells, rng)) out.push({ ...c, index: out.length, block: b, warmup: false });
+  }
+  return out;
+}

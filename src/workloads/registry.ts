@@ -1,0 +1,91 @@
+/**
+ * Workloads by name: which tool, the client's arguments, the parser, and the metrics it
+ * yields (with units and which direction is better). The CLI's choices come from here.
+ */
+import { parseIperf3Tcp, parseIperf3Udp } from '../parsers/iperf3.js';
+import { NETPERF_OUTPUT, parseNetperf } from '../parsers/netperf.js';
+import type { Parsed } from '../parsers/types.js';
+import { PORTS } from '../topology/ports.js';
+
+export type Better = 'higher' | 'lower';
+
+export interface MetricDef {
+  readonly name: string;
+  readonly unit: string;
+  readonly better: Better;
+  readonly label: string;
+}
+
+export type ServerKind = 'iperf3' | 'netserver';
+
+export interface Workload {
+  readonly description: string;
+  readonly server: ServerKind;
+  readonly client: 'iperf3' | 'netperf';
+  /** the metric that answers "which is faster" */
+  readonly primary: string;
+  readonly metrics: readonly MetricDef[];
+  clientArgs(target: string, durationS: number): string[];
+  parse(stdout: string): Parsed;
+  /** unit of work for CPU cost: bytes moved, packets received, or transactions */
+  work(values: Readonly<Record<string, number>>): { amount: number; metric: string };
+}
+
+const m = (name: string, unit: string, better: Better, label: string): MetricDef => ({ name, unit, better, label });
+
+const latency = [m('p50_us', 'µs', 'lower', 'P50 latency'), m('p90_us', 'µs', 'lower', 'P90 latency'), m('p99_us', 'µs', 'lower', 'P99 latency'), m('mean_us', 'µs', 'lower', 'mean latency')];
+
+function iperf3Tcp(streams: number): Workload {
+  return {
+    description: `iperf3 TCP bulk stream, ${streams === 1 ? 'one stream' : `${streams} streams`}`,
+    server: 'iperf3',
+    client: 'iperf3',
+    primary: 'throughput_gbps',
+    metrics: [m('throughput_gbps', 'Gbit/s', 'higher', 'throughput'), m('retransmits', 'segments', 'lower', 'retransmits'), m('cpu_s_per_gb', 'CPU-s/GB', 'lower', 'CPU cost')],
+    clientArgs: (target, d) => ['-c', target, '-p', String(PORTS.iperf3), '-t', String(d), '-P', String(streams), '-J', '--connect-timeout', '3000'],
+    parse: parseIperf3Tcp,
+    work: (v) => ({ amount: (v['bytes'] ?? 0) / 1e9, metric: 'cpu_s_per_gb' }),
+  };
+}
+
+export const WORKLOADS = {
+  'tcp-stream': iperf3Tcp(1),
+  'tcp-stream-4': iperf3Tcp(4),
+  'udp-pps': {
+    description: 'iperf3 UDP, 64-byte payloads at an unlimited rate: packets per second received, and loss',
+    server: 'iperf3',
+    client: 'iperf3',
+    primary: 'pps_received',
+    metrics: [m('pps_received', 'packets/s', 'higher', 'packets received'), m('loss_pct', '%', 'lower', 'loss'), m('cpu_s_per_mpkt', 'CPU-s/Mpacket', 'lower', 'CPU cost')],
+    clientArgs: (target, d) => ['-c', target, '-p', String(PORTS.iperf3), '-t', String(d), '-u', '-b', '0', '-l', '64', '-J', '--connect-timeout', '3000'],
+    parse: parseIperf3Udp,
+    work: (v) => ({ amount: ((v['packets'] ?? 0) * (1 - (v['loss_pct'] ?? 0) / 100)) / 1e6, metric: 'cpu_s_per_mpkt' }),
+  },
+  'tcp-rr': netperfRr('TCP_RR', 'netperf TCP request/response, 1-byte messages', 'tps', 'transactions/s'),
+  'udp-rr': netperfRr('UDP_RR', 'netperf UDP request/response, 1-byte messages', 'tps', 'transactions/s'),
+  'tcp-crr': netperfRr('TCP_CRR', 'netperf TCP connect/request/response: a new connection per transaction', 'tps', 'connections/s'),
+} as const satisfies Record<string, Workload>;
+
+function netperfRr(test: string, description: string, primary: string, unit: string): Workload {
+  return {
+    description,
+    server: 'netserver',
+    client: 'netperf',
+    primary,
+    metrics: [m('tps', unit, 'higher', unit === 'connections/s' ? 'connection rate' : 'transaction rate'), ...latency, m('cpu_us_per_txn', 'CPU-µs/transaction', 'lower', 'CPU cost')],
+    // -P ,port fixes only the remote data port (published under nat); the local port stays free for CRR
+    clientArgs: (target, d) => ['-H', target, '-p', String(PORTS.netperfControl), '-t', test, '-l', String(d), '-4', '--', '-r', '1,1', '-P', `,${PORTS.netperfData}`, '-o', NETPERF_OUTPUT],
+    parse: parseNetperf,
+    work: (v) => ({ amount: (v['tps'] ?? 0) * (v['seconds'] ?? 0) / 1e6, metric: 'cpu_us_per_txn' }),
+  };
+}
+
+export type WorkloadName = keyof typeof WORKLOADS;
+export const WORKLOAD_NAMES = Object.keys(WORKLOADS) as WorkloadName[];
+
+export function metricDef(workload: WorkloadName, metric: string): MetricDef | undefined {
+  return (WORKLOADS[workload] as Workload).metrics.find((x) => x.name === metric);
+}
+
+export const PATHS = ['c1-peer', 'peer-c1', 'c1-c2'] as const;
+export type PathName = (typeof PATHS)[number];

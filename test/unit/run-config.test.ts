@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { resolveRunConfig, runIdFor } from '../../src/run/config.js';
+import { pathApplicability, resolvePath } from '../../src/run/paths.js';
+import { seededRng, shuffle } from '../../src/run/rng.js';
+import { buildSchedule, type Cell } from '../../src/run/schedule.js';
+import { resolveTopologyArg } from '../../src/topology/registry.js';
+
+describe('run options', () => {
+  it('resolves a profile and always includes host', () => {
+    const c = resolveRunConfig({ topology: 'macvlan-bridge', profile: 'quick' });
+    expect(c.topologies.map((t) => t.name)).toEqual(['host', 'macvlan-bridge']);
+    expect(c.workloads).toEqual(['tcp-stream', 'tcp-rr', 'tcp-crr']);
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+  it('flags override the profile', () => {
+    const c = resolveRunConfig({ topology: 'all', profile: 'ci', workload: 'udp-pps,tcp-rr', path: 'all', trials: 7, duration: 4, warmup: 0, seed: 42 });
+    expect(c.topologies).toHaveLength(8);
+    expect(c.workloads).toEqual(['udp-pps', 'tcp-rr']);
+    expect(c.paths).toEqual(['c1-peer', 'peer-c1', 'c1-c2']);
+    expect([c.trials, c.durationS, c.warmup, c.seed]).toEqual([7, 4, 0, 42]);
+  });
+  it('names the valid choices for an unknown workload, path or profile', () => {
+    expect(() => resolveRunConfig({ workload: 'tcp-maerts' })).toThrow(/unknown workload 'tcp-maerts'; valid workloads: tcp-stream, tcp-stream-4, udp-pps, tcp-rr, udp-rr, tcp-crr/);
+    expect(() => resolveRunConfig({ path: 'c2-peer' })).toThrow(/valid paths: c1-peer, peer-c1, c1-c2/);
+    expect(() => resolveRunConfig({ profile: 'huge' })).toThrow(/valid profiles: ci, quick, standard/);
+  });
+  it('refuses durations and trial counts out of range', () => {
+    expect(() => resolveRunConfig({ duration: 0 })).toThrow(/--duration must be a whole number from 1 to 600/);
+    expect(() => resolveRunConfig({ trials: 101 })).toThrow(/--trials/);
+  });
+  it('makes sortable run ids', () => {
+    expect(runIdFor(new Date('2026-11-28T07:30:05Z'), 'abcd')).toBe('20261128-073005-abcd');
+  });
+});
+
+describe('trial order', () => {
+  const cells: Cell[] = ['host', 'nat', 'bridge'].flatMap((topology) => (['tcp-stream', 'tcp-rr'] as const).map((workload) => ({ topology, workload, path: 'c1-peer' as const })));
+  it('is the same for the same seed and differs for another', () => {
+    const a = buildSchedule(cells, 3, 1, seededRng(7));
+    const b = buildSchedule(cells, 3, 1, seededRng(7));
+    const c = buildSchedule(cells, 3, 1, seededRng(8));
+    expect(a).toEqual(b);
+    expect(a.map((t) => t.topology + t.workload)).not.toEqual(c.map((t) => t.topology + t.workload));
+  });
+  it('puts warm-ups first, then complete blocks', () => {
+    const s = buildSchedule(cells, 3, 1, seededRng(1));
+    expect(s.slice(0, 6).every((t) => t.warmup && t.block === -1)).toBe(true);
+    for (let b = 0; b < 3; b++) {
+      const block = s.filter((t) => t.block === b);
+      expect(block).toHaveLength(cells.length);
+      expect(new Set(block.map((t) => t.topology + t.workload)).size).toBe(cells.length);
+    }
+    expect(s.map((t) => t.index)).toEqual(s.map((_, i) => i));
+  });
+  it('shuffles uniformly enough that every topology leads a block sometimes', () => {
+    const rng = seededRng(3);
+    const firsts = new Set<string>();
+    for (let i = 0; i < 50; i++) firsts.add(shuffle(['host', 'nat', 'bridge'], rng)[0]!);
+    expect(firsts.size).toBe(3);
+  });
+});
+
+describe('paths', () => {
+  const ep = { hostA: { netns: 'A', address: '198.18.0.1', ifname: 'a' }, peer: { netns: 'P', address: '198.18.0.2', ifname: 'p' }, containers: [{ netns: 'C1', address: '198.19.0.11', ifname: 'c1' }, { netns: 'C2', address: '198.19.0.12', ifname: 'c2' }] };
+  it('peer reaches c1 under nat through hostA\'s published port', () => {
+    const r = resolvePath(resolveTopologyArg('nat'), ep, 'peer-c1');
+    expect(r.ok && r.plan.target).toBe('198.18.0.1');
+    expect(r.ok && r.plan.server.netns).toBe('C1');
+  });
+  it('host runs hostA to peer and says why c1-c2 does not apply', () => {
+    const r = resolvePath(resolveTopologyArg('host'), ep, 'c1-peer');
+    expect(r.ok && r.plan.client.netns).toBe('A');
+    expect(pathApplicability(resolveTopologyArg('host'), 'c1-c2')).toEqual({ ok: false, reason: 'not applicable, because the host baseline has no containers' });
+  });
+  it('gives a reason for every inapplicable path', () => {
+    expect(pathApplicability(resolveTopologyArg('macvlan-private'), 'c1-c2')).toMatchObject({ ok: false, reason: expect.stringContaining('private isolates siblings') });
+    expect(pathApplicability(resolveTopologyArg('macvlan-passthru'), 'c1-c2')).toMatchObject({ ok: false, reason: expect.stringContaining('single child') });
+    expect(pathApplicability(resolveTopologyArg('macvlan-vepa'), 'c1-c2')).toEqual({ ok: true });
+  });
+});
