@@ -1,0 +1,75 @@
+/**
+ * A short real `bench run` over host, nat, bridge, ovs and macvlan-bridge: every
+ * applicable cell has positive figures, every inapplicable one says why, the results
+ * match the schema, and Ctrl-C keeps what was measured.
+ */
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Results } from '../../src/results/types.js';
+import { resultsSchemaErrors } from '../../src/results/validate.js';
+import { WORKLOADS, type WorkloadName } from '../../src/workloads/registry.js';
+import { bench, benchBackground, ourNetns, waitFor } from './helpers.js';
+
+describe('bench run', () => {
+  it('measures every applicable cell and explains every other', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'nb-run-'));
+    const r = await bench(['run', '--topology', 'nat,bridge,ovs,macvlan-bridge', '--workload', 'all', '--path', 'all', '--duration', '1', '--trials', '1', '--warmup', '0', '--no-trace', '--seed', '7', '--out', out, '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
+    expect(resultsSchemaErrors(results)).toEqual([]);
+    expect(results.status).toBe('complete');
+    expect(results.seed).toBe(7);
+    expect(results.config.topologies).toEqual(['host', 'nat', 'bridge', 'ovs', 'macvlan-bridge']);
+    const failed = results.trials.filter((t) => t.status !== 'ok');
+    expect(failed.map((t) => `${t.topology} ${t.workload} ${t.path}: ${t.error}`)).toEqual([]);
+    // every applicable cell: each workload's primary metric is positive, raw output saved
+    const applicable = new Set(results.trials.map((t) => `${t.topology}/${t.path}`));
+    for (const t of results.trials) {
+      const primary = WORKLOADS[t.workload as WorkloadName].primary;
+      expect(t.metrics[primary]?.value, `${t.topology} ${t.workload} ${t.path}`).toBeGreaterThan(0);
+      expect(existsSync(join(out, t.raw[0]!))).toBe(true);
+    }
+    expect(applicable).toEqual(new Set(['host/c1-peer', 'host/peer-c1', 'nat/c1-peer', 'nat/peer-c1', 'nat/c1-c2', 'bridge/c1-peer', 'bridge/peer-c1', 'bridge/c1-c2', 'ovs/c1-peer', 'ovs/peer-c1', 'ovs/c1-c2', 'macvlan-bridge/c1-peer', 'macvlan-bridge/peer-c1', 'macvlan-bridge/c1-c2']));
+    expect(results.notApplicable).toEqual([{ topology: 'host', path: 'c1-c2', reason: 'not applicable, because the host baseline has no containers' }]);
+    // environment: datapath, sysctls and offloads recorded
+    const ovs = results.environment.topologies.find((t) => t.name === 'ovs')!;
+    expect(['system', 'netdev']).toContain(ovs.datapath);
+    expect(results.environment.topologies.find((t) => t.name === 'nat')!.ipForward).toBe('1');
+    expect(Object.keys(ovs.interfaces[0]!.offloads)).toContain('tx-checksumming');
+    expect(results.caveats.some((c) => c.startsWith('ovs: ovs ran on the'))).toBe(true);
+    // every non-host cell has a ratio to host on the paths host carries
+    const s = results.summary.find((x) => x.topology === 'macvlan-bridge' && x.workload === 'tcp-stream' && x.path === 'c1-peer' && x.metric === 'throughput_gbps')!;
+    expect(s.ratioToHost?.median).toBeGreaterThan(0);
+    expect(ourNetns()).toEqual([]);
+  });
+
+  it('Ctrl-C mid-run tears down and keeps the trials measured so far, marked interrupted', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'nb-run-int-'));
+    const child = benchBackground(['run', '--topology', 'bridge', '--workload', 'tcp-stream', '--duration', '1', '--trials', '20', '--warmup', '0', '--no-trace', '--out', out]);
+    const trialsDone = () => {
+      try {
+        return (JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results).trials.length;
+      } catch {
+        return 0;
+      }
+    };
+    expect(await waitFor(() => trialsDone() >= 2, 60_000)).toBe(true);
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode).toBe(130);
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
+    expect(results.status).toBe('interrupted');
+    expect(results.trials.filter((t) => t.status === 'ok').length).toBeGreaterThanOrEqual(2);
+    expect(resultsSchemaErrors(results)).toEqual([]);
+    expect(ourNetns()).toEqual([]);
+  });
+
+  it('refuses an unknown workload with the valid ones, exit 2', async () => {
+    const r = await bench(['run', '--workload', 'tcp-maerts']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('valid workloads: tcp-stream, tcp-stream-4, udp-pps, tcp-rr, udp-rr, tcp-crr');
+  });
+});

@@ -1,0 +1,126 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { BackgroundProcess, CommandResult, CommandSpec, Runner } from '../../src/exec/runner.js';
+import { toArgv } from '../../src/exec/runner.js';
+import { Ledger } from '../../src/lab/ledger.js';
+import { RunStore } from '../../src/results/store.js';
+import { runTrial } from '../../src/run/trial.js';
+import type { ScheduledTrial } from '../../src/run/schedule.js';
+import type { PathPlan } from '../../src/run/paths.js';
+import { tempState } from './helpers.js';
+
+const fixture = (...p: string[]) => readFileSync(join(import.meta.dirname, '..', 'fixtures', ...p), 'utf8');
+const result = (spec: CommandSpec, r: Partial<CommandResult> = {}): CommandResult => ({ argv: toArgv(spec), exitCode: 0, signal: null, stdout: '', stderr: '', timedOut: false, durationMs: 1, ...r });
+
+interface Script {
+  alreadyBound?: boolean;
+  serverListens?: boolean;
+  serverDiesWith?: string;
+  client?: Partial<CommandResult>;
+}
+
+/** A lab in miniature: a server that listens (or not) and a client that answers from a script. */
+class ScriptedRunner implements Runner {
+  readonly calls: string[] = [];
+  private serverUp = false;
+  constructor(private readonly s: Script) {}
+  async run(spec: CommandSpec): Promise<CommandResult> {
+    this.calls.push(toArgv(spec).join(' '));
+    if (spec.program === 'ss') return result(spec, { stdout: this.s.alreadyBound || this.serverUp ? 'LISTEN 0 5 0.0.0.0:5201 0.0.0.0:*\n' : '' });
+    return result(spec, this.s.client);
+  }
+  async start(spec: CommandSpec): Promise<BackgroundProcess> {
+    this.calls.push(toArgv(spec).join(' '));
+    let resolveExit!: (r: CommandResult) => void;
+    const exited = new Promise<CommandResult>((r) => (resolveExit = r));
+    if (this.s.serverDiesWith) resolveExit(result(spec, { exitCode: 1, stderr: this.s.serverDiesWith }));
+    else if (this.s.serverListens !== false) this.serverUp = true;
+    return { pid: 999_999, argv: toArgv(spec), exited, stop: async () => { this.serverUp = false; resolveExit(result(spec, { signal: 'SIGINT', exitCode: null })); return exited; } };
+  }
+}
+
+let cleanup = () => {};
+afterEach(() => cleanup());
+
+function setup(script: Script, workload: ScheduledTrial['workload'] = 'tcp-stream') {
+  const t = tempState();
+  cleanup = t.cleanup;
+  const store = new RunStore(join(t.state.root, 'run'));
+  store.init();
+  const ledger = Ledger.create(t.state.ledgers, 'abcd-x', { tag: 'abcd', topology: 'x', pid: 1, command: 't', createdAt: 'now' });
+  const runner = new ScriptedRunner(script);
+  const trial: ScheduledTrial = { index: 3, block: 0, warmup: false, topology: 'bridge', workload, path: 'c1-peer' };
+  const plan: PathPlan = { client: { netns: 'nb-abcd-x-c1', address: '198.18.0.11', ifname: 'c' }, server: { netns: 'nb-abcd-x-peer', address: '198.18.0.2', ifname: 'p' }, target: '198.18.0.2', label: 'c1→peer' };
+  let cpu = 0;
+  const deps = { runner, store, ledger, durationS: 1, pinning: { client: 0, server: 1 }, serverStartMs: 300, readCpu: () => ({ busy: (cpu += 150), total: 0 }) };
+  return { run: () => runTrial(trial, plan, deps), runner, store, ledger };
+}
+
+describe('a trial', () => {
+  it('measures: server pinned in the server namespace, client pinned in the client namespace, CPU cost per GB', async () => {
+    const { run, runner, ledger, store } = setup({ client: { stdout: fixture('iperf3', 'tcp-stream.json') } });
+    const r = await run();
+    expect(r.status).toBe('ok');
+    const raw = JSON.parse(fixture('iperf3', 'tcp-stream.json'));
+    expect(r.metrics['throughput_gbps']?.value).toBeCloseTo(raw.end.sum_received.bits_per_second / 1e9, 9);
+    expect(r.metrics['cpu_s_per_gb']?.value).toBeCloseTo(1.5 / (raw.end.sum_received.bytes / 1e9), 9);
+    expect(runner.calls).toContain('ip netns exec nb-abcd-x-peer taskset -c 1 iperf3 -s -1 -p 5201 --idle-timeout 31 -J');
+    expect(runner.calls.some((c) => c.startsWith('ip netns exec nb-abcd-x-c1 taskset -c 0 iperf3 -c 198.18.0.2 -p 5201 -t 1 -P 1 -J'))).toBe(true);
+    expect(Ledger.open(ledger.path).entries.some((e) => e.kind === 'process' && e.pid === 999_999)).toBe(true);
+    expect(r.raw[0]).toBe('raw/0003-bridge-tcp-stream-c1-peer.client.txt');
+    expect(readFileSync(join(store.dir, r.raw[0]!), 'utf8')).toBe(fixture('iperf3', 'tcp-stream.json'));
+  });
+
+  it('is a failed record, not an exception, when the port is already bound', async () => {
+    const r = await setup({ alreadyBound: true }).run();
+    expect(r).toMatchObject({ status: 'failed', error: expect.stringContaining('port 5201 is already bound in nb-abcd-x-peer') });
+  });
+
+  it('fails when the server never comes up', async () => {
+    const r = await setup({ serverListens: false }).run();
+    expect(r.error).toMatch(/iperf3 never came up in nb-abcd-x-peer: not listening on port 5201 after 300 ms/);
+  });
+
+  it('fails with the server\'s words when it dies at start', async () => {
+    const r = await setup({ serverDiesWith: 'iperf3: error - unable to start listener' }).run();
+    expect(r.error).toMatch(/it exited: .*unable to start listener/);
+  });
+
+  it('fails when the client hangs', async () => {
+    const r = await setup({ client: { timedOut: true, signal: 'SIGKILL', exitCode: null } }).run();
+    expect(r.error).toBe('iperf3 hung: no result within 16 s (killed)');
+  });
+
+  it('fails with iperf3\'s own error from its JSON', async () => {
+    const r = await setup({ client: { stdout: fixture('iperf3', 'error-busy.json'), exitCode: 1 } }).run();
+    expect(r.error).toBe('iperf3: the server is busy running a test. try again later');
+  });
+
+  it('netperf: transactions, latency percentiles and CPU per transaction', async () => {
+    const r = await setup({ client: { stdout: fixture('netperf', 'tcp-rr.txt') } }, 'tcp-rr').run();
+    expect(r.status).toBe('ok');
+    expect(Object.keys(r.metrics).sort()).toEqual(['cpu_busy_s', 'cpu_us_per_txn', 'mean_us', 'p50_us', 'p90_us', 'p99_us', 'tps']);
+    expect(r.metrics['p99_us']?.unit).toBe('µs');
+  });
+});
+
+describe('results store', () => {
+  it('keeps the previous results.json when the disk is full', () => {
+    const t = tempState();
+    cleanup = t.cleanup;
+    const dir = join(t.state.root, 'run');
+    const good = new RunStore(dir);
+    good.init();
+    const first = { schema: 'netbench.results/1', runId: 'first' } as never;
+    good.writeResults(first);
+    const full = new RunStore(dir, {
+      writeFile: () => {
+        throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+      },
+      rename: () => {},
+    });
+    expect(() => full.writeResults({ runId: 'second' } as never)).toThrow(/could not write .*results\.json \(ENOSPC\); the previous results\.json is intact/);
+    expect(JSON.parse(readFileSync(good.resultsPath, 'utf8')).runId).toBe('first');
+  });
+});
