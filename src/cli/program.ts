@@ -7,6 +7,7 @@ import { NetbenchError, errorMessage } from '../errors.js';
 import type { Runner } from '../exec/runner.js';
 import { cleanCommand } from './commands/clean.js';
 import { runCommand, type RunCliFlags } from './commands/run.js';
+import { reportCommand } from './commands/report.js';
 import { profileNames } from '../run/config.js';
 import { PATHS, WORKLOAD_NAMES } from '../workloads/registry.js';
 import { doctor } from './commands/doctor.js';
@@ -103,6 +104,13 @@ export function createProgram(deps: ProgramDeps, setExit: (code: number) => void
     .option('--no-trace', 'do not trace packets with bpftrace')
     .option('--json', 'print the summary as JSON on stdout')
     .action(act((s, opts: RunCliFlags) => runCommand(s, opts)));
+
+  program
+    .command('report <run>')
+    .description('render a run (its directory or results.json) as a self-contained HTML report and a Markdown summary')
+    .option('--out <file>', 'HTML file (default <run-dir>/report.html; the .md goes beside it)')
+    .option('--svg [dir]', 'also render every chart to SVG (default <run-dir>/svg)')
+    .action(act((s, run: string, opts: { out?: string; svg?: string | boolean }) => reportCommand(s, run, opts)));
 
   program
     .command('clean')

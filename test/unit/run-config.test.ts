@@ -10,6 +10,7 @@ describe('run options', () => {
     const c = resolveRunConfig({ topology: 'macvlan-bridge', profile: 'quick' });
     expect(c.topologies.map((t) => t.name)).toEqual(['host', 'macvlan-bridge']);
     expect(c.workloads).toEqual(['tcp-stream', 'tcp-rr', 'tcp-crr']);
+    expect(c.trials).toBeGreaterThanOrEqual(6);
     expect(Object.isFrozen(c)).toBe(true);
   });
   it('flags override the profile', () => {

@@ -1,0 +1,150 @@
+/**
+ * The self-contained HTML report: vega, vega-lite and vega-embed inlined, results
+ * embedded as JSON (and downloadable), every chart rendered client-side. A pure function
+ * of the results and the library sources.
+ */
+import type { Results } from '../results/types.js';
+import { fmtNum, fmtPct } from '../cli/format.js';
+import { buildCharts, topologyScale } from './charts.js';
+import { claimSummary, compareAll, type Comparison } from './verdicts.js';
+
+export interface Libraries {
+  readonly vega: string;
+  readonly vegaLite: string;
+  readonly vegaEmbed: string;
+}
+
+export function esc(s: unknown): string {
+  return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** JSON safe inside a <script> element. */
+function scriptJson(x: unknown): string {
+  return JSON.stringify(x).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+const CLASS: Record<string, string> = { better: 'good', worse: 'bad', same: 'neutral', inconclusive: 'neutral' };
+
+function verdictTable(rows: readonly Comparison[]): string {
+  if (rows.length === 0) return '<p>No comparison: this run has no macvlan topology next to nat, bridge or ovs on a common workload and path.</p>';
+  const body = rows
+    .map(
+      (r) =>
+        `<tr class="${CLASS[r.verdict.kind]}"><td>${esc(r.verdict.kind === 'same' ? 'no difference' : r.verdict.kind)}</td><td>${esc(r.sentence)}</td><td class="num">${Number.isFinite(r.verdict.p) ? r.verdict.p.toPrecision(2) : '-'}</td><td class="num">${r.verdict.n}</td></tr>`,
+    )
+    .join('\n');
+  return `<table class="verdicts"><thead><tr><th>verdict</th><th>comparison (effect [CI])</th><th>p</th><th>pairs</th></tr></thead><tbody>${body}</tbody></table>`;
+}
+
+function reachabilityTables(results: Results): string {
+  return results.environment.topologies
+    .map((t) => {
+      const r = t.reachability as { ok: boolean; cells: { id: string; expected: string; observed: string; ok: boolean; detail: string }[] } | undefined;
+      if (!r) return '';
+      const rows = r.cells.map((c) => `<tr class="${c.ok ? '' : 'bad'}"><td>${esc(c.id)}</td><td>${esc(c.expected)}</td><td>${esc(c.observed)}</td><td>${c.ok ? 'ok' : 'MISMATCH'}</td><td>${esc(c.detail)}</td></tr>`).join('');
+      return `<details${r.ok ? '' : ' open'}><summary>${esc(t.name)}: ${r.ok ? 'matches DESIGN.md' : 'DOES NOT MATCH'}</summary><table><thead><tr><th>path</th><th>expected</th><th>observed</th><th></th><th>evidence</th></tr></thead><tbody>${rows}</tbody></table></details>`;
+    })
+    .join('\n');
+}
+
+function environment(results: Results): string {
+  const e = results.environment;
+  const tools = Object.entries(e.tools).map(([k, v]) => `<tr><td>${esc(k)}</td><td>${esc(v ?? 'not installed')}</td></tr>`).join('');
+  const topo = e.topologies
+    .map((t) => {
+      const offl = t.interfaces.map((i) => `<tr><td>${esc(i.netns)}</td><td>${esc(i.name)}</td><td>${esc(i.role)}</td><td>${esc(Object.entries(i.offloads).map(([k, v]) => `${k}=${v}`).join(' '))}</td></tr>`).join('');
+      return `<tr><td>${esc(t.name)}</td><td>${esc(t.driver)}${t.mode ? ` ${esc(t.mode)}` : ''}</td><td>${esc(t.datapath ?? '-')}</td><td>${t.hairpin ? 'on' : 'off'}</td><td>${esc(t.ipForward ?? '-')}</td><td>${esc(t.bridgeNfCallIptables ?? '-')}</td><td><details><summary>${t.interfaces.length} interfaces</summary><table>${offl}</table></details></td></tr>`;
+    })
+    .join('');
+  return `<table><tbody>
+<tr><td>kernel</td><td>${esc(e.kernel)}</td></tr><tr><td>CPU</td><td>${esc(e.cpuModel)} × ${e.cpuCount}</td></tr><tr><td>node</td><td>${esc(e.node)}</td></tr>
+<tr><td>CPU pinning</td><td>${e.cpuPinning ? `client CPU ${e.cpuPinning.client}, server CPU ${e.cpuPinning.server}` : 'none (fewer than 2 CPUs)'}</td></tr>
+<tr><td>tracing</td><td>${e.tracing.enabled ? (e.tracing.available ? 'on' : `unavailable: ${esc(e.tracing.reason)}`) : `off${e.tracing.reason ? ` (${esc(e.tracing.reason)})` : ''}`}</td></tr>
+</tbody></table>
+<h3>Tools</h3><table><tbody>${tools}</tbody></table>
+<h3>Topologies</h3><table><thead><tr><th>topology</th><th>driver</th><th>OVS datapath</th><th>switch hairpin</th><th>ip_forward (hostA)</th><th>bridge-nf-call-iptables (hostA)</th><th>offloads</th></tr></thead><tbody>${topo}</tbody></table>`;
+}
+
+function ratioTable(results: Results): string {
+  const rows = results.summary.filter((s) => s.ratioToHost && ['throughput_gbps', 'pps_received', 'tps'].includes(s.metric));
+  if (rows.length === 0) return '';
+  return `<table><thead><tr><th>topology</th><th>workload</th><th>path</th><th>median</th><th>× host [CI]</th><th>CoV</th></tr></thead><tbody>${rows
+    .map((s) => `<tr><td>${esc(s.topology)}</td><td>${esc(s.workload)}</td><td>${esc(s.path)}</td><td class="num">${esc(fmtNum(s.median))} ${esc(s.unit)}</td><td class="num">${esc(fmtNum(s.ratioToHost!.median))} [${esc(fmtNum(s.ratioToHost!.ciLow))}, ${esc(fmtNum(s.ratioToHost!.ciHigh))}]</td><td class="num">${esc(fmtPct(s.cov))}</td></tr>`)
+    .join('')}</tbody></table>`;
+}
+
+function tracingNote(results: Results): string {
+  const t = results.tracing as { overhead?: { topology: string; workload: string; path: string; metric: string; ratio: number; flagged: boolean }[] } | undefined;
+  if (!t?.overhead?.length) return '';
+  return `<h3>Tracing overhead (traced / untraced, same run)</h3><table><thead><tr><th>topology</th><th>workload</th><th>path</th><th>metric</th><th>traced/untraced</th><th></th></tr></thead><tbody>${t.overhead
+    .map((o) => `<tr class="${o.flagged ? 'bad' : ''}"><td>${esc(o.topology)}</td><td>${esc(o.workload)}</td><td>${esc(o.path)}</td><td>${esc(o.metric)}</td><td class="num">${esc(fmtNum(o.ratio))}</td><td>${o.flagged ? 'beyond the noise' : ''}</td></tr>`)
+    .join('')}</tbody></table>`;
+}
+
+const CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1200px;color:#222;padding:0 16px}
+h1{font-size:22px}h2{font-size:18px;margin-top:32px;border-bottom:1px solid #ddd}table{border-collapse:collapse;margin:8px 0}
+td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}.num{text-align:right;font-variant-numeric:tabular-nums}
+tr.good td:first-child{background:#c8efc8}tr.bad td:first-child{background:#f6c4c4}tr.neutral td:first-child{background:#e6e6e6}
+.claim{font-size:16px;padding:10px;background:#f4f4f8;border-left:4px solid #4c78a8}.chart{margin:16px 0}.caveat{color:#8a4b00}
+.legend span{display:inline-block;margin-right:12px}.legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:middle}`;
+
+export function renderHtml(results: Results, libs: Libraries): string {
+  const charts = buildCharts(results);
+  const rows = compareAll(results);
+  const claim = claimSummary(rows);
+  const scale = topologyScale(results);
+  const legend = scale.domain.map((d, i) => `<span><i style="background:${scale.range[i]}"></i>${esc(d)}</span>`).join('');
+  const caveats = results.caveats.map((c) => `<li class="caveat">${esc(c)}</li>`).join('');
+  const na = results.notApplicable.map((n) => `<li>${esc(n.topology)} ${esc(n.path)}: ${esc(n.reason)}</li>`).join('');
+  const failed = results.trials.filter((t) => t.status === 'failed' && !t.warmup);
+  const chartDivs = charts.map((c) => `<h3>${esc(c.title)}</h3><div class="chart" id="chart-${esc(c.id)}" data-chart="${esc(c.id)}"></div>`).join('\n');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>netbench ${esc(results.runId)}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>${CSS}</style>
+<script>${libs.vega}</script>
+<script>${libs.vegaLite}</script>
+<script>${libs.vegaEmbed}</script>
+</head><body>
+<h1>netbench run ${esc(results.runId)}</h1>
+<p>Profile <b>${esc(results.profile)}</b>, seed ${results.seed}, ${results.config.trials} trials of ${results.config.durationS} s per cell, ${results.config.warmup} warm-up; status <b>${esc(results.status)}</b>${results.statusReason ? ` (${esc(results.statusReason)})` : ''}; ${esc(results.startedAt)} to ${esc(results.endedAt ?? '…')}. <button id="download">Download results.json</button></p>
+<p class="legend">${legend}</p>
+<h2>Verdict: is macvlan faster?</h2>
+<p class="claim">${esc(claim.text)}</p>
+${verdictTable(rows)}
+<p>Paired sign-flip permutation test on per-block log ratios (trials interleaved in a seeded random order); effect = median paired ratio with its order-statistic interval. Green: macvlan better; red: worse; grey: no significant difference or inconclusive.</p>
+<h2>Ratios to host</h2>
+${ratioTable(results)}
+<h2>Charts</h2>
+${chartDivs}
+${tracingNote(results)}
+<h2>Reachability of each topology</h2>
+${reachabilityTables(results)}
+<h2>Caveats</h2>
+<ul>${caveats || '<li>none</li>'}${na}${failed.length ? `<li class="caveat">${failed.length} measured trial(s) failed, e.g. ${esc(failed[0]!.topology)} ${esc(failed[0]!.workload)} ${esc(failed[0]!.path)}: ${esc(failed[0]!.error)}</li>` : ''}</ul>
+<h2>Environment</h2>
+${environment(results)}
+<script type="application/json" id="results-data">${scriptJson(results)}</script>
+<script type="application/json" id="chart-specs">${scriptJson(charts.map((c) => ({ id: c.id, spec: c.spec })))}</script>
+<script>
+(function () {
+  var state = (window.__netbench = { expected: 0, rendered: 0, errors: [] });
+  document.getElementById('download').addEventListener('click', function () {
+    var blob = new Blob([document.getElementById('results-data').textContent], { type: 'application/json' });
+    var a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = 'results.json';
+    a.click();
+  });
+  var specs = JSON.parse(document.getElementById('chart-specs').textContent);
+  state.expected = specs.length;
+  specs.forEach(function (c) {
+    vegaEmbed('#chart-' + c.id, c.spec, { mode: 'vega-lite', renderer: 'svg', actions: { export: true, source: false, compiled: false, editor: false } })
+      .then(function () { state.rendered++; })
+      .catch(function (e) { state.errors.push(c.id + ': ' + e); console.error(e); });
+  });
+})();
+</script>
+</body></html>
+`;
+}

@@ -1,0 +1,27 @@
+/** The Markdown summary for CI job summaries and pull-request comments. Pure. */
+import { fmtNum, fmtPct } from '../cli/format.js';
+import type { Results } from '../results/types.js';
+import { claimSummary, compareAll } from './verdicts.js';
+
+const ICON: Record<string, string> = { better: '🟢', worse: '🔴', same: '⚪', inconclusive: '⚪' };
+const cellText = (s: string) => s.replace(/\|/g, '\\|');
+
+export function renderMarkdown(results: Results): string {
+  const rows = compareAll(results);
+  const lines: string[] = [];
+  lines.push(`## netbench ${results.runId} (${results.profile}, ${results.config.trials} trials × ${results.config.durationS}s, ${results.status})`, '');
+  lines.push(claimSummary(rows).text, '');
+  if (rows.length) {
+    lines.push('| | verdict | p | pairs |', '|---|---|---:|---:|');
+    for (const r of rows) lines.push(`| ${ICON[r.verdict.kind]} | ${cellText(r.sentence)} | ${Number.isFinite(r.verdict.p) ? r.verdict.p.toPrecision(2) : '-'} | ${r.verdict.n} |`);
+    lines.push('');
+  }
+  const ratios = results.summary.filter((s) => s.ratioToHost && ['throughput_gbps', 'pps_received', 'tps'].includes(s.metric));
+  if (ratios.length) {
+    lines.push('| topology | workload | path | median | × host [CI] | CoV |', '|---|---|---|---:|---:|---:|');
+    for (const s of ratios) lines.push(`| ${s.topology} | ${s.workload} | ${s.path} | ${fmtNum(s.median)} ${s.unit} | ${fmtNum(s.ratioToHost!.median)} [${fmtNum(s.ratioToHost!.ciLow)}, ${fmtNum(s.ratioToHost!.ciHigh)}] | ${fmtPct(s.cov)} |`);
+    lines.push('');
+  }
+  for (const c of results.caveats) lines.push(`- ⚠️ ${cellText(c)}`);
+  return `${lines.join('\n').trimEnd()}\n`;
+}
