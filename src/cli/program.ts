@@ -8,6 +8,7 @@ import type { Runner } from '../exec/runner.js';
 import { cleanCommand } from './commands/clean.js';
 import { runCommand, type RunCliFlags } from './commands/run.js';
 import { reportCommand } from './commands/report.js';
+import { baselineSave, gateCommand, type GateFlags } from './commands/gate.js';
 import { profileNames } from '../run/config.js';
 import { PATHS, WORKLOAD_NAMES } from '../workloads/registry.js';
 import { doctor } from './commands/doctor.js';
@@ -89,21 +90,47 @@ export function createProgram(deps: ProgramDeps, setExit: (code: number) => void
     .option('--json', 'machine-readable output')
     .action(act((s, name: string | undefined, opts: { all?: boolean; iterations: number; json?: boolean }) => topologyTime(s, name, opts)));
 
-  program
-    .command('run')
-    .description('measure real traffic through the topologies and write results (reports/<run-id>/)')
-    .option('--topology <names>', 'all, a topology, a comma list, or topology files', 'all')
-    .option('--profile <name>', `a profile from bench/profiles (${profileNames().join(', ')})`, 'quick')
-    .option('--workload <names>', `comma list or all (${WORKLOAD_NAMES.join(', ')})`)
-    .option('--path <names>', `comma list or all (${PATHS.join(', ')})`)
-    .option('--trials <n>', 'measured trials per cell', intOption('--trials', 1, 100))
-    .option('--duration <s>', 'seconds per trial', intOption('--duration', 1, 600))
-    .option('--warmup <n>', 'warm-up trials per topology and workload', intOption('--warmup', 0, 10))
-    .option('--seed <n>', 'seed of the trial order (recorded in results)', intOption('--seed', 0, 2 ** 31 - 1))
-    .option('--out <dir>', 'run directory (default reports/<run-id>)')
-    .option('--no-trace', 'do not trace packets with bpftrace')
+  const runOptions = (c: Command, defaults: boolean) =>
+    c
+      .option('--topology <names>', 'all, a topology, a comma list, or topology files', defaults ? 'all' : undefined)
+      .option('--profile <name>', `a profile from bench/profiles (${profileNames().join(', ')})`, defaults ? 'quick' : undefined)
+      .option('--workload <names>', `comma list or all (${WORKLOAD_NAMES.join(', ')})`)
+      .option('--path <names>', `comma list or all (${PATHS.join(', ')})`)
+      .option('--trials <n>', 'measured trials per cell', intOption('--trials', 1, 100))
+      .option('--duration <s>', 'seconds per trial', intOption('--duration', 1, 600))
+      .option('--warmup <n>', 'warm-up trials per topology and workload', intOption('--warmup', 0, 10))
+      .option('--seed <n>', 'seed of the trial order (recorded in results)', intOption('--seed', 0, 2 ** 31 - 1))
+      .option('--out <dir>', 'run directory (default reports/<run-id>)')
+      .option('--no-trace', 'do not trace packets with bpftrace')
+      .option('--inject <slowdown>', 'apply a known slowdown to every non-host topology: tbf:<rate> or forward-rules:<n> (proves the gate)');
+
+  runOptions(program.command('run'), true)
+    .description('measure real traffic through the topologies and write results and a report (reports/<run-id>/)')
     .option('--json', 'print the summary as JSON on stdout')
     .action(act((s, opts: RunCliFlags) => runCommand(s, opts)));
+
+  runOptions(program.command('gate'), false)
+    .description('judge a run against a baseline: exit 0 no regression, 1 regression, 2 usage/input error, 3 undecided (--strict)')
+    .requiredOption('--baseline <run>', 'baseline: results.json, run directory, or a name in bench/baselines')
+    .option('--current <run>', 'current run: results.json or run directory')
+    .option('--run', 'run now (same topologies, workloads, paths, trials and duration as the baseline unless given), then judge')
+    .option('--absolute', 'compare absolute figures instead of ratios to host')
+    .option('--force', 'compare even when the environments differ')
+    .option('--strict', 'exit 3 when the noise cannot rule a regression in or out')
+    .option('--config <file>', 'thresholds (default bench/gate.json)')
+    .option('--markdown <file>', 'also write the result as Markdown (for a CI job summary)')
+    .option('--junit <file>', 'also write JUnit XML (one test case per metric)')
+    .option('--json', 'print the decisions as JSON')
+    .action(act((s, opts: GateFlags) => gateCommand(s, opts)));
+
+  program
+    .command('baseline')
+    .description('manage stored baselines')
+    .command('save <run>')
+    .description('store a complete run as a baseline (bench/baselines/<name>.json)')
+    .option('--name <name>', 'baseline name', 'default')
+    .option('--dir <dir>', 'where baselines live (default bench/baselines)')
+    .action(act((s, run: string, opts: { name: string; dir?: string }) => baselineSave(s, run, opts)));
 
   program
     .command('report <run>')

@@ -10,6 +10,7 @@ import { BENCH_DIR, PROJECT_ROOT } from '../paths.js';
 import { newTag } from '../lab/names.js';
 import { resolveTopologyArg, resolveTopologyList } from '../topology/registry.js';
 import type { TopologySpec } from '../topology/spec.js';
+import { type Injection, parseInjection } from './inject.js';
 import { PATHS, type PathName, WORKLOAD_NAMES, type WorkloadName } from '../workloads/registry.js';
 
 export interface Profile {
@@ -32,6 +33,7 @@ export interface RunFlags {
   readonly seed?: number;
   readonly out?: string;
   readonly trace?: boolean;
+  readonly inject?: string;
 }
 
 export interface RunConfig {
@@ -47,6 +49,7 @@ export interface RunConfig {
   readonly warmup: number;
   readonly outDir: string;
   readonly trace: boolean;
+  readonly inject: Injection | null;
 }
 
 export const LIMITS = { duration: [1, 600], trials: [1, 100], warmup: [0, 10] } as const;
@@ -107,5 +110,6 @@ export function resolveRunConfig(flags: RunFlags, now = new Date()): RunConfig {
     warmup: inRange('warmup', flags.warmup ?? profile.warmup),
     outDir: flags.out ?? join(PROJECT_ROOT, 'reports', runId),
     trace: flags.trace ?? true,
+    inject: flags.inject ? parseInjection(flags.inject) : null,
   });
 }

@@ -15,6 +15,7 @@ import { type BuiltTopology, buildTopology, teardownBuilt } from '../topology/bu
 import { measureReachability } from '../topology/reachability.js';
 import type { RunConfig } from './config.js';
 import { machineEnv, topologyEnv } from './env.js';
+import { applyInjection } from './inject.js';
 import { pathApplicability, resolvePath } from './paths.js';
 import { seededRng } from './rng.js';
 import { buildSchedule, type Cell } from './schedule.js';
@@ -102,6 +103,10 @@ export async function executeRun(cfg: RunConfig, deps: RunDeps): Promise<RunOutc
         const b = await buildTopology(spec, { runner: deps.runner, state: deps.state, tag: cfg.tag, slot, command: deps.command, aborted: deps.aborted });
         built.push(b);
         const reach = await measureReachability(deps.runner, b);
+        if (cfg.inject) {
+          const note = await applyInjection(deps.runner, b, cfg.inject);
+          if (note) caveats.push(note);
+        }
         topoEnv.set(spec.name, { ...(await topologyEnv(deps.runner, b)), teardownMs: null, reachability: reach });
         if (reach.ok) measurable.add(spec.name);
         else {

@@ -70,6 +70,10 @@ export class LabContext {
     await this.ip(name, 'link', 'set', 'lo', 'up');
     await this.sysctl(name, 'net.ipv6.conf.all.disable_ipv6', '1');
     await this.sysctl(name, 'net.ipv6.conf.default.disable_ipv6', '1');
+    // connection-rate workloads open tens of thousands of connections per namespace:
+    // a wide port range and TIME_WAIT reuse keep them from running out of ports
+    await this.sysctl(name, 'net.ipv4.ip_local_port_range', '1024 65000');
+    await this.sysctl(name, 'net.ipv4.tcp_tw_reuse', '1');
     return name;
   }
 

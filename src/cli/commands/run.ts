@@ -3,6 +3,10 @@ import { requireRoot, requireTools } from '../../tools.js';
 import { type RunFlags, resolveRunConfig } from '../../run/config.js';
 import { executeRun, type Progress } from '../../run/execute.js';
 import type { Results } from '../../results/types.js';
+import { writeReport } from '../../report/write.js';
+import { claimSummary, compareAll } from '../../report/verdicts.js';
+import { join } from 'node:path';
+import { errorMessage } from '../../errors.js';
 import { WORKLOADS, type WorkloadName } from '../../workloads/registry.js';
 import { fmtDuration, fmtNum, fmtPct } from '../format.js';
 import { table } from '../io.js';
@@ -52,11 +56,19 @@ export function summaryTable(results: Results): string {
   return out;
 }
 
-export async function runCommand(session: Session, flags: RunCliFlags): Promise<number> {
+export interface PerformedRun {
+  readonly results: Results;
+  readonly dir: string;
+  readonly reportLine: string;
+  readonly wallS: number;
+}
+
+/** Resolve, check, lock, run, write the report. Shared by `bench run` and `bench gate --run`. */
+export async function performRun(session: Session, flags: RunFlags, command: string): Promise<PerformedRun> {
   const cfg = resolveRunConfig(flags);
   requireRoot();
-  requireTools([...neededTools(cfg.topologies), 'iperf3', 'netperf', 'netserver', 'taskset', 'ethtool']);
-  return session.withLock(`bench run ${process.argv.slice(3).join(' ')}`.trim(), async () => {
+  requireTools([...neededTools(cfg.topologies), 'iperf3', 'netperf', 'netserver', 'taskset', 'ethtool', ...(cfg.inject?.kind === 'forward-rules' ? (['iptables'] as const) : [])]);
+  return session.withLock(command, async () => {
     const io = session.io;
     const started = performance.now();
     const progress: Progress = (e) => {
@@ -67,15 +79,29 @@ export async function runCommand(session: Session, flags: RunCliFlags): Promise<
       io.err(`\r\x1b[2K${line}`);
     };
     if (io.isTTY) io.err(`run ${cfg.runId}: ${cfg.topologies.length} topologies, ${cfg.workloads.join(' ')} on ${cfg.paths.join(' ')}, ${cfg.trials} trials of ${cfg.durationS}s (seed ${cfg.seed})\n`);
-    const { results, store } = await executeRun(cfg, { runner: session.runner, state: session.state, aborted: () => session.aborted, progress, command: `bench run ${process.argv.slice(3).join(' ')}` });
+    const { results, store } = await executeRun(cfg, { runner: session.runner, state: session.state, aborted: () => session.aborted, progress, command });
     if (io.isTTY) io.err('\r\x1b[2K');
-    const wall = (performance.now() - started) / 1000;
-    if (flags.json) io.out(`${JSON.stringify({ runId: results.runId, status: results.status, results: store.resultsPath, summary: results.summary, notApplicable: results.notApplicable, caveats: results.caveats }, null, 2)}\n`);
-    else {
-      io.out(summaryTable(results));
-      io.out(`\nrun ${results.runId} ${results.status} in ${fmtDuration(wall)}; results: ${store.resultsPath}\n`);
+    let reportLine: string;
+    try {
+      const rep = writeReport(results, join(store.dir, 'report.html'));
+      reportLine = `report: ${rep.html} (${Math.round(rep.htmlBytes / 1024)} KiB); summary: ${rep.markdown}`;
+    } catch (err) {
+      reportLine = `report could not be written: ${errorMessage(err)} (bench report ${store.dir} retries)`;
     }
-    session.throwIfAborted();
-    return results.status === 'complete' ? 0 : 1;
+    return { results, dir: store.dir, reportLine, wallS: (performance.now() - started) / 1000 };
   });
+}
+
+export async function runCommand(session: Session, flags: RunCliFlags): Promise<number> {
+  const { results, dir, reportLine, wallS } = await performRun(session, flags, `bench run ${process.argv.slice(3).join(' ')}`.trim());
+  const io = session.io;
+  if (flags.json) {
+    io.out(`${JSON.stringify({ runId: results.runId, status: results.status, results: join(dir, 'results.json'), report: join(dir, 'report.html'), summary: results.summary, notApplicable: results.notApplicable, caveats: results.caveats }, null, 2)}\n`);
+  } else {
+    io.out(summaryTable(results));
+    io.out(`\n${claimSummary(compareAll(results)).text}\n`);
+    io.out(`\nrun ${results.runId} ${results.status} in ${fmtDuration(wallS)}; results: ${join(dir, 'results.json')}\n${reportLine}\n`);
+  }
+  session.throwIfAborted();
+  return results.status === 'complete' ? 0 : 1;
 }

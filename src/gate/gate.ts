@@ -1,0 +1,115 @@
+/**
+ * bench gate: compare a current run with a baseline, metric by metric. By default each
+ * trial is taken as a ratio to host in its own block (host runs in both), so a baseline
+ * from another day still compares; --absolute compares raw figures.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { usageError } from '../errors.js';
+import { BENCH_DIR } from '../paths.js';
+import type { Results, TrialRecord } from '../results/types.js';
+import { metricDef, WORKLOADS, type WorkloadName } from '../workloads/registry.js';
+import { decide, type MetricDecision } from './decide.js';
+
+export interface GateConfig {
+  readonly threshold: number;
+  readonly alpha: number;
+  readonly ignore: readonly string[];
+  readonly metric: Readonly<Record<string, number>>;
+  readonly workload: Readonly<Record<string, number>>;
+  readonly workloadMetric: Readonly<Record<string, number>>;
+}
+
+export const DEFAULT_GATE_CONFIG = join(BENCH_DIR, 'gate.json');
+
+export function loadGateConfig(path = DEFAULT_GATE_CONFIG): GateConfig {
+  if (!existsSync(path)) throw usageError(`gate config ${path} does not exist`);
+  const raw = JSON.parse(readFileSync(path, 'utf8')) as Partial<GateConfig> & Record<string, unknown>;
+  const known = ['description', 'threshold', 'alpha', 'ignore', 'metric', 'workload', 'workloadMetric'];
+  const unknown = Object.keys(raw).filter((k) => !known.includes(k));
+  if (unknown.length) throw usageError(`gate config ${path}: unknown key '${unknown[0]}' (valid keys: ${known.join(', ')})`);
+  const t = raw.threshold ?? 0.05;
+  if (!(t > 0 && t < 1)) throw usageError(`gate config ${path}: threshold must be between 0 and 1 (0.05 = 5%)`);
+  return { threshold: t, alpha: raw.alpha ?? 0.05, ignore: raw.ignore ?? [], metric: raw.metric ?? {}, workload: raw.workload ?? {}, workloadMetric: raw.workloadMetric ?? {} };
+}
+
+export function thresholdFor(cfg: GateConfig, workload: string, metric: string): number {
+  return cfg.workloadMetric[`${workload}.${metric}`] ?? cfg.workload[workload] ?? cfg.metric[metric] ?? cfg.threshold;
+}
+
+/** Differences between two runs' environments that make a comparison meaningless. */
+export function incompatibilities(a: Results, b: Results, mode: 'relative' | 'absolute'): string[] {
+  const out: string[] = [];
+  const ta = [...a.config.topologies].sort().join(',');
+  const tb = [...b.config.topologies].sort().join(',');
+  if (ta !== tb) out.push(`topology sets differ (baseline: ${ta}; current: ${tb})`);
+  if (a.environment.kernel !== b.environment.kernel) out.push(`kernels differ (${a.environment.kernel} vs ${b.environment.kernel})`);
+  if (a.environment.cpuCount !== b.environment.cpuCount) out.push(`CPU counts differ (${a.environment.cpuCount} vs ${b.environment.cpuCount})`);
+  for (const t of a.environment.topologies) {
+    const u = b.environment.topologies.find((x) => x.name === t.name);
+    if (u && t.datapath !== u.datapath) out.push(`${t.name} ran on different OVS datapaths (${t.datapath} vs ${u.datapath})`);
+  }
+  if (mode === 'relative' && (!a.config.topologies.includes('host') || !b.config.topologies.includes('host'))) out.push('relative comparison needs host in both runs (or use --absolute)');
+  if (a.config.durationS !== b.config.durationS) out.push(`trial durations differ (${a.config.durationS}s vs ${b.config.durationS}s)`);
+  return out;
+}
+
+/** One number per measured trial: the raw figure, or its ratio to host in the same block. */
+export function gateSamples(r: Results, topology: string, workload: string, path: string, metric: string, mode: 'relative' | 'absolute'): number[] {
+  const pick = (t: TrialRecord) => !t.warmup && t.status === 'ok' && t.workload === workload && t.path === path;
+  const value = (t: TrialRecord) => t.metrics[metric]?.value;
+  const mine = r.trials.filter((t) => pick(t) && t.topology === topology);
+  if (mode === 'absolute') return mine.map(value).filter((v): v is number => v !== undefined);
+  const host = new Map(r.trials.filter((t) => pick(t) && t.topology === 'host').map((t) => [t.block, value(t)]));
+  const out: number[] = [];
+  for (const t of mine) {
+    const v = value(t);
+    const h = host.get(t.block);
+    if (v !== undefined && h !== undefined && h > 0) out.push(v / h);
+  }
+  return out;
+}
+
+export interface GateRow extends MetricDecision {
+  readonly topology: string;
+  readonly workload: string;
+  readonly path: string;
+  readonly metric: string;
+  readonly unit: string;
+}
+
+export interface GateReport {
+  readonly mode: 'relative' | 'absolute';
+  readonly rows: readonly GateRow[];
+  readonly warnings: readonly string[];
+}
+
+export function runGate(baseline: Results, current: Results, cfg: GateConfig, mode: 'relative' | 'absolute'): GateReport {
+  const rows: GateRow[] = [];
+  const workloads = current.config.workloads.filter((w) => baseline.config.workloads.includes(w));
+  const paths = current.config.paths.filter((p) => baseline.config.paths.includes(p));
+  const topologies = current.config.topologies.filter((t) => baseline.config.topologies.includes(t) && !(mode === 'relative' && t === 'host'));
+  for (const workload of workloads) {
+    const wl = WORKLOADS[workload as WorkloadName];
+    if (!wl) continue;
+    for (const def of wl.metrics) {
+      if (cfg.ignore.includes(def.name)) continue;
+      for (const path of paths) {
+        for (const topology of topologies) {
+          const a = gateSamples(baseline, topology, workload, path, def.name, mode);
+          const b = gateSamples(current, topology, workload, path, def.name, mode);
+          if (a.length === 0 && b.length === 0) continue;
+          const d = decide(a, b, metricDef(workload as WorkloadName, def.name)!.better, thresholdFor(cfg, workload, def.name), cfg.alpha);
+          rows.push({ topology, workload, path, metric: def.name, unit: mode === 'relative' ? `× host (${def.unit})` : def.unit, ...d });
+        }
+      }
+    }
+  }
+  return { mode, rows, warnings: [] };
+}
+
+export function gateExitCode(report: GateReport, strict: boolean): number {
+  if (report.rows.some((r) => r.verdict === 'regression')) return 1;
+  if (strict && report.rows.some((r) => r.verdict === 'undecided')) return 3;
+  return 0;
+}

@@ -1,0 +1,50 @@
+/** The gate's report as a terminal table, Markdown, and JUnit XML. Pure. */
+import { fmtNum } from '../cli/format.js';
+import { table } from '../cli/io.js';
+import type { GateReport, GateRow } from './gate.js';
+
+const signed = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : '−'}${(Math.abs(x) * 100).toFixed(1)}%` : '-');
+const change = (r: GateRow) => `${signed(r.change)} [${signed(r.changeLow)}, ${signed(r.changeHigh)}]`;
+const VERDICT: Record<string, string> = { regression: 'REGRESSION', improvement: 'improved', ok: 'ok', undecided: 'undecided' };
+
+function order(rows: readonly GateRow[]): GateRow[] {
+  const rank: Record<string, number> = { regression: 0, undecided: 1, improvement: 2, ok: 3 };
+  return [...rows].sort((a, b) => rank[a.verdict]! - rank[b.verdict]! || a.workload.localeCompare(b.workload) || a.topology.localeCompare(b.topology));
+}
+
+export function gateTable(report: GateReport): string {
+  const rows = order(report.rows).map((r) => [`${r.topology} ${r.workload} ${r.path}`, r.metric, fmtNum(r.baselineMedian), fmtNum(r.currentMedian), change(r), Number.isFinite(r.p) ? r.p.toPrecision(2) : '-', VERDICT[r.verdict]!, r.reason]);
+  return table(['cell', 'metric', 'baseline', 'current', 'change (good direction) [CI]', 'p', 'verdict', 'why'], rows);
+}
+
+export function gateSummaryLine(report: GateReport): string {
+  const n = (v: string) => report.rows.filter((r) => r.verdict === v).length;
+  const reg = report.rows.filter((r) => r.verdict === 'regression');
+  const head = reg.length ? `REGRESSION in ${reg.length} metric(s): ${reg.map((r) => `${r.topology} ${r.workload} ${r.path} ${r.metric} ${signed(r.change)}`).join('; ')}` : 'no regression';
+  return `${head} (${report.rows.length} metrics compared ${report.mode === 'relative' ? 'as ratios to host' : 'as absolute figures'}: ${n('ok')} ok, ${n('improvement')} improved, ${n('undecided')} undecided)`;
+}
+
+export function gateMarkdown(report: GateReport): string {
+  const icon: Record<string, string> = { regression: '🔴', improvement: '🟢', ok: '⚪', undecided: '🟡' };
+  const lines = [`## netbench gate: ${gateSummaryLine(report)}`, '', '| | cell | metric | baseline | current | change [CI] | p | why |', '|---|---|---|---:|---:|---:|---:|---|'];
+  for (const r of order(report.rows)) {
+    lines.push(`| ${icon[r.verdict]} | ${r.topology} ${r.workload} ${r.path} | ${r.metric} | ${fmtNum(r.baselineMedian)} | ${fmtNum(r.currentMedian)} | ${change(r)} | ${Number.isFinite(r.p) ? r.p.toPrecision(2) : '-'} | ${r.reason.replace(/\|/g, '\\|')} |`);
+  }
+  for (const w of report.warnings) lines.push('', `> ⚠️ ${w}`);
+  return `${lines.join('\n')}\n`;
+}
+
+const xml = (s: string) => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
+
+export function gateJUnit(report: GateReport): string {
+  const failures = report.rows.filter((r) => r.verdict === 'regression').length;
+  const cases = report.rows.map((r) => {
+    const name = xml(`${r.topology} ${r.workload} ${r.path} ${r.metric}`);
+    const body =
+      r.verdict === 'regression'
+        ? `<failure type="regression" message="${xml(`${r.metric} ${signed(r.change)}: ${r.reason}`)}">${xml(`baseline ${fmtNum(r.baselineMedian)}, current ${fmtNum(r.currentMedian)} ${r.unit}; change ${change(r)}; p=${r.p}`)}</failure>`
+        : `<system-out>${xml(`${r.verdict}: ${r.reason}`)}</system-out>`;
+    return `    <testcase classname="netbench.gate.${xml(r.topology)}" name="${name}">${body}</testcase>`;
+  });
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="netbench gate" tests="${report.rows.length}" failures="${failures}">\n  <testsuite name="netbench gate (${report.mode})" tests="${report.rows.length}" failures="${failures}">\n${cases.join('\n')}\n  </testsuite>\n</testsuites>\n`;
+}

@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { decide } from '../../src/gate/decide.js';
+import { gateExitCode, gateSamples, incompatibilities, runGate, thresholdFor, type GateConfig } from '../../src/gate/gate.js';
+import { gateJUnit, gateMarkdown } from '../../src/gate/render.js';
+import { parseInjection, forwardRules } from '../../src/run/inject.js';
+import { seededRng } from '../../src/run/rng.js';
+import { permutationTest } from '../../src/stats/twosample.js';
+import { syntheticResults, trial } from './synthetic.js';
+
+const cfg: GateConfig = { threshold: 0.05, alpha: 0.05, ignore: [], metric: { p99_us: 0.1 }, workload: {}, workloadMetric: {} };
+const noisy = (rng: () => number, n: number, mean: number, cov: number) => Array.from({ length: n }, () => mean * (1 + cov * (rng() * 2 - 1) * Math.sqrt(3)));
+
+describe('gate decision rule', () => {
+  it('a consistent 10% throughput drop fails', () => {
+    const rng = seededRng(5);
+    const d = decide(noisy(rng, 8, 100, 0.02), noisy(rng, 8, 90, 0.02), 'higher', 0.05);
+    expect(d.verdict).toBe('regression');
+    expect(d.change).toBeCloseTo(-0.1, 1);
+  });
+  it('a small change inside the noise passes', () => {
+    const rng = seededRng(6);
+    const d = decide(noisy(rng, 8, 100, 0.03), noisy(rng, 8, 98.5, 0.03), 'higher', 0.05);
+    expect(d.verdict).not.toBe('regression');
+  });
+  it('latency going up is the bad direction', () => {
+    const rng = seededRng(7);
+    expect(decide(noisy(rng, 8, 80, 0.02), noisy(rng, 8, 100, 0.02), 'lower', 0.1).verdict).toBe('regression');
+    expect(decide(noisy(rng, 8, 100, 0.02), noisy(rng, 8, 80, 0.02), 'lower', 0.1).verdict).toBe('improvement');
+  });
+  it('a significant change smaller than the threshold is not a regression', () => {
+    const rng = seededRng(8);
+    const d = decide(noisy(rng, 10, 100, 0.003), noisy(rng, 10, 97, 0.003), 'higher', 0.05);
+    expect(d.p).toBeLessThan(0.05);
+    expect(d.verdict).toBe('ok');
+    expect(d.reason).toMatch(/within the 5.0% threshold/);
+  });
+  it('noise that hides a possible regression is undecided, and --strict makes it exit 3', () => {
+    const rng = seededRng(9);
+    const d = decide(noisy(rng, 4, 100, 0.3), noisy(rng, 4, 95, 0.3), 'higher', 0.05);
+    expect(d.verdict).toBe('undecided');
+    const report = { mode: 'absolute' as const, rows: [{ ...d, topology: 't', workload: 'w', path: 'p', metric: 'm', unit: 'u' }], warnings: [] };
+    expect(gateExitCode(report, false)).toBe(0);
+    expect(gateExitCode(report, true)).toBe(3);
+  });
+  it('an A/A comparison rarely cries wolf', () => {
+    const rng = seededRng(10);
+    let regressions = 0;
+    for (let i = 0; i < 200; i++) if (decide(noisy(rng, 8, 100, 0.05), noisy(rng, 8, 100, 0.05), 'higher', 0.05).verdict === 'regression') regressions++;
+    expect(regressions / 200).toBeLessThan(0.03);
+  });
+  it('the permutation test is exact for small samples', () => {
+    // {1,2} vs {3,4}: of the 6 splits, 2 are as extreme
+    expect(permutationTest([1, 2], [3, 4])).toBeCloseTo(2 / 6, 12);
+  });
+});
+
+describe('gate over results', () => {
+  const run = (factor: number) => {
+    const trials = [0, 1, 2, 3, 4, 5, 6, 7].flatMap((b) => [trial('host', b, 1000 * (1 + 0.01 * (b % 3))), trial('bridge', b, 900 * factor * (1 + 0.01 * ((b + 1) % 3)))]);
+    return syntheticResults(trials);
+  };
+  it('compares ratios to host by default and names the regressed metric', () => {
+    const report = runGate(run(1), run(0.85), cfg, 'relative');
+    const reg = report.rows.filter((r) => r.verdict === 'regression');
+    expect(reg.map((r) => `${r.topology} ${r.workload} ${r.metric}`)).toEqual(['bridge tcp-rr tps', 'bridge tcp-rr p99_us']);
+    expect(report.rows.every((r) => r.topology !== 'host')).toBe(true);
+    expect(gateExitCode(report, false)).toBe(1);
+    expect(gateJUnit(report)).toMatch(/<testcase classname="netbench.gate.bridge" name="bridge tcp-rr c1-peer tps"><failure type="regression"/);
+    expect(gateMarkdown(report)).toContain('🔴 | bridge tcp-rr c1-peer | tps');
+  });
+  it('relative samples are per-block ratios to host', () => {
+    expect(gateSamples(run(1), 'bridge', 'tcp-rr', 'c1-peer', 'tps', 'relative')[0]).toBeCloseTo(909 / 1000, 9);
+  });
+  it('the same run against itself passes', () => {
+    expect(gateExitCode(runGate(run(1), run(1), cfg, 'relative'), true)).toBe(0);
+  });
+  it('refuses runs whose environments differ', () => {
+    const a = run(1);
+    const b = { ...run(1), environment: { ...run(1).environment, kernel: '6.1', cpuCount: 4 } };
+    expect(incompatibilities(a, b, 'relative')).toEqual(['kernels differ (6.18 vs 6.1)', 'CPU counts differ (2 vs 4)']);
+  });
+  it('most specific threshold wins', () => {
+    const c = { ...cfg, workload: { 'tcp-rr': 0.07 }, workloadMetric: { 'tcp-rr.tps': 0.02 } };
+    expect(thresholdFor(c, 'tcp-rr', 'tps')).toBe(0.02);
+    expect(thresholdFor(c, 'tcp-rr', 'p99_us')).toBe(0.07);
+    expect(thresholdFor(cfg, 'udp-rr', 'p99_us')).toBe(0.1);
+  });
+});
+
+describe('injected slowdowns', () => {
+  it('parses and refuses', () => {
+    expect(parseInjection('tbf:4gbit')).toEqual({ kind: 'tbf', rate: '4gbit' });
+    expect(parseInjection('forward-rules:3000')).toEqual({ kind: 'forward-rules', count: 3000 });
+    expect(() => parseInjection('netem:10ms')).toThrow(/--inject must be/);
+  });
+  it('forward rules match nothing the suite assigns', () => {
+    const rules = forwardRules(3);
+    expect(rules.split('\n')).toEqual(['*filter', ':FORWARD ACCEPT [0:0]', '-A FORWARD -s 198.19.200.0/32 -p tcp --dport 1024 -j DROP', '-A FORWARD -s 198.19.200.1/32 -p tcp --dport 1025 -j DROP', '-A FORWARD -s 198.19.200.2/32 -p tcp --dport 1026 -j DROP', 'COMMIT', '']);
+  });
+});

@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Results } from '../../src/results/types.js';
+import { resultsSchemaErrors } from '../../src/results/validate.js';
+import { buildCharts, topologyScale } from '../../src/report/charts.js';
+import { esc, renderHtml } from '../../src/report/html.js';
+import { renderMarkdown } from '../../src/report/markdown.js';
+import { syntheticResults, trial } from './synthetic.js';
+
+const small = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'results', 'small-run.json'), 'utf8')) as Results;
+const libs = { vega: '/*vega*/', vegaLite: '/*vl*/', vegaEmbed: '/*embed*/' };
+
+describe('report', () => {
+  it('the saved real run still matches the results schema', () => {
+    expect(resultsSchemaErrors(small)).toEqual([]);
+  });
+
+  it('every chart has a title, axis titles and a tooltip', () => {
+    const charts = buildCharts(small);
+    expect(charts.map((c) => c.id)).toEqual(['throughput', 'latency', 'ratio', 'cpu', 'setup']);
+    for (const c of charts) {
+      const text = JSON.stringify(c.spec);
+      expect(c.title.length).toBeGreaterThan(10);
+      expect(text).toContain('"tooltip"');
+      expect(text).toMatch(/"title":"[^"]*\(/); // an axis title with its unit in parentheses
+    }
+  });
+
+  it('colours are fixed per topology, the same in every chart', () => {
+    const s = topologyScale(small);
+    expect(s.domain).toEqual(['host', 'nat', 'macvlan-passthru']);
+    expect(s.range).toEqual(['#6b6b6b', '#e45756', '#1b6e3a']);
+    for (const c of buildCharts(small)) {
+      const t = JSON.stringify(c.spec);
+      if (t.includes('"field":"topology","type":"nominal","title":"topology","scale"')) expect(t).toContain(JSON.stringify(s.range));
+    }
+  });
+
+  it('the HTML is self-contained: libraries inline, results embedded, no remote URL', () => {
+    const html = renderHtml(small, libs);
+    expect(html).toContain('<script>/*vega*/</script>');
+    expect(html).toContain('<script type="application/json" id="results-data">');
+    expect(html).not.toMatch(/(src|href)="https?:/);
+    const embedded = html.slice(html.indexOf('id="results-data">') + 18, html.indexOf('</script>', html.indexOf('id="results-data">')));
+    expect(JSON.parse(embedded).runId).toBe(small.runId);
+    for (const section of ['Verdict: is macvlan faster?', 'Ratios to host', 'Reachability of each topology', 'Caveats', 'Environment', 'Set-up and teardown']) expect(html).toContain(section);
+    expect(html.indexOf('Verdict')).toBeLessThan(html.indexOf('Charts'));
+    expect(html).toContain('macvlan passthru: the child owns the uplink');
+  });
+
+  it('escapes what it embeds', () => {
+    expect(esc('<b>&"\'')).toBe('&lt;b&gt;&amp;&quot;&#39;');
+    const evil = { ...small, caveats: ['</script><script>alert(1)</script>'] };
+    const html = renderHtml(evil, libs);
+    expect(html).not.toContain('<script>alert(1)</script>');
+  });
+
+  it('Markdown carries the verdict table and the ratio table', () => {
+    const trials = [0, 1, 2, 3, 4, 5].flatMap((b) => [trial('host', b, 1000 + b), trial('bridge', b, 900 + b), trial('macvlan-bridge', b, 950 - b)]);
+    const base = syntheticResults(trials);
+    const md = renderMarkdown({ ...base, config: { ...base.config, topologies: ['host', 'bridge', 'macvlan-bridge'] } });
+    expect(md).toContain('🟢 | macvlan-bridge is');
+    expect(md).toContain('faster than bridge on tcp-rr c1-peer');
+    expect(md).toMatch(/\| macvlan-bridge \| tcp-rr \| c1-peer \| 9\d\d transactions\/s \| 0\.9\d/);
+  });
+});
