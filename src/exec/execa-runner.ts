@@ -30,10 +30,15 @@ export class ExecaRunner implements Runner {
       const r = await launched.exited;
       throw Object.assign(new Error(r.spawnError ?? 'could not start process'), { result: r });
     }
+    let seen = '';
+    launched.child.stdout?.on('data', (chunk: Buffer | string) => {
+      seen += chunk.toString();
+    });
     return {
       pid: launched.child.pid,
       argv: launched.argv,
       exited: launched.exited,
+      output: () => seen,
       stop: async (graceMs = 1000) => {
         await escalate(launched.child, graceMs);
         return launched.exited;

@@ -21,7 +21,7 @@ export class RecordingRunner implements Runner {
 
   async start(spec: CommandSpec): Promise<BackgroundProcess> {
     const result = await this.run(spec);
-    return { pid: this.nextPid++, argv: result.argv, exited: Promise.resolve(result), stop: async () => result };
+    return { pid: this.nextPid++, argv: result.argv, exited: Promise.resolve(result), stop: async () => result, output: () => result.stdout };
   }
 
   /** each recorded call as the argv that would have run, joined by spaces */

@@ -37,6 +37,8 @@ export interface BackgroundProcess {
   readonly exited: Promise<CommandResult>;
   /** SIGINT, then SIGTERM, then SIGKILL, each after `graceMs` */
   stop(graceMs?: number): Promise<CommandResult>;
+  /** what the process has written to stdout so far */
+  output(): string;
 }
 
 export interface Runner {

@@ -56,7 +56,7 @@ export function incompatibilities(a: Results, b: Results, mode: 'relative' | 'ab
 
 /** One number per measured trial: the raw figure, or its ratio to host in the same block. */
 export function gateSamples(r: Results, topology: string, workload: string, path: string, metric: string, mode: 'relative' | 'absolute'): number[] {
-  const pick = (t: TrialRecord) => !t.warmup && t.status === 'ok' && t.workload === workload && t.path === path;
+  const pick = (t: TrialRecord) => !t.warmup && !t.traced && t.status === 'ok' && t.workload === workload && t.path === path;
   const value = (t: TrialRecord) => t.metrics[metric]?.value;
   const mine = r.trials.filter((t) => pick(t) && t.topology === topology);
   if (mode === 'absolute') return mine.map(value).filter((v): v is number => v !== undefined);

@@ -213,7 +213,7 @@ function setupChart(results: Results): Chart | undefined {
 
 export interface TracingSummary {
   readonly cdf?: readonly { topology: string; workload: string; path: string; latencyUs: number; fraction: number }[];
-  readonly hops?: readonly { topology: string; workload: string; path: string; hop: string; order: number; medianUs: number; packets: number }[];
+  readonly hops?: readonly { topology: string; workload: string; path: string; hop: string; order: number; medianUs: number; meanUs: number; packets: number }[];
 }
 
 function tracingCharts(results: Results): Chart[] {
@@ -244,7 +244,7 @@ function tracingCharts(results: Results): Chart[] {
   if (t?.hops?.length) {
     out.push({
       id: 'hops',
-      title: 'Where the time goes: median per-hop latency (bpftrace, µs)',
+      title: 'Where the time goes: mean time per hop along the path, stacked to the mean one-way stack latency (bpftrace, µs)',
       spec: {
         data: { values: t.hops.map((r) => ({ ...r, cell: cell(r.workload, r.path) })) },
         facet: { field: 'cell', type: 'nominal', title: 'workload · path' },
@@ -255,10 +255,10 @@ function tracingCharts(results: Results): Chart[] {
           mark: 'bar',
           encoding: {
             x: { field: 'topology', type: 'nominal', sort: topologyScale(results).domain, axis: { labelAngle: -40 }, title: 'topology' },
-            y: { field: 'medianUs', type: 'quantitative', title: 'median time per hop, stacked (µs)', stack: 'zero' },
+            y: { field: 'meanUs', type: 'quantitative', title: 'mean time per hop, stacked (µs)', stack: 'zero' },
             color: { field: 'hop', type: 'nominal', title: 'hop (from → to)' },
             order: { field: 'order', type: 'quantitative' },
-            tooltip: [{ field: 'topology' }, { field: 'hop' }, { field: 'medianUs', title: 'median (µs)', format: ',.3~f' }, { field: 'packets', title: 'packets matched' }],
+            tooltip: [{ field: 'topology' }, { field: 'hop' }, { field: 'meanUs', title: 'mean (µs)', format: ',.3~f' }, { field: 'medianUs', title: 'median (µs)', format: ',.3~f' }, { field: 'packets', title: 'packets matched' }],
           },
         },
       },

@@ -7,6 +7,7 @@ import type { Results } from '../results/types.js';
 import { fmtNum, fmtPct } from '../cli/format.js';
 import { buildCharts, topologyScale } from './charts.js';
 import { claimSummary, compareAll, type Comparison } from './verdicts.js';
+import type { TracingCell } from '../trace/aggregate.js';
 
 export interface Libraries {
   readonly vega: string;
@@ -74,9 +75,14 @@ function ratioTable(results: Results): string {
 }
 
 function tracingNote(results: Results): string {
-  const t = results.tracing as { overhead?: { topology: string; workload: string; path: string; metric: string; ratio: number; flagged: boolean }[] } | undefined;
-  if (!t?.overhead?.length) return '';
-  return `<h3>Tracing overhead (traced / untraced, same run)</h3><table><thead><tr><th>topology</th><th>workload</th><th>path</th><th>metric</th><th>traced/untraced</th><th></th></tr></thead><tbody>${t.overhead
+  const t = results.tracing as { cells?: TracingCell[]; overhead?: { topology: string; workload: string; path: string; metric: string; ratio: number; flagged: boolean }[] } | undefined;
+  const cells = t?.cells?.length
+    ? `<h3>Per-packet stack latency (bpftrace)</h3><table><thead><tr><th>topology</th><th>workload</th><th>path</th><th>packets followed</th><th>P50 µs</th><th>P90 µs</th><th>P99 µs</th><th>mean µs</th><th>sum of hop shares µs</th><th>hops (on the path)</th><th>drops</th></tr></thead><tbody>${t.cells
+        .map((c) => `<tr><td>${esc(c.topology)}</td><td>${esc(c.workload)}</td><td>${esc(c.path)}</td><td class="num">${c.packets}${c.sample > 1 ? ` (1 in ${c.sample})` : ''}</td><td class="num">${esc(fmtNum(c.p50Us))}</td><td class="num">${esc(fmtNum(c.p90Us))}</td><td class="num">${esc(fmtNum(c.p99Us))}</td><td class="num">${esc(fmtNum(c.meanUs))}</td><td class="num">${esc(fmtNum(c.hopMeanSumUs))}</td><td>${esc(c.hops.map((h) => `${h.hop}: ${fmtNum(h.shareUs)}`).join('; '))}</td><td>${esc(c.drops.map((d) => `${d.dev} reason ${d.reason}: ${d.count}`).join('; ') || '-')}</td></tr>`)
+        .join('')}</tbody></table>`
+    : '';
+  if (!t?.overhead?.length) return cells;
+  return `${cells}<h3>Tracing overhead (traced / untraced, same run)</h3><table><thead><tr><th>topology</th><th>workload</th><th>path</th><th>metric</th><th>traced/untraced</th><th></th></tr></thead><tbody>${t.overhead
     .map((o) => `<tr class="${o.flagged ? 'bad' : ''}"><td>${esc(o.topology)}</td><td>${esc(o.workload)}</td><td>${esc(o.path)}</td><td>${esc(o.metric)}</td><td class="num">${esc(fmtNum(o.ratio))}</td><td>${o.flagged ? 'beyond the noise' : ''}</td></tr>`)
     .join('')}</tbody></table>`;
 }

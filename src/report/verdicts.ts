@@ -30,7 +30,7 @@ export function headlineMetrics(workload: string): string[] {
 export function blockValues(trials: readonly TrialRecord[], topology: string, workload: string, path: string, metric: string): Map<number, number> {
   const m = new Map<number, number>();
   for (const t of trials) {
-    if (t.warmup || t.status !== 'ok' || t.topology !== topology || t.workload !== workload || t.path !== path) continue;
+    if (t.warmup || t.traced || t.status !== 'ok' || t.topology !== topology || t.workload !== workload || t.path !== path) continue;
     const v = t.metrics[metric]?.value;
     if (v !== undefined && Number.isFinite(v)) m.set(t.block, v);
   }

@@ -6,7 +6,8 @@ import type { MetricSummary, TrialRecord } from './types.js';
 const finite = (x: number) => (Number.isFinite(x) ? x : null);
 
 export function summarizeTrials(trials: readonly TrialRecord[], baseline = 'host'): MetricSummary[] {
-  const measured = trials.filter((t) => !t.warmup);
+  // the figures are the untraced trials; traced ones only measure the stack and the overhead
+  const measured = trials.filter((t) => !t.warmup && !t.traced);
   const groups = new Map<string, TrialRecord[]>();
   for (const t of measured) {
     const k = `${t.topology}\u0000${t.workload}\u0000${t.path}`;

@@ -20,6 +20,8 @@ export interface Profile {
   readonly duration: number;
   readonly trials: number;
   readonly warmup: number;
+  /** traced trials per cell (in addition to the untraced ones) */
+  readonly traced?: number;
 }
 
 export interface RunFlags {
@@ -49,6 +51,7 @@ export interface RunConfig {
   readonly warmup: number;
   readonly outDir: string;
   readonly trace: boolean;
+  readonly tracedTrials: number;
   readonly inject: Injection | null;
 }
 
@@ -110,6 +113,7 @@ export function resolveRunConfig(flags: RunFlags, now = new Date()): RunConfig {
     warmup: inRange('warmup', flags.warmup ?? profile.warmup),
     outDir: flags.out ?? join(PROJECT_ROOT, 'reports', runId),
     trace: flags.trace ?? true,
+    tracedTrials: (flags.trace ?? true) ? Math.min(profile.traced ?? 1, inRange('trials', flags.trials ?? profile.trials)) : 0,
     inject: flags.inject ? parseInjection(flags.inject) : null,
   });
 }

@@ -22,7 +22,7 @@ import { buildSchedule, type Cell } from './schedule.js';
 import { runTrial, type TrialDeps } from './trial.js';
 
 export interface Progress {
-  (event: { done: number; total: number; trial?: { topology: string; workload: string; path: string; block: number; warmup: boolean }; etaS: number; message?: string }): void;
+  (event: { done: number; total: number; trial?: { topology: string; workload: string; path: string; block: number; warmup: boolean; traced: boolean }; etaS: number; message?: string }): void;
 }
 
 export interface Tracer {
@@ -75,7 +75,7 @@ export async function executeRun(cfg: RunConfig, deps: RunDeps): Promise<RunOutc
     endedAt: status === 'running' ? null : new Date().toISOString(),
     environment: {
       ...machine,
-      tracing: { enabled: cfg.trace, available: tracer?.available ?? false, reason: tracer?.reason ?? (cfg.trace ? null : 'turned off (--no-trace)') },
+      tracing: { enabled: cfg.trace, available: tracer?.available ?? false, reason: cfg.trace ? (tracer?.reason ?? null) : 'turned off (--no-trace)' },
       cpuPinning: pinning,
       topologies: [...topoEnv.values()],
     },
@@ -135,9 +135,9 @@ export async function executeRun(cfg: RunConfig, deps: RunDeps): Promise<RunOutc
         for (const workload of cfg.workloads) cells.push({ topology: spec.name, workload, path });
       }
     }
-    const schedule = buildSchedule(cells, cfg.trials, cfg.warmup, seededRng(cfg.seed));
+    const schedule = buildSchedule(cells, cfg.trials, cfg.warmup, seededRng(cfg.seed), tracer?.available ? cfg.tracedTrials : 0);
     save();
-    const perTrialGuessS = cfg.durationS + 1.5;
+    const perTrialGuessS = cfg.durationS + 2;
     let elapsedS = 0;
     for (const [i, st] of schedule.entries()) {
       if (deps.aborted()) break;
@@ -146,7 +146,8 @@ export async function executeRun(cfg: RunConfig, deps: RunDeps): Promise<RunOutc
       if (!res.ok) continue;
       const avg = i > 0 ? elapsedS / i : perTrialGuessS;
       deps.progress?.({ done: i, total: schedule.length, trial: st, etaS: avg * (schedule.length - i) });
-      const around = tracer?.forTrial?.(b, st, store);
+      if (st.traced) log(`tracing trial ${st.index}`);
+      const around = st.traced ? tracer?.forTrial?.(b, st, store) : undefined;
       const t0 = performance.now();
       const record = await runTrial(st, res.plan, {
         runner: deps.runner,

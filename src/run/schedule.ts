@@ -17,9 +17,11 @@ export interface ScheduledTrial extends Cell {
   /** -1 for warm-up trials */
   readonly block: number;
   readonly warmup: boolean;
+  /** traced trials run beside the untraced ones, to measure the stack and the tracing overhead */
+  readonly traced: boolean;
 }
 
-export function buildSchedule(cells: readonly Cell[], trials: number, warmup: number, rng: Rng): ScheduledTrial[] {
+export function buildSchedule(cells: readonly Cell[], trials: number, warmup: number, rng: Rng, tracedTrials = 0): ScheduledTrial[] {
   const out: ScheduledTrial[] = [];
   // one warm-up per (topology, workload), on its first applicable path
   const seen = new Set<string>();
@@ -30,10 +32,12 @@ export function buildSchedule(cells: readonly Cell[], trials: number, warmup: nu
     return true;
   });
   for (let w = 0; w < warmup; w++) {
-    for (const c of shuffle(warmCells, rng)) out.push({ ...c, index: out.length, block: -1, warmup: true });
+    for (const c of shuffle(warmCells, rng)) out.push({ ...c, index: out.length, block: -1, warmup: true, traced: false });
   }
   for (let b = 0; b < trials; b++) {
-    for (const c of shuffle(cells, rng)) out.push({ ...c, index: out.length, block: b, warmup: false });
+    // the first `tracedTrials` blocks also hold one traced trial of every cell, shuffled in
+    const entries = [...cells.map((c) => ({ c, traced: false })), ...(b < tracedTrials ? cells.map((c) => ({ c, traced: true })) : [])];
+    for (const e of shuffle(entries, rng)) out.push({ ...e.c, index: out.length, block: b, warmup: false, traced: e.traced });
   }
   return out;
 }

@@ -36,7 +36,7 @@ class ScriptedRunner implements Runner {
     const exited = new Promise<CommandResult>((r) => (resolveExit = r));
     if (this.s.serverDiesWith) resolveExit(result(spec, { exitCode: 1, stderr: this.s.serverDiesWith }));
     else if (this.s.serverListens !== false) this.serverUp = true;
-    return { pid: 999_999, argv: toArgv(spec), exited, stop: async () => { this.serverUp = false; resolveExit(result(spec, { signal: 'SIGINT', exitCode: null })); return exited; } };
+    return { pid: 999_999, argv: toArgv(spec), exited, output: () => '', stop: async () => { this.serverUp = false; resolveExit(result(spec, { signal: 'SIGINT', exitCode: null })); return exited; } };
   }
 }
 

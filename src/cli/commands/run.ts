@@ -2,6 +2,8 @@
 import { requireRoot, requireTools } from '../../tools.js';
 import { type RunFlags, resolveRunConfig } from '../../run/config.js';
 import { executeRun, type Progress } from '../../run/execute.js';
+import { BpftraceTracer } from '../../trace/tracer.js';
+import type { TracingCell } from '../../trace/aggregate.js';
 import type { Results } from '../../results/types.js';
 import { writeReport } from '../../report/write.js';
 import { claimSummary, compareAll } from '../../report/verdicts.js';
@@ -16,6 +18,25 @@ import { neededTools } from './topology.js';
 export interface RunCliFlags extends RunFlags {
   readonly json?: boolean;
   readonly report?: boolean;
+}
+
+/** bpftrace's view: one-way stack latency and the tracing overhead, per traced cell. */
+export function tracingTable(results: Results): string {
+  const t = results.tracing as { cells?: TracingCell[] } | undefined;
+  if (!t?.cells?.length) return '';
+  const rows = t.cells.map((c) => [
+    c.topology,
+    c.workload,
+    c.path,
+    String(c.packets),
+    fmtNum(c.p50Us),
+    fmtNum(c.p99Us),
+    fmtNum(c.meanUs),
+    fmtNum(c.hopMeanSumUs),
+    String(c.hops.filter((h) => h.onPath).length),
+    c.overhead ? `${fmtNum(c.overhead.ratio)}${c.overhead.flagged ? ' (beyond noise)' : ''}` : '-',
+  ]);
+  return `\nstack latency (bpftrace, sender interface to receiver interface):\n${table(['topology', 'workload', 'path', 'packets', 'P50 µs', 'P99 µs', 'mean µs', 'sum of hops µs', 'hops', 'traced/untraced'], rows)}`;
 }
 
 /** The primary metric of each workload, plus P99 for request/response. */
@@ -47,6 +68,7 @@ export function summaryTable(results: Results): string {
   let out = table(['topology', 'workload', 'path', 'metric', 'median', 'CI', 'CoV', 'x host [CI]', 'n'], rows);
   const level = Math.min(...results.summary.filter((s) => s.n > 1).map((s) => s.ciLevel));
   if (Number.isFinite(level) && level < 0.95) out += `note: with ${results.config.trials} trials the median's order-statistic interval covers ${fmtPct(level)}, not 95%; run at least 6 trials for 95%\n`;
+  out += tracingTable(results);
   for (const na of results.notApplicable) out += `${na.topology} ${na.path}: ${na.reason}\n`;
   for (const c of results.caveats) out += `caveat: ${c}\n`;
   const failed = results.trials.filter((t) => t.status === 'failed' && !t.warmup);
@@ -74,12 +96,14 @@ export async function performRun(session: Session, flags: RunFlags, command: str
     const progress: Progress = (e) => {
       if (!io.isTTY) return;
       const line = e.trial
-        ? `[${e.done + 1}/${e.total}] ${e.trial.topology} ${e.trial.workload} ${e.trial.path} ${e.trial.warmup ? 'warm-up' : `trial ${e.trial.block + 1}/${cfg.trials}`}, about ${fmtDuration(e.etaS)} left`
+        ? `[${e.done + 1}/${e.total}] ${e.trial.topology} ${e.trial.workload} ${e.trial.path} ${e.trial.warmup ? 'warm-up' : `trial ${e.trial.block + 1}/${cfg.trials}${e.trial.traced ? ' (traced)' : ''}`}, about ${fmtDuration(e.etaS)} left`
         : (e.message ?? '');
       io.err(`\r\x1b[2K${line}`);
     };
     if (io.isTTY) io.err(`run ${cfg.runId}: ${cfg.topologies.length} topologies, ${cfg.workloads.join(' ')} on ${cfg.paths.join(' ')}, ${cfg.trials} trials of ${cfg.durationS}s (seed ${cfg.seed})\n`);
-    const { results, store } = await executeRun(cfg, { runner: session.runner, state: session.state, aborted: () => session.aborted, progress, command });
+    const tracer = cfg.trace ? new BpftraceTracer(session.runner) : undefined;
+    if (tracer && !tracer.available) io.err(`tracing unavailable: ${tracer.reason}; the run goes on untraced\n`);
+    const { results, store } = await executeRun(cfg, { runner: session.runner, state: session.state, aborted: () => session.aborted, progress, command, ...(tracer ? { tracer } : {}) });
     if (io.isTTY) io.err('\r\x1b[2K');
     let reportLine: string;
     try {

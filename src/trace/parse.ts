@@ -1,0 +1,133 @@
+/**
+ * bpftrace -f json output of bench/trace/stack-latency.bt: one JSON object per line
+ * (attach notice, printf, then each map at exit). Parsed into histograms and counts.
+ */
+
+/** One linear bucket: [lowUs, lowUs+1) µs; the overflow bucket has no upper bound. */
+export interface Bucket {
+  readonly lowUs: number;
+  readonly highUs: number | null;
+  readonly count: number;
+}
+
+export interface HopData {
+  readonly fromDev: string;
+  readonly fromEv: number;
+  readonly toDev: string;
+  readonly toEv: number;
+  readonly buckets: readonly Bucket[];
+  readonly sumNs: number;
+}
+
+export interface TraceData {
+  readonly attachedProbes: number;
+  readonly ready: boolean;
+  readonly e2e: readonly Bucket[];
+  /** power-of-two buckets, for percentiles beyond the linear range */
+  readonly e2eLog: readonly Bucket[];
+  readonly e2eSumNs: number;
+  readonly hops: readonly HopData[];
+  readonly seen: readonly { dev: string; ev: number; count: number }[];
+  readonly drops: readonly { dev: string; reason: number; count: number }[];
+  readonly errors: readonly string[];
+}
+
+interface Line {
+  type: string;
+  data: unknown;
+}
+
+function buckets(raw: unknown): Bucket[] {
+  if (!Array.isArray(raw)) return [];
+  return raw.map((b: { min?: number; max?: number; count?: number }) => ({ lowUs: b.min ?? 0, highUs: b.max === undefined ? null : b.max + 1, count: b.count ?? 0 }));
+}
+
+export function parseBpftrace(stdout: string): TraceData {
+  let attachedProbes = 0;
+  let ready = false;
+  let e2e: Bucket[] = [];
+  let e2eLog: Bucket[] = [];
+  let e2eSumNs = 0;
+  const hopHists = new Map<string, Bucket[]>();
+  const hopSums = new Map<string, number>();
+  const seen: TraceData['seen'][number][] = [];
+  const drops: TraceData['drops'][number][] = [];
+  const errors: string[] = [];
+  for (const text of stdout.split('\n')) {
+    if (!text.trim().startsWith('{')) continue;
+    let line: Line;
+    try {
+      line = JSON.parse(text) as Line;
+    } catch {
+      errors.push(`unreadable line: ${text.slice(0, 80)}`);
+      continue;
+    }
+    const data = line.data as Record<string, unknown>;
+    if (line.type === 'attached_probes') attachedProbes = (data as { probes?: number }).probes ?? 0;
+    else if (line.type === 'printf' && String(line.data).includes('netbench-tracing-ready')) ready = true;
+    else if (line.type === 'hist') {
+      if ('@e2e' in data) e2e = buckets(data['@e2e']);
+      if ('@e2elog' in data) e2eLog = buckets(data['@e2elog']);
+      if ('@hop' in data) for (const [k, v] of Object.entries(data['@hop'] as Record<string, unknown>)) hopHists.set(k, buckets(v));
+    } else if (line.type === 'map') {
+      if ('@e2esum' in data) e2eSumNs = Number(data['@e2esum']);
+      if ('@hopsum' in data) for (const [k, v] of Object.entries(data['@hopsum'] as Record<string, number>)) hopSums.set(k, Number(v));
+      if ('@seen' in data) for (const [k, v] of Object.entries(data['@seen'] as Record<string, number>)) {
+        const [dev = '', ev = '0'] = k.split(',');
+        seen.push({ dev, ev: Number(ev), count: Number(v) });
+      }
+      if ('@drops' in data) for (const [k, v] of Object.entries(data['@drops'] as Record<string, number>)) {
+        const [dev = '', reason = '0'] = k.split(',');
+        drops.push({ dev, reason: Number(reason), count: Number(v) });
+      }
+    }
+  }
+  const hops: HopData[] = [...hopHists.entries()].map(([k, b]) => {
+    const [fromDev = '', fromEv = '0', toDev = '', toEv = '0'] = k.split(',');
+    return { fromDev, fromEv: Number(fromEv), toDev, toEv: Number(toEv), buckets: b, sumNs: hopSums.get(k) ?? 0 };
+  });
+  return { attachedProbes, ready, e2e, e2eLog, e2eSumNs, hops, seen, drops, errors };
+}
+
+export function total(b: readonly Bucket[]): number {
+  return b.reduce((s, x) => s + x.count, 0);
+}
+
+/**
+ * Percentile from linear buckets (midpoint of the bucket holding it). When it falls in
+ * the overflow bucket, the power-of-two histogram (if given) places it instead.
+ */
+export function percentile(b: readonly Bucket[], q: number, log: readonly Bucket[] = []): number {
+  const n = total(b);
+  if (n === 0) return NaN;
+  const target = q * n;
+  let acc = 0;
+  for (const x of [...b].sort((u, v) => u.lowUs - v.lowUs)) {
+    acc += x.count;
+    if (acc >= target) {
+      if (x.highUs !== null) return (x.lowUs + x.highUs) / 2;
+      return log.length ? percentile(log, q) : x.lowUs;
+    }
+  }
+  return b[b.length - 1]!.lowUs;
+}
+
+export function mergeBuckets(lists: readonly (readonly Bucket[])[]): Bucket[] {
+  const m = new Map<string, Bucket>();
+  for (const l of lists) for (const x of l) {
+    const k = `${x.lowUs}:${x.highUs}`;
+    const prev = m.get(k);
+    m.set(k, { ...x, count: (prev?.count ?? 0) + x.count });
+  }
+  return [...m.values()].sort((u, v) => u.lowUs - v.lowUs);
+}
+
+/** Points of the empirical CDF, one per bucket. */
+export function cdf(b: readonly Bucket[]): { latencyUs: number; fraction: number }[] {
+  const n = total(b);
+  let acc = 0;
+  return [...b].sort((u, v) => u.lowUs - v.lowUs).map((x) => {
+    acc += x.count;
+    return { latencyUs: x.highUs ?? x.lowUs, fraction: n ? acc / n : 0 };
+  });
+}

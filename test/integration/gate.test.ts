@@ -1,0 +1,74 @@
+/**
+ * The gate on real traffic: an A/A comparison passes; a TBF rate limit on c1's
+ * interface and a few thousand iptables rules in hostA's FORWARD chain both fail it,
+ * naming the metric that regressed.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bench, ourNetns } from './helpers.js';
+
+// nat carries both slowdowns: c1's interface for the TBF, hostA's FORWARD chain for the rules
+const RUN = ['--topology', 'nat', '--path', 'c1-peer', '--trials', '6', '--duration', '1', '--warmup', '1', '--no-trace'];
+const BOTH = ['--workload', 'tcp-stream,tcp-crr'];
+const dir = mkdtempSync(join(tmpdir(), 'nb-gate-'));
+const runInto = async (name: string, extra: string[]) => {
+  const out = join(dir, name);
+  const r = await bench(['run', ...RUN, '--out', out, ...extra]);
+  expect(r.code, r.stderr).toBe(0);
+  return join(out, 'results.json');
+};
+
+interface GateJson {
+  exitCode: number;
+  rows: { topology: string; workload: string; metric: string; verdict: string; change: number }[];
+}
+
+describe('bench gate on real runs', () => {
+  let baseline = '';
+  beforeAll(async () => {
+    baseline = await runInto('baseline', BOTH);
+  }, 600_000);
+
+  it('A/A: the same topologies measured twice pass', async () => {
+    const again = await runInto('again', BOTH);
+    const r = await bench(['gate', '--baseline', baseline, '--current', again, '--json', '--junit', join(dir, 'aa.xml'), '--markdown', join(dir, 'aa.md')]);
+    const j = JSON.parse(r.stdout) as GateJson;
+    expect(j.rows.filter((x) => x.verdict === 'regression')).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(dir, 'aa.xml'), 'utf8')).toMatch(/failures="0"/);
+    expect(readFileSync(join(dir, 'aa.md'), 'utf8')).toMatch(/^## netbench gate: no regression/);
+  });
+
+  it('a TBF rate limit on c1 fails the gate on throughput', async () => {
+    const slow = await runInto('tbf', ['--workload', 'tcp-stream', '--inject', 'tbf:8gbit']);
+    const r = await bench(['gate', '--baseline', baseline, '--current', slow, '--json']);
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.stdout) as GateJson;
+    const hit = j.rows.filter((x) => x.verdict === 'regression').map((x) => `${x.topology} ${x.workload} ${x.metric}`);
+    expect(hit).toContain('nat tcp-stream throughput_gbps');
+    const drop = j.rows.find((x) => x.topology === 'nat' && x.metric === 'throughput_gbps')!.change;
+    expect(drop).toBeLessThan(-0.3);
+    const text = await bench(['gate', '--baseline', baseline, '--current', slow]);
+    expect(text.stdout).toMatch(/REGRESSION in \d+ metric\(s\): .*nat tcp-stream c1-peer throughput_gbps/);
+  });
+
+  it('thousands of FORWARD rules in hostA fail the gate on tcp-crr', async () => {
+    const slow = await runInto('rules', ['--workload', 'tcp-crr', '--inject', 'forward-rules:3000']);
+    const r = await bench(['gate', '--baseline', baseline, '--current', slow, '--json']);
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.stdout) as GateJson;
+    expect(j.rows.filter((x) => x.verdict === 'regression').map((x) => `${x.topology} ${x.workload} ${x.metric}`)).toContain('nat tcp-crr tps');
+  });
+
+  it('refuses to compare runs of different topology sets, exit 2', async () => {
+    const other = join(dir, 'other');
+    const r0 = await bench(['run', '--topology', 'macvlan-bridge', '--workload', 'tcp-rr', '--path', 'c1-peer', '--trials', '2', '--duration', '1', '--warmup', '0', '--no-trace', '--out', other]);
+    expect(r0.code).toBe(0);
+    const r = await bench(['gate', '--baseline', baseline, '--current', join(other, 'results.json')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/refusing to compare .*topology sets differ/);
+    expect(ourNetns()).toEqual([]);
+  });
+});
