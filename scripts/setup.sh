@@ -57,6 +57,11 @@ else
   echo "setup: Debian packages already installed"
 fi
 
+# bpftrace attaches to tracepoints through tracefs; mount it where the kernel expects it
+if [ ! -e /sys/kernel/tracing/events ] && [ -d /sys/kernel/tracing ]; then
+  mount -t tracefs nodev /sys/kernel/tracing && echo "setup: mounted tracefs at /sys/kernel/tracing (for bpftrace)"
+fi
+
 if [ -f package-lock.json ]; then
   npm ci --no-audit --no-fund
 else

@@ -65,6 +65,14 @@ async function kernelChecks(session: Session): Promise<Check[]> {
   }
   const btf = existsSync('/sys/kernel/btf/vmlinux');
   checks.push({ item: 'kernel: BTF (/sys/kernel/btf/vmlinux)', ok: btf, required: false, detail: btf ? 'present (bpftrace can read packet headers)' : 'absent: tracing unavailable' });
+  const tracefs = existsSync('/sys/kernel/tracing/events/net/net_dev_queue');
+  checks.push({
+    item: 'kernel: tracefs with net tracepoints',
+    ok: tracefs,
+    required: false,
+    detail: tracefs ? 'mounted (/sys/kernel/tracing)' : 'not mounted: runs go on untraced',
+    ...(tracefs ? {} : { fix: 'scripts/setup.sh  (or: mount -t tracefs nodev /sys/kernel/tracing)' }),
+  });
   const ovsMod = existsSync('/sys/module/openvswitch');
   checks.push({
     item: 'kernel: openvswitch datapath',
