@@ -9,6 +9,7 @@ import { cleanCommand } from './commands/clean.js';
 import { runCommand, type RunCliFlags } from './commands/run.js';
 import { reportCommand } from './commands/report.js';
 import { baselineSave, gateCommand, type GateFlags } from './commands/gate.js';
+import { powerCommand } from './commands/power.js';
 import { profileNames } from '../run/config.js';
 import { PATHS, WORKLOAD_NAMES } from '../workloads/registry.js';
 import { doctor } from './commands/doctor.js';
@@ -122,6 +123,16 @@ export function createProgram(deps: ProgramDeps, setExit: (code: number) => void
     .option('--junit <file>', 'also write JUnit XML (one test case per metric)')
     .option('--json', 'print the decisions as JSON')
     .action(act((s, opts: GateFlags) => gateCommand(s, opts)));
+
+  program
+    .command('gate-power <run>')
+    .description("how many trials the gate needs to catch a regression, resampling a run's own trials")
+    .option('--shift <fraction>', 'the regression to catch (0.1 = 10%)', '0.1')
+    .option('--trials <list>', 'trial counts to try', '3,4,6,8,10')
+    .option('--metric <name>', 'metric (default: each workload\'s headline metric)')
+    .option('--absolute', 'resample absolute figures instead of ratios to host')
+    .addOption(new Option('--repeats <n>', 'resamples per trial count').default(400).argParser(intOption('--repeats', 50, 10_000)))
+    .action(act((s, run: string, opts: { shift: string; trials: string; metric?: string; absolute?: boolean; repeats: number }) => powerCommand(s, run, opts)));
 
   program
     .command('baseline')

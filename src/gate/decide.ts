@@ -24,8 +24,9 @@ export interface MetricDecision {
   readonly reason: string;
 }
 
+/** Signed change of current over baseline in the good direction (-0.1: 10% slower, or latency 10% higher). */
 export function goodChange(ratio: number, better: Better): number {
-  return better === 'higher' ? ratio - 1 : 1 / ratio - 1;
+  return better === 'higher' ? ratio - 1 : 1 - ratio;
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;

@@ -82,9 +82,12 @@ export interface VerdictOptions {
   readonly noisyCov?: number;
 }
 
-/** Improvement of a over b given the ratio a/b and which direction is better. */
+/**
+ * Improvement of a over b given the ratio a/b and which direction is better: +0.12 is
+ * 12% faster (higher-better) or 12% lower (lower-better: 1 - ratio, never above 100%).
+ */
 export function improvement(ratio: number, better: Better): number {
-  return better === 'higher' ? ratio - 1 : 1 / ratio - 1;
+  return better === 'higher' ? ratio - 1 : 1 - ratio;
 }
 
 export function verdict(a: ReadonlyMap<number, number>, b: ReadonlyMap<number, number>, better: Better, opts: VerdictOptions = {}): Verdict {

@@ -166,6 +166,9 @@ export function aggregateTracing(results: Results, traces: readonly TrialTrace[]
       overhead: overheadFor(results.trials, first.topology, first.workload, first.path),
     });
   }
+  const rank = new Map(results.config.topologies.map((t, i) => [t, i]));
+  const wrank = new Map(results.config.workloads.map((w, i) => [w, i]));
+  cells.sort((a, b) => (rank.get(a.topology) ?? 99) - (rank.get(b.topology) ?? 99) || (wrank.get(a.workload) ?? 99) - (wrank.get(b.workload) ?? 99) || a.path.localeCompare(b.path));
   const caveats = [...results.caveats];
   for (const c of cells) {
     if (c.overhead?.flagged) caveats.push(`tracing changed ${c.topology} ${c.workload} ${c.path} beyond the noise: traced/untraced ${c.overhead.metric} = ${c.overhead.ratio.toFixed(3)}`);

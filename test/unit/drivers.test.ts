@@ -128,3 +128,32 @@ describe('a build that fails half-way', () => {
     expect([...namespaces]).toEqual([]);
   });
 });
+
+describe('Open vSwitch failing to start', () => {
+  it('is an OVS_FAILED error carrying the daemon log\'s last lines, with everything rolled back', async () => {
+    const t = tempState();
+    cleanup = t.cleanup;
+    const { runner: inner, namespaces } = simulatedKernel();
+    const runner = {
+      run: (spec: Parameters<typeof inner.run>[0]) =>
+        spec.program === 'ovs-vswitchd' ? Promise.resolve({ argv: [spec.program], exitCode: 1, signal: null, stdout: '', stderr: 'ovs-vswitchd: could not initialize', timedOut: false, durationMs: 1 }) : inner.run(spec),
+      start: inner.start.bind(inner),
+    };
+    const err = await buildTopology(resolveTopologyArg('ovs'), { runner, state: t.state, tag: 'abcd', slot: 0, command: 'test' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'OVS_FAILED' });
+    expect(String((err as Error).message)).toMatch(/ovs-vswitchd failed to start in nb-abcd-ovs-hostA: .*could not initialize; last lines of ovs-vswitchd.log: \(no log\)/);
+    expect([...namespaces]).toEqual([]);
+  });
+});
+
+describe('run tags', () => {
+  it('are four characters starting with a letter and are recognised in namespace names', async () => {
+    const { newTag, tagOfNetns, TAG_PATTERN } = await import('../../src/lab/names.js');
+    let i = 0;
+    const seq = [3, 0, 35, 10];
+    expect(newTag(() => seq[i++]!)).toBe('da9k');
+    for (let k = 0; k < 50; k++) expect(newTag()).toMatch(TAG_PATTERN);
+    expect(tagOfNetns('nb-da9k-macvlan-bridge-hostA')).toBe('da9k');
+    expect(tagOfNetns('docker-netns')).toBeUndefined();
+  });
+});

@@ -98,3 +98,17 @@ describe('injected slowdowns', () => {
     expect(rules.split('\n')).toEqual(['*filter', ':FORWARD ACCEPT [0:0]', '-A FORWARD -s 198.19.200.0/32 -p tcp --dport 1024 -j DROP', '-A FORWARD -s 198.19.200.1/32 -p tcp --dport 1025 -j DROP', '-A FORWARD -s 198.19.200.2/32 -p tcp --dport 1026 -j DROP', 'COMMIT', '']);
   });
 });
+
+describe('gate power from a run\'s own noise', () => {
+  it('a 10% drop in quiet data is caught with six trials, and equal data rarely alarms', async () => {
+    const { estimatePower } = await import('../../src/gate/power.js');
+    const rng = seededRng(12);
+    const trials = Array.from({ length: 10 }, (_, b) => [trial('host', b, 1000), trial('bridge', b, 900 * (1 + 0.02 * (rng() * 2 - 1)))]).flat();
+    const rows = estimatePower(syntheticResults(trials), { topology: 'bridge', workload: 'tcp-rr', path: 'c1-peer', metric: 'tps' }, { shift: 0.1, trials: [2, 6], threshold: 0.05, mode: 'relative', repeats: 200 });
+    expect(rows.map((r) => r.trials)).toEqual([2, 6]);
+    expect(rows[0]!.power).toBe(0); // two against two can never reach p < 0.05
+    expect(rows[1]!.power).toBeGreaterThan(0.9);
+    expect(rows[1]!.falseAlarms).toBeLessThan(0.05);
+    expect(rows[1]!.pool).toBe(10);
+  });
+});

@@ -1,0 +1,46 @@
+/**
+ * How many trials does the gate need? Resample a run's own trials (its real noise),
+ * apply a known shift to one side, and count how often the gate calls it a regression
+ * (power), and how often it does so with no shift (false alarms). Pure and seeded.
+ */
+import { seededRng } from '../run/rng.js';
+import type { Results } from '../results/types.js';
+import { metricDef, type WorkloadName } from '../workloads/registry.js';
+import { decide } from './decide.js';
+import { gateSamples } from './gate.js';
+
+export interface PowerRow {
+  readonly topology: string;
+  readonly workload: string;
+  readonly path: string;
+  readonly metric: string;
+  readonly trials: number;
+  readonly shift: number;
+  readonly power: number;
+  readonly falseAlarms: number;
+  readonly pool: number;
+}
+
+export function estimatePower(
+  results: Results,
+  cell: { topology: string; workload: string; path: string; metric: string },
+  opts: { shift: number; trials: readonly number[]; threshold: number; mode: 'relative' | 'absolute'; repeats?: number; seed?: number },
+): PowerRow[] {
+  const pool = gateSamples(results, cell.topology, cell.workload, cell.path, cell.metric, opts.mode);
+  const def = metricDef(cell.workload as WorkloadName, cell.metric);
+  if (!def || pool.length < 2) return [];
+  const rng = seededRng(opts.seed ?? 1);
+  const draw = (n: number) => Array.from({ length: n }, () => pool[Math.floor(rng() * pool.length)]!);
+  // a regression moves the metric in its bad direction by `shift`
+  const worse = def.better === 'higher' ? 1 - opts.shift : 1 + opts.shift;
+  const repeats = opts.repeats ?? 400;
+  return opts.trials.map((n) => {
+    let hits = 0;
+    let alarms = 0;
+    for (let i = 0; i < repeats; i++) {
+      if (decide(draw(n), draw(n).map((x) => x * worse), def.better, opts.threshold).verdict === 'regression') hits++;
+      if (decide(draw(n), draw(n), def.better, opts.threshold).verdict === 'regression') alarms++;
+    }
+    return { ...cell, trials: n, shift: opts.shift, power: hits / repeats, falseAlarms: alarms / repeats, pool: pool.length };
+  });
+}
