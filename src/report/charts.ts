@@ -249,6 +249,7 @@ function tracingCharts(results: Results): Chart[] {
         data: { values: t.hops.map((r) => ({ ...r, cell: cell(r.workload, r.path) })) },
         facet: { field: 'cell', type: 'nominal', title: 'workload · path' },
         columns: 2,
+        resolve: { scale: { y: 'independent' } },
         spec: {
           width: 340,
           height: 220,

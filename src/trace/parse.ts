@@ -126,8 +126,12 @@ export function mergeBuckets(lists: readonly (readonly Bucket[])[]): Bucket[] {
 export function cdf(b: readonly Bucket[]): { latencyUs: number; fraction: number }[] {
   const n = total(b);
   let acc = 0;
-  return [...b].sort((u, v) => u.lowUs - v.lowUs).map((x) => {
-    acc += x.count;
-    return { latencyUs: x.highUs ?? x.lowUs, fraction: n ? acc / n : 0 };
-  });
+  // empty buckets do not move a step function: leave them out
+  return [...b]
+    .sort((u, v) => u.lowUs - v.lowUs)
+    .filter((x) => x.count > 0)
+    .map((x) => {
+      acc += x.count;
+      return { latencyUs: x.highUs ?? x.lowUs, fraction: n ? acc / n : 0 };
+    });
 }

@@ -45,8 +45,8 @@ export async function checkInBrowser(htmlPath: string, screenshot: string) {
 }
 
 describe('the HTML report in a real browser', () => {
-  it('renders every chart with marks, offline, with a clean console', async () => {
-    const results = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'results', 'small-run.json'), 'utf8')) as Results;
+  it.each(['small-run.json', 'traced-run.json'])('renders every chart of %s with marks, offline, with a clean console', async (fixture) => {
+    const results = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'results', fixture), 'utf8')) as Results;
     const dir = mkdtempSync(join(tmpdir(), 'nb-report-'));
     const { html } = writeReport(results, join(dir, 'report.html'));
     const shot = join(dir, 'report.png');
@@ -57,6 +57,7 @@ describe('the HTML report in a real browser', () => {
     expect(marks.length).toBe(state.expected);
     for (const m of marks) expect(m.marks, m.id).toBeGreaterThan(0);
     expect(statSync(shot).size).toBeGreaterThan(10_000);
+    if (fixture === 'traced-run.json') expect(marks.map((m) => m.id)).toEqual(expect.arrayContaining(['chart-stack-cdf', 'chart-hops']));
   });
 
   it('renders the same charts to SVG without a browser', async () => {
