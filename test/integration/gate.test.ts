@@ -69,6 +69,12 @@ describe('bench gate on real runs', () => {
     const r = await bench(['gate', '--baseline', baseline, '--current', join(other, 'results.json')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/refusing to compare .*topology sets differ/);
+    // --run measures what the baseline measured, then judges
+    const again = await bench(['gate', '--baseline', join(other, 'results.json'), '--run', '--no-trace', '--warmup', '0', '--out', join(dir, 'other-again'), '--json']);
+    expect([0, 3]).toContain(again.code);
+    const j = JSON.parse(again.stdout) as GateJson;
+    expect(j.rows.map((x) => `${x.topology} ${x.workload}`)).toContain('macvlan-bridge tcp-rr');
+    expect(j.rows.some((x) => x.verdict === 'regression')).toBe(false);
     expect(ourNetns()).toEqual([]);
   });
 });

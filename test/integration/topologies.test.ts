@@ -1,6 +1,9 @@
 /**
  * Every topology, built for real, must show its row of DESIGN.md's reachability table.
  */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TOPOLOGY_NAMES } from '../../src/topology/registry.js';
 import { bench, ourNetns } from './helpers.js';
@@ -34,5 +37,24 @@ describe.each(TOPOLOGY_NAMES)('topology %s', (name) => {
     if (name === 'macvlan-passthru') expect(cell(j, 'c1->c2').observed).toBe('refused');
     if (name === 'ovs') expect(['system', 'netdev']).toContain(j.topologies[0]!.datapath);
     if (name !== 'host' && name !== 'nat') expect(cell(j, 'peer sees c1 as').detail).toContain('server saw 198.18.0.11');
+  });
+});
+
+describe('a copied topology file', () => {
+  it('with another LAN, MTU 9000, three containers and mode vepa builds and shows vepa\'s row', async () => {
+    const raw = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'topologies', 'macvlan-bridge.json'), 'utf8'));
+    const mine = { ...raw, name: 'jumbo-vepa', mode: 'vepa', lan: { cidr: '198.18.7.0/24', mtu: 9000 }, containers: { count: 3, mtu: 9000 } };
+    delete mine.$schema;
+    const file = join(mkdtempSync(join(tmpdir(), 'nb-topo-')), 'jumbo-vepa.json');
+    writeFileSync(file, JSON.stringify(mine));
+    const r = await bench(['topology', 'check', file, '--json']);
+    const j = JSON.parse(r.stdout) as CheckJson;
+    expect(j.topologies[0]!.result.cells.filter((c) => !c.ok)).toEqual([]);
+    expect(r.code).toBe(0);
+    const up = await bench(['topology', 'up', file, '--json']);
+    const info = JSON.parse(up.stdout) as { interfaces: { name: string; address?: string }[] };
+    expect(info.interfaces.filter((i) => /^198\.18\.7\.1\d\//.test(i.address ?? '')).map((i) => i.address).sort()).toEqual(['198.18.7.11/24', '198.18.7.12/24', '198.18.7.13/24']);
+    expect((await bench(['topology', 'down', 'jumbo-vepa'])).code).toBe(0);
+    expect(ourNetns()).toEqual([]);
   });
 });
