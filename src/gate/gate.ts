@@ -71,6 +71,8 @@ export function gateSamples(r: Results, topology: string, workload: string, path
 }
 
 export interface GateRow extends MetricDecision {
+  /** p after Holm-Bonferroni over every metric of this gate run */
+  readonly pAdjusted: number;
   readonly topology: string;
   readonly workload: string;
   readonly path: string;
@@ -100,12 +102,36 @@ export function runGate(baseline: Results, current: Results, cfg: GateConfig, mo
           const b = gateSamples(current, topology, workload, path, def.name, mode);
           if (a.length === 0 && b.length === 0) continue;
           const d = decide(a, b, metricDef(workload as WorkloadName, def.name)!.better, thresholdFor(cfg, workload, def.name), cfg.alpha);
-          rows.push({ topology, workload, path, metric: def.name, unit: mode === 'relative' ? `× host (${def.unit})` : def.unit, ...d });
+          rows.push({ topology, workload, path, metric: def.name, unit: mode === 'relative' ? `× host (${def.unit})` : def.unit, ...d, pAdjusted: d.p });
         }
       }
     }
   }
-  return { mode, rows, warnings: [] };
+  return { mode, rows: holm(rows, cfg.alpha), warnings: [] };
+}
+
+/**
+ * One gate run tests many metrics at once; Holm-Bonferroni keeps the chance of any false
+ * alarm in an A/A comparison at alpha. A change that is significant alone but not after
+ * the correction is not called a regression (or improvement).
+ */
+export function holm(rows: readonly GateRow[], alpha: number): GateRow[] {
+  const m = rows.length;
+  const order = rows.map((r, i) => ({ p: r.p, i })).sort((a, b) => a.p - b.p);
+  const adjusted = new Array<number>(m);
+  let running = 0;
+  order.forEach(({ p, i }, k) => {
+    running = Math.max(running, Math.min(1, (m - k) * p));
+    adjusted[i] = running;
+  });
+  return rows.map((r, i) => {
+    const pAdjusted = adjusted[i]!;
+    if ((r.verdict === 'regression' || r.verdict === 'improvement') && pAdjusted >= alpha) {
+      const undecided = r.changeLow < -r.threshold;
+      return { ...r, pAdjusted, verdict: undecided ? 'undecided' : 'ok', reason: `${r.reason}, but p=${pAdjusted.toPrecision(2)} after correcting for ${m} metrics: not significant` };
+    }
+    return { ...r, pAdjusted };
+  });
 }
 
 export function gateExitCode(report: GateReport, strict: boolean): number {

@@ -13,8 +13,8 @@ function order(rows: readonly GateRow[]): GateRow[] {
 }
 
 export function gateTable(report: GateReport): string {
-  const rows = order(report.rows).map((r) => [`${r.topology} ${r.workload} ${r.path}`, r.metric, fmtNum(r.baselineMedian), fmtNum(r.currentMedian), change(r), Number.isFinite(r.p) ? r.p.toPrecision(2) : '-', VERDICT[r.verdict]!, r.reason]);
-  return table(['cell', 'metric', 'baseline', 'current', 'change (good direction) [CI]', 'p', 'verdict', 'why'], rows);
+  const rows = order(report.rows).map((r) => [`${r.topology} ${r.workload} ${r.path}`, r.metric, fmtNum(r.baselineMedian), fmtNum(r.currentMedian), change(r), Number.isFinite(r.pAdjusted) ? r.pAdjusted.toPrecision(2) : '-', VERDICT[r.verdict]!, r.reason]);
+  return table(['cell', 'metric', 'baseline', 'current', 'change (good direction) [CI]', 'p (Holm)', 'verdict', 'why'], rows);
 }
 
 export function gateSummaryLine(report: GateReport): string {
@@ -26,9 +26,9 @@ export function gateSummaryLine(report: GateReport): string {
 
 export function gateMarkdown(report: GateReport): string {
   const icon: Record<string, string> = { regression: '🔴', improvement: '🟢', ok: '⚪', undecided: '🟡' };
-  const lines = [`## netbench gate: ${gateSummaryLine(report)}`, '', '| | cell | metric | baseline | current | change [CI] | p | why |', '|---|---|---|---:|---:|---:|---:|---|'];
+  const lines = [`## netbench gate: ${gateSummaryLine(report)}`, '', '| | cell | metric | baseline | current | change [CI] | p (Holm) | why |', '|---|---|---|---:|---:|---:|---:|---|'];
   for (const r of order(report.rows)) {
-    lines.push(`| ${icon[r.verdict]} | ${r.topology} ${r.workload} ${r.path} | ${r.metric} | ${fmtNum(r.baselineMedian)} | ${fmtNum(r.currentMedian)} | ${change(r)} | ${Number.isFinite(r.p) ? r.p.toPrecision(2) : '-'} | ${r.reason.replace(/\|/g, '\\|')} |`);
+    lines.push(`| ${icon[r.verdict]} | ${r.topology} ${r.workload} ${r.path} | ${r.metric} | ${fmtNum(r.baselineMedian)} | ${fmtNum(r.currentMedian)} | ${change(r)} | ${Number.isFinite(r.pAdjusted) ? r.pAdjusted.toPrecision(2) : '-'} | ${r.reason.replace(/\|/g, '\\|')} |`);
   }
   for (const w of report.warnings) lines.push('', `> ⚠️ ${w}`);
   return `${lines.join('\n')}\n`;
@@ -42,7 +42,7 @@ export function gateJUnit(report: GateReport): string {
     const name = xml(`${r.topology} ${r.workload} ${r.path} ${r.metric}`);
     const body =
       r.verdict === 'regression'
-        ? `<failure type="regression" message="${xml(`${r.metric} ${signed(r.change)}: ${r.reason}`)}">${xml(`baseline ${fmtNum(r.baselineMedian)}, current ${fmtNum(r.currentMedian)} ${r.unit}; change ${change(r)}; p=${r.p}`)}</failure>`
+        ? `<failure type="regression" message="${xml(`${r.metric} ${signed(r.change)}: ${r.reason}`)}">${xml(`baseline ${fmtNum(r.baselineMedian)}, current ${fmtNum(r.currentMedian)} ${r.unit}; change ${change(r)}; p=${r.p} (Holm-adjusted ${r.pAdjusted})`)}</failure>`
         : `<system-out>${xml(`${r.verdict}: ${r.reason}`)}</system-out>`;
     return `    <testcase classname="netbench.gate.${xml(r.topology)}" name="${name}">${body}</testcase>`;
   });

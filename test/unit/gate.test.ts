@@ -38,7 +38,7 @@ describe('gate decision rule', () => {
     const rng = seededRng(9);
     const d = decide(noisy(rng, 4, 100, 0.3), noisy(rng, 4, 95, 0.3), 'higher', 0.05);
     expect(d.verdict).toBe('undecided');
-    const report = { mode: 'absolute' as const, rows: [{ ...d, topology: 't', workload: 'w', path: 'p', metric: 'm', unit: 'u' }], warnings: [] };
+    const report = { mode: 'absolute' as const, rows: [{ ...d, pAdjusted: d.p, topology: 't', workload: 'w', path: 'p', metric: 'm', unit: 'u' }], warnings: [] };
     expect(gateExitCode(report, false)).toBe(0);
     expect(gateExitCode(report, true)).toBe(3);
   });
@@ -51,6 +51,19 @@ describe('gate decision rule', () => {
   it('the permutation test is exact for small samples', () => {
     // {1,2} vs {3,4}: of the 6 splits, 2 are as extreme
     expect(permutationTest([1, 2], [3, 4])).toBeCloseTo(2 / 6, 12);
+  });
+});
+
+describe('Holm-Bonferroni across the metrics of one gate run', () => {
+  it('adjusts p-values and demotes a lone marginal alarm among many metrics', async () => {
+    const { holm } = await import('../../src/gate/gate.js');
+    const row = (p: number, verdict: 'regression' | 'ok', changeLow = -0.12) => ({ topology: 't', workload: 'w', path: 'p', metric: `m${p}`, unit: 'u', baselineMedian: 1, currentMedian: 0.88, change: -0.11, changeLow, changeHigh: -0.01, p, pAdjusted: p, nBaseline: 6, nCurrent: 6, threshold: 0.1, verdict, reason: 'r' });
+    const rows = holm([row(0.024, 'regression'), row(0.3, 'ok'), row(0.5, 'ok'), row(0.8, 'ok')], 0.05);
+    expect(rows.map((r) => Number(r.pAdjusted.toFixed(6)))).toEqual([0.096, 0.9, 1, 1]);
+    expect(rows[0]!.verdict).toBe('undecided');
+    expect(rows[0]!.reason).toMatch(/after correcting for 4 metrics: not significant/);
+    // a strong regression survives the correction
+    expect(holm([row(0.002, 'regression'), row(0.4, 'ok')], 0.05)[0]!.verdict).toBe('regression');
   });
 });
 
