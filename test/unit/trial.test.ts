@@ -50,7 +50,7 @@ function setup(script: Script, workload: ScheduledTrial['workload'] = 'tcp-strea
   store.init();
   const ledger = Ledger.create(t.state.ledgers, 'abcd-x', { tag: 'abcd', topology: 'x', pid: 1, command: 't', createdAt: 'now' });
   const runner = new ScriptedRunner(script);
-  const trial: ScheduledTrial = { index: 3, block: 0, warmup: false, topology: 'bridge', workload, path: 'c1-peer' };
+  const trial: ScheduledTrial = { index: 3, block: 0, warmup: false, traced: false, topology: 'bridge', workload, path: 'c1-peer' };
   const plan: PathPlan = { client: { netns: 'nb-abcd-x-c1', address: '198.18.0.11', ifname: 'c' }, server: { netns: 'nb-abcd-x-peer', address: '198.18.0.2', ifname: 'p' }, target: '198.18.0.2', label: 'c1→peer' };
   let cpu = 0;
   const deps = { runner, store, ledger, durationS: 1, pinning: { client: 0, server: 1 }, serverStartMs: 300, readCpu: () => ({ busy: (cpu += 150), total: 0 }) };
