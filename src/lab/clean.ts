@@ -11,7 +11,7 @@ import { Ledger } from './ledger.js';
 import { NETNS_PATTERN } from './names.js';
 import type { ProcessControl } from './processes.js';
 import type { StatePaths } from './state.js';
-import { stopOvs, teardown, undoEntry } from './teardown.js';
+import { netnsNames, stopOvs, teardown, undoEntry } from './teardown.js';
 
 export interface CleanReport {
   readonly actions: string[];
@@ -19,11 +19,7 @@ export interface CleanReport {
 }
 
 export async function listOurNetns(runner: Runner): Promise<string[]> {
-  const r = await runner.run({ program: 'ip', args: ['netns', 'list'], timeoutMs: 10_000 });
-  return r.stdout
-    .split('\n')
-    .map((l) => l.split(' ')[0] ?? '')
-    .filter((n) => NETNS_PATTERN.test(n));
+  return (await netnsNames(runner)).filter((n) => NETNS_PATTERN.test(n));
 }
 
 export interface CleanDeps {

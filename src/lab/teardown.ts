@@ -41,9 +41,17 @@ export function describeUndo(e: LedgerEntry): string | undefined {
   }
 }
 
-async function netnsExists(runner: Runner, name: string): Promise<boolean> {
+/** The names `ip netns list` shows (each line is "<name> (id: n)" or just "<name>"). */
+export async function netnsNames(runner: Runner): Promise<string[]> {
   const r = await runner.run({ program: 'ip', args: ['netns', 'list'], timeoutMs: 10_000 });
-  return r.stdout.split('\n').some((l) => l.split(' ')[0] === name);
+  return r.stdout
+    .split('\n')
+    .map((l) => l.split(' ')[0] ?? '')
+    .filter(Boolean);
+}
+
+async function netnsExists(runner: Runner, name: string): Promise<boolean> {
+  return (await netnsNames(runner)).includes(name);
 }
 
 export async function undoEntry(e: LedgerEntry, deps: TeardownDeps): Promise<void> {

@@ -85,9 +85,7 @@ export async function executeRun(cfg: RunConfig, deps: RunDeps): Promise<RunOutc
     caveats: [...new Set([...caveats, ...[...topoEnv.values()].flatMap((t) => t.caveats.map((c) => `${t.name}: ${c}`))])],
   });
   const save = () => store.writeResults(snapshot());
-  const log = (l: string) => {
-    store.log(l);
-  };
+  const log = (l: string) => store.log(l);
 
   let final: Results | undefined;
   log(`run ${cfg.runId} seed ${cfg.seed} profile ${cfg.profile}: ${deps.command}`);

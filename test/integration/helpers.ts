@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
+import { NETNS_PATTERN } from '../../src/lab/names.js';
 
 export const CLI = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
 
@@ -23,7 +24,7 @@ export function ourNetns(): string[] {
   return execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
     .split('\n')
     .map((l) => l.split(' ')[0] ?? '')
-    .filter((n) => /^nb-[a-z][a-z0-9]{3}-/.test(n));
+    .filter((n) => NETNS_PATTERN.test(n));
 }
 
 export async function waitFor(pred: () => boolean, timeoutMs: number): Promise<boolean> {
