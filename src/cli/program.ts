@@ -11,7 +11,7 @@ import { reportCommand } from './commands/report.js';
 import { baselineSave, gateCommand, type GateFlags } from './commands/gate.js';
 import { powerCommand } from './commands/power.js';
 import { profileNames } from '../run/config.js';
-import { PATHS, WORKLOAD_NAMES } from '../workloads/registry.js';
+import { TRAFFIC_PATHS, WORKLOAD_NAMES } from '../workloads/registry.js';
 import { doctor } from './commands/doctor.js';
 import { listTopologies, topologyCheck, topologyDown, topologyTime, topologyUp } from './commands/topology.js';
 import type { IO } from './io.js';
@@ -96,7 +96,7 @@ export function createProgram(deps: ProgramDeps, setExit: (code: number) => void
       .option('--topology <names>', 'all, a topology, a comma list, or topology files', defaults ? 'all' : undefined)
       .option('--profile <name>', `a profile from bench/profiles (${profileNames().join(', ')})`, defaults ? 'quick' : undefined)
       .option('--workload <names>', `comma list or all (${WORKLOAD_NAMES.join(', ')})`)
-      .option('--path <names>', `comma list or all (${PATHS.join(', ')})`)
+      .option('--path <names>', `comma list or all (${TRAFFIC_PATHS.join(', ')})`)
       .option('--trials <n>', 'measured trials per cell', intOption('--trials', 1, 100))
       .option('--duration <s>', 'seconds per trial', intOption('--duration', 1, 600))
       .option('--warmup <n>', 'warm-up trials per topology and workload', intOption('--warmup', 0, 10))

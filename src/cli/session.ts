@@ -7,7 +7,7 @@ import { ExecaRunner } from '../exec/execa-runner.js';
 import { FaultInjectingRunner, parseFaultPlan } from '../exec/fault-runner.js';
 import type { Runner } from '../exec/runner.js';
 import { acquireLock, describeHolder } from '../lab/lock.js';
-import { type StatePaths, statePaths } from '../lab/state.js';
+import { type StateDirs, stateDirs } from '../lab/state.js';
 import type { IO } from './io.js';
 
 export interface SessionOptions {
@@ -17,7 +17,7 @@ export interface SessionOptions {
 export class Session {
   readonly abort = new AbortController();
   readonly runner: Runner;
-  readonly state: StatePaths;
+  readonly state: StateDirs;
   signal: NodeJS.Signals | undefined;
   private readonly handlers: [NodeJS.Signals, () => void][] = [];
 
@@ -26,7 +26,7 @@ export class Session {
     readonly options: SessionOptions,
     runner?: Runner,
   ) {
-    this.state = statePaths();
+    this.state = stateDirs();
     const base = runner ?? new ExecaRunner({ signal: this.abort.signal });
     const plan = parseFaultPlan(process.env['NETBENCH_INJECT_FAULT']);
     this.runner = plan ? new FaultInjectingRunner(base, plan) : base;

@@ -1,4 +1,5 @@
 /** The real runner: execa, argument arrays, timeouts with SIGINT -> SIGTERM -> SIGKILL. */
+import { delay } from '../util/delay.js';
 import { execa, type ResultPromise } from 'execa';
 import { type BackgroundProcess, type CommandResult, type CommandSpec, DEFAULT_TIMEOUT_MS, type Runner, toArgv } from './runner.js';
 
@@ -113,6 +114,3 @@ export async function escalate(child: ResultPromise, graceMs: number): Promise<v
   child.stderr?.destroy();
 }
 
-export function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

@@ -2,7 +2,7 @@
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { usageError } from '../errors.js';
-import { BENCH_DIR } from '../paths.js';
+import { BENCH_DIR } from '../locations.js';
 import type { Results } from '../results/types.js';
 import { loadResults } from '../results/validate.js';
 

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { usageError } from '../errors.js';
-import { BENCH_DIR } from '../paths.js';
+import { BENCH_DIR } from '../locations.js';
 import type { Results, TrialRecord } from '../results/types.js';
 import { metricDef, WORKLOADS, type WorkloadName } from '../workloads/registry.js';
 import { decide, type MetricDecision } from './decide.js';

@@ -3,7 +3,7 @@
  * apply a known shift to one side, and count how often the gate calls it a regression
  * (power), and how often it does so with no shift (false alarms). Pure and seeded.
  */
-import { seededRng } from '../run/rng.js';
+import { seededRng } from '../stats/rng.js';
 import type { Results } from '../results/types.js';
 import { metricDef, type WorkloadName } from '../workloads/registry.js';
 import { decide } from './decide.js';

@@ -1,6 +1,6 @@
 /** The gate's report as a terminal table, Markdown, and JUnit XML. Pure. */
-import { fmtNum } from '../cli/format.js';
-import { table } from '../cli/io.js';
+import { fmtNum } from '../util/format.js';
+import { table } from '../util/table.js';
 import type { GateReport, GateRow } from './gate.js';
 
 const signed = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : '−'}${(Math.abs(x) * 100).toFixed(1)}%` : '-');

@@ -10,7 +10,7 @@ import { errorMessage } from '../errors.js';
 import { Ledger } from './ledger.js';
 import { NETNS_PATTERN } from './names.js';
 import type { ProcessControl } from './processes.js';
-import type { StatePaths } from './state.js';
+import type { StateDirs } from './state.js';
 import { netnsNames, stopOvs, teardown, undoEntry } from './teardown.js';
 
 export interface CleanReport {
@@ -24,7 +24,7 @@ export async function listOurNetns(runner: Runner): Promise<string[]> {
 
 export interface CleanDeps {
   readonly runner: Runner;
-  readonly state: StatePaths;
+  readonly state: StateDirs;
   readonly dryRun: boolean;
   readonly processes?: ProcessControl;
   readonly log?: (line: string) => void;

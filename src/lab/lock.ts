@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:net';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { NetbenchError } from '../errors.js';
-import { delay } from '../exec/execa-runner.js';
+import { delay } from '../util/delay.js';
 
 export interface LockHolder {
   readonly pid: number;

@@ -3,7 +3,7 @@
  * signalled: netbench ends only processes it started.
  */
 import { readFileSync } from 'node:fs';
-import { delay } from '../exec/execa-runner.js';
+import { delay } from '../util/delay.js';
 
 export interface ProcessControl {
   /** the kernel's start time of pid (field 22 of /proc/pid/stat), or undefined when gone */

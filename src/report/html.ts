@@ -4,7 +4,7 @@
  * of the results and the library sources.
  */
 import type { Results } from '../results/types.js';
-import { fmtNum, fmtPct } from '../cli/format.js';
+import { fmtNum, fmtPct } from '../util/format.js';
 import { buildCharts, topologyScale } from './charts.js';
 import { claimSummary, compareAll, type Comparison } from './verdicts.js';
 import type { TracingCell } from '../trace/aggregate.js';

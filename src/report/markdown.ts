@@ -1,5 +1,5 @@
 /** The Markdown summary for CI job summaries and pull-request comments. Pure. */
-import { fmtNum, fmtPct } from '../cli/format.js';
+import { fmtNum, fmtPct } from '../util/format.js';
 import type { Results } from '../results/types.js';
 import { claimSummary, compareAll } from './verdicts.js';
 

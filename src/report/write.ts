@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as vega from 'vega';
 import { compile } from 'vega-lite';
-import { PROJECT_ROOT } from '../paths.js';
+import { PROJECT_ROOT } from '../locations.js';
 import type { Results } from '../results/types.js';
 import { buildCharts } from './charts.js';
 import { type Libraries, renderHtml } from './html.js';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { NetbenchError } from '../errors.js';
-import { SCHEMA_DIR } from '../paths.js';
+import { SCHEMA_DIR } from '../locations.js';
 import { RESULTS_SCHEMA_VERSION, type Results } from './types.js';
 
 let compiled: ReturnType<Ajv['compile']> | undefined;

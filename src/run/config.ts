@@ -6,17 +6,17 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomInt } from 'node:crypto';
 import { usageError } from '../errors.js';
-import { BENCH_DIR, PROJECT_ROOT } from '../paths.js';
+import { BENCH_DIR, PROJECT_ROOT } from '../locations.js';
 import { newTag } from '../lab/names.js';
 import { resolveTopologyArg, resolveTopologyList } from '../topology/registry.js';
 import type { TopologySpec } from '../topology/spec.js';
 import { type Injection, parseInjection } from './inject.js';
-import { PATHS, type PathName, WORKLOAD_NAMES, type WorkloadName } from '../workloads/registry.js';
+import { TRAFFIC_PATHS, type TrafficPath, WORKLOAD_NAMES, type WorkloadName } from '../workloads/registry.js';
 
 export interface Profile {
   readonly description: string;
   readonly workloads: readonly WorkloadName[];
-  readonly paths: readonly PathName[];
+  readonly paths: readonly TrafficPath[];
   readonly duration: number;
   readonly trials: number;
   readonly warmup: number;
@@ -45,7 +45,7 @@ export interface RunConfig {
   readonly profile: string;
   readonly topologies: readonly TopologySpec[];
   readonly workloads: readonly WorkloadName[];
-  readonly paths: readonly PathName[];
+  readonly paths: readonly TrafficPath[];
   readonly durationS: number;
   readonly trials: number;
   readonly warmup: number;
@@ -69,7 +69,7 @@ export function loadProfile(name: string): Profile {
   if (!existsSync(file)) throw usageError(`unknown profile '${name}'; valid profiles: ${profileNames().join(', ')}`);
   const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   parseList(p.workloads.join(','), WORKLOAD_NAMES, 'workload');
-  parseList(p.paths.join(','), PATHS, 'path');
+  parseList(p.paths.join(','), TRAFFIC_PATHS, 'path');
   return p;
 }
 
@@ -107,7 +107,7 @@ export function resolveRunConfig(flags: RunFlags, now = new Date()): RunConfig {
     profile: profileName,
     topologies: withHost,
     workloads: flags.workload ? parseList(flags.workload, WORKLOAD_NAMES, 'workload') : [...profile.workloads],
-    paths: flags.path ? parseList(flags.path, PATHS, 'path') : [...profile.paths],
+    paths: flags.path ? parseList(flags.path, TRAFFIC_PATHS, 'path') : [...profile.paths],
     durationS: inRange('duration', flags.duration ?? profile.duration),
     trials: inRange('trials', flags.trials ?? profile.trials),
     warmup: inRange('warmup', flags.warmup ?? profile.warmup),

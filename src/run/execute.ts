@@ -7,7 +7,7 @@ import { cpus } from 'node:os';
 import { errorMessage } from '../errors.js';
 import type { Runner } from '../exec/runner.js';
 import { Ledger } from '../lab/ledger.js';
-import type { StatePaths } from '../lab/state.js';
+import type { StateDirs } from '../lab/state.js';
 import { RunStore } from '../results/store.js';
 import { summarizeTrials } from '../results/summarize.js';
 import { RESULTS_SCHEMA_VERSION, type NotApplicable, type Results, type TopologyEnv, type TrialRecord } from '../results/types.js';
@@ -16,8 +16,8 @@ import { measureReachability } from '../topology/reachability.js';
 import type { RunConfig } from './config.js';
 import { machineEnv, topologyEnv } from './env.js';
 import { applyInjection } from './inject.js';
-import { pathApplicability, resolvePath } from './paths.js';
-import { seededRng } from './rng.js';
+import { routeApplicability, resolveRoute } from '../topology/routes.js';
+import { seededRng } from '../stats/rng.js';
 import { buildSchedule, type Cell } from './schedule.js';
 import { runTrial, type TrialDeps } from './trial.js';
 
@@ -36,7 +36,7 @@ export interface Tracer {
 
 export interface RunDeps {
   readonly runner: Runner;
-  readonly state: StatePaths;
+  readonly state: StateDirs;
   readonly aborted: () => boolean;
   readonly progress?: Progress;
   readonly tracer?: Tracer;
@@ -121,7 +121,7 @@ export async function executeRun(cfg: RunConfig, deps: RunDeps): Promise<RunOutc
     const cells: Cell[] = [];
     for (const spec of cfg.topologies) {
       for (const path of cfg.paths) {
-        const a = pathApplicability(spec, path);
+        const a = routeApplicability(spec, path);
         if (!a.ok) {
           notApplicable.push({ topology: spec.name, path, reason: a.reason });
           continue;
@@ -140,7 +140,7 @@ export async function executeRun(cfg: RunConfig, deps: RunDeps): Promise<RunOutc
     for (const [i, st] of schedule.entries()) {
       if (deps.aborted()) break;
       const b = built.find((x) => x.spec.name === st.topology)!;
-      const res = resolvePath(b.spec, b, st.path);
+      const res = resolveRoute(b.spec, b, st.path);
       if (!res.ok) continue;
       const avg = i > 0 ? elapsedS / i : perTrialGuessS;
       deps.progress?.({ done: i, total: schedule.length, trial: st, etaS: avg * (schedule.length - i) });

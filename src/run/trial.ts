@@ -6,15 +6,15 @@
 import { readFileSync } from 'node:fs';
 import { errorMessage } from '../errors.js';
 import { type BackgroundProcess, type CommandResult, describeFailure, type Runner } from '../exec/runner.js';
-import { delay } from '../exec/execa-runner.js';
+import { delay } from '../util/delay.js';
 import type { Ledger } from '../lab/ledger.js';
 import { procfs } from '../lab/processes.js';
 import { busySeconds, type CpuSnapshot, parseProcStat } from '../parsers/procstat.js';
 import type { RunStore } from '../results/store.js';
 import type { Measured, TrialRecord } from '../results/types.js';
-import { PORTS } from '../topology/ports.js';
+import { PORTS } from '../workloads/ports.js';
 import { WORKLOADS, type Workload } from '../workloads/registry.js';
-import type { PathPlan } from './paths.js';
+import type { RoutePlan } from '../topology/routes.js';
 import type { ScheduledTrial } from './schedule.js';
 
 export interface TrialDeps {
@@ -49,7 +49,7 @@ function rawName(t: ScheduledTrial, side: string): string {
   return `${String(t.index).padStart(4, '0')}-${t.topology}-${t.workload}-${t.path}${t.warmup ? '-warmup' : ''}.${side}.txt`;
 }
 
-export async function runTrial(t: ScheduledTrial, plan: PathPlan, deps: TrialDeps): Promise<TrialRecord> {
+export async function runTrial(t: ScheduledTrial, plan: RoutePlan, deps: TrialDeps): Promise<TrialRecord> {
   const wl: Workload = WORKLOADS[t.workload];
   const started = performance.now();
   const startedAt = new Date().toISOString();

@@ -5,7 +5,7 @@
  * the noise hides the answer. Pure functions.
  */
 import type { Better } from '../workloads/registry.js';
-import { type Rng, seededRng } from '../run/rng.js';
+import { type Rng, seededRng } from './rng.js';
 import { cov, median, medianCI } from './summary.js';
 
 export interface PairedTest {

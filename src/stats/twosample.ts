@@ -3,7 +3,7 @@
  * a two-sample permutation test on log values (exact when small, seeded Monte Carlo
  * otherwise) and the effect is the ratio of medians with a seeded bootstrap interval.
  */
-import { type Rng, seededRng } from '../run/rng.js';
+import { type Rng, seededRng } from './rng.js';
 import { median } from './summary.js';
 
 function choose(n: number, k: number): number {

@@ -7,7 +7,7 @@ import { NetbenchError, errorMessage } from '../errors.js';
 import type { Runner } from '../exec/runner.js';
 import { Ledger } from '../lab/ledger.js';
 import { Naming } from '../lab/names.js';
-import type { StatePaths } from '../lab/state.js';
+import type { StateDirs } from '../lab/state.js';
 import { teardown } from '../lab/teardown.js';
 import { DRIVER_REGISTRY } from './drivers/index.js';
 import type { Endpoint, LanBase } from './drivers/types.js';
@@ -32,7 +32,7 @@ export interface BuiltTopology {
 
 export interface BuildOptions {
   readonly runner: Runner;
-  readonly state: StatePaths;
+  readonly state: StateDirs;
   readonly tag: string;
   readonly slot: number;
   readonly command: string;
@@ -110,7 +110,7 @@ export async function buildTopology(spec: TopologySpec, opts: BuildOptions): Pro
   }
 }
 
-export async function teardownBuilt(built: BuiltTopology, runner: Runner, state: StatePaths): Promise<number> {
+export async function teardownBuilt(built: BuiltTopology, runner: Runner, state: StateDirs): Promise<number> {
   const started = performance.now();
   await teardown(Ledger.open(built.ledgerPath), { runner, stateRoot: state.root });
   return performance.now() - started;

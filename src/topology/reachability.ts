@@ -5,9 +5,9 @@
  */
 import { join } from 'node:path';
 import { describeFailure, type Runner, succeeded } from '../exec/runner.js';
-import { PROJECT_ROOT } from '../paths.js';
+import { PROJECT_ROOT } from '../locations.js';
 import type { BuiltTopology } from './build.js';
-import { PORTS } from './ports.js';
+import { PORTS } from '../workloads/ports.js';
 import type { TopologySpec } from './spec.js';
 
 export const CELLS = ['c1->peer', 'peer->c1', 'peer->c1 published', 'c1->c2', 'hostA->c1', 'peer sees c1 as'] as const;

@@ -2,7 +2,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { usageError } from '../errors.js';
-import { TOPOLOGY_DIR } from '../paths.js';
+import { TOPOLOGY_DIR } from '../locations.js';
 import { loadTopologyFile, type TopologySpec } from './spec.js';
 
 /** Order matters: reports and `--all` follow it, host first. */

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { NetbenchError } from '../errors.js';
-import { TOPOLOGY_DIR } from '../paths.js';
+import { TOPOLOGY_DIR } from '../locations.js';
 import { BENCHMARK_RANGE, type Cidr, contains, hostAddress, overlaps, parseCidr, size } from './cidr.js';
 
 export const DRIVERS = ['host', 'nat', 'bridge', 'ovs', 'macvlan'] as const;

@@ -7,18 +7,18 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage } from '../errors.js';
-import { delay } from '../exec/execa-runner.js';
+import { delay } from '../util/delay.js';
 import { type BackgroundProcess, type CommandResult, lastLines, type Runner } from '../exec/runner.js';
 import { Ledger } from '../lab/ledger.js';
 import { procfs } from '../lab/processes.js';
-import { BENCH_DIR } from '../paths.js';
+import { BENCH_DIR } from '../locations.js';
 import type { RunStore } from '../results/store.js';
 import type { Results } from '../results/types.js';
 import type { Tracer } from '../run/execute.js';
-import { resolvePath } from '../run/paths.js';
+import { resolveRoute } from '../topology/routes.js';
 import { findOnPath } from '../tools.js';
 import type { BuiltTopology } from '../topology/build.js';
-import type { PathName } from '../workloads/registry.js';
+import type { TrafficPath } from '../workloads/registry.js';
 import { aggregateTracing, type TrialTrace } from './aggregate.js';
 import { parseBpftrace } from './parse.js';
 
@@ -86,7 +86,7 @@ export class BpftraceTracer implements Tracer {
   }
 
   forTrial(built: BuiltTopology, trial: { index: number; workload: string; path: string }, store: RunStore) {
-    const res = resolvePath(built.spec, built, trial.path as PathName);
+    const res = resolveRoute(built.spec, built, trial.path as TrafficPath);
     if (!res.ok) return undefined;
     const sender = res.plan.client.ifname;
     const receiver = res.plan.server.ifname;

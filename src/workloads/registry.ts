@@ -5,7 +5,7 @@
 import { parseIperf3Tcp, parseIperf3Udp } from '../parsers/iperf3.js';
 import { NETPERF_OUTPUT, parseNetperf } from '../parsers/netperf.js';
 import type { Parsed } from '../parsers/types.js';
-import { PORTS } from '../topology/ports.js';
+import { PORTS } from './ports.js';
 
 export type Better = 'higher' | 'lower';
 
@@ -87,5 +87,5 @@ export function metricDef(workload: WorkloadName, metric: string): MetricDef | u
   return (WORKLOADS[workload] as Workload).metrics.find((x) => x.name === metric);
 }
 
-export const PATHS = ['c1-peer', 'peer-c1', 'c1-c2'] as const;
-export type PathName = (typeof PATHS)[number];
+export const TRAFFIC_PATHS = ['c1-peer', 'peer-c1', 'c1-c2'] as const;
+export type TrafficPath = (typeof TRAFFIC_PATHS)[number];

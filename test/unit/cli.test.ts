@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { IO } from '../../src/cli/io.js';
-import { table } from '../../src/cli/io.js';
+import { table } from '../../src/util/table.js';
 import { runCli } from '../../src/cli/program.js';
 import { RecordingRunner } from '../../src/exec/recording-runner.js';
 

@@ -3,7 +3,7 @@ import { decide } from '../../src/gate/decide.js';
 import { gateExitCode, gateSamples, incompatibilities, runGate, thresholdFor, type GateConfig } from '../../src/gate/gate.js';
 import { gateJUnit, gateMarkdown } from '../../src/gate/render.js';
 import { parseInjection, forwardRules } from '../../src/run/inject.js';
-import { seededRng } from '../../src/run/rng.js';
+import { seededRng } from '../../src/stats/rng.js';
 import { permutationTest } from '../../src/stats/twosample.js';
 import { syntheticResults, trial } from './synthetic.js';
 

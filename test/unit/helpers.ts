@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ProcessControl } from '../../src/lab/processes.js';
-import { statePaths, type StatePaths } from '../../src/lab/state.js';
+import { stateDirs, type StateDirs } from '../../src/lab/state.js';
 
-export function tempState(): { state: StatePaths; cleanup: () => void } {
+export function tempState(): { state: StateDirs; cleanup: () => void } {
   const root = mkdtempSync(join(tmpdir(), 'netbench-test-'));
-  return { state: statePaths(root), cleanup: () => rmSync(root, { recursive: true, force: true }) };
+  return { state: stateDirs(root), cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 
 /** Processes that die on the first signal, recorded. */

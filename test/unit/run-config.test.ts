@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveRunConfig, runIdFor } from '../../src/run/config.js';
-import { pathApplicability, resolvePath } from '../../src/run/paths.js';
-import { seededRng, shuffle } from '../../src/run/rng.js';
+import { routeApplicability, resolveRoute } from '../../src/topology/routes.js';
+import { seededRng, shuffle } from '../../src/stats/rng.js';
 import { buildSchedule, type Cell } from '../../src/run/schedule.js';
 import { resolveTopologyArg } from '../../src/topology/registry.js';
 
@@ -64,18 +64,18 @@ describe('trial order', () => {
 describe('paths', () => {
   const ep = { hostA: { netns: 'A', address: '198.18.0.1', ifname: 'a' }, peer: { netns: 'P', address: '198.18.0.2', ifname: 'p' }, containers: [{ netns: 'C1', address: '198.19.0.11', ifname: 'c1' }, { netns: 'C2', address: '198.19.0.12', ifname: 'c2' }] };
   it('peer reaches c1 under nat through hostA\'s published port', () => {
-    const r = resolvePath(resolveTopologyArg('nat'), ep, 'peer-c1');
+    const r = resolveRoute(resolveTopologyArg('nat'), ep, 'peer-c1');
     expect(r.ok && r.plan.target).toBe('198.18.0.1');
     expect(r.ok && r.plan.server.netns).toBe('C1');
   });
   it('host runs hostA to peer and says why c1-c2 does not apply', () => {
-    const r = resolvePath(resolveTopologyArg('host'), ep, 'c1-peer');
+    const r = resolveRoute(resolveTopologyArg('host'), ep, 'c1-peer');
     expect(r.ok && r.plan.client.netns).toBe('A');
-    expect(pathApplicability(resolveTopologyArg('host'), 'c1-c2')).toEqual({ ok: false, reason: 'not applicable, because the host baseline has no containers' });
+    expect(routeApplicability(resolveTopologyArg('host'), 'c1-c2')).toEqual({ ok: false, reason: 'not applicable, because the host baseline has no containers' });
   });
   it('gives a reason for every inapplicable path', () => {
-    expect(pathApplicability(resolveTopologyArg('macvlan-private'), 'c1-c2')).toMatchObject({ ok: false, reason: expect.stringContaining('private isolates siblings') });
-    expect(pathApplicability(resolveTopologyArg('macvlan-passthru'), 'c1-c2')).toMatchObject({ ok: false, reason: expect.stringContaining('single child') });
-    expect(pathApplicability(resolveTopologyArg('macvlan-vepa'), 'c1-c2')).toEqual({ ok: true });
+    expect(routeApplicability(resolveTopologyArg('macvlan-private'), 'c1-c2')).toMatchObject({ ok: false, reason: expect.stringContaining('private isolates siblings') });
+    expect(routeApplicability(resolveTopologyArg('macvlan-passthru'), 'c1-c2')).toMatchObject({ ok: false, reason: expect.stringContaining('single child') });
+    expect(routeApplicability(resolveTopologyArg('macvlan-vepa'), 'c1-c2')).toEqual({ ok: true });
   });
 });

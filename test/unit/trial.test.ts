@@ -7,7 +7,7 @@ import { Ledger } from '../../src/lab/ledger.js';
 import { RunStore } from '../../src/results/store.js';
 import { runTrial } from '../../src/run/trial.js';
 import type { ScheduledTrial } from '../../src/run/schedule.js';
-import type { PathPlan } from '../../src/run/paths.js';
+import type { RoutePlan } from '../../src/topology/routes.js';
 import { tempState } from './helpers.js';
 
 const fixture = (...p: string[]) => readFileSync(join(import.meta.dirname, '..', 'fixtures', ...p), 'utf8');
@@ -51,7 +51,7 @@ function setup(script: Script, workload: ScheduledTrial['workload'] = 'tcp-strea
   const ledger = Ledger.create(t.state.ledgers, 'abcd-x', { tag: 'abcd', topology: 'x', pid: 1, command: 't', createdAt: 'now' });
   const runner = new ScriptedRunner(script);
   const trial: ScheduledTrial = { index: 3, block: 0, warmup: false, traced: false, topology: 'bridge', workload, path: 'c1-peer' };
-  const plan: PathPlan = { client: { netns: 'nb-abcd-x-c1', address: '198.18.0.11', ifname: 'c' }, server: { netns: 'nb-abcd-x-peer', address: '198.18.0.2', ifname: 'p' }, target: '198.18.0.2', label: 'c1→peer' };
+  const plan: RoutePlan = { client: { netns: 'nb-abcd-x-c1', address: '198.18.0.11', ifname: 'c' }, server: { netns: 'nb-abcd-x-peer', address: '198.18.0.2', ifname: 'p' }, target: '198.18.0.2', label: 'c1→peer' };
   let cpu = 0;
   const deps = { runner, store, ledger, durationS: 1, pinning: { client: 0, server: 1 }, serverStartMs: 300, readCpu: () => ({ busy: (cpu += 150), total: 0 }) };
   return { run: () => runTrial(trial, plan, deps), runner, store, ledger };

@@ -9,7 +9,7 @@ import { Ledger } from '../../lab/ledger.js';
 import { Naming, newTag } from '../../lab/names.js';
 import { teardown } from '../../lab/teardown.js';
 import { TOOLS, type ToolName, findOnPath, toolVersion } from '../../tools.js';
-import { table } from '../io.js';
+import { table } from '../../util/table.js';
 import type { Session } from '../session.js';
 
 export interface Check {

@@ -4,8 +4,8 @@ import { DEFAULT_GATE_CONFIG, loadGateConfig, thresholdFor } from '../../gate/ga
 import { estimatePower } from '../../gate/power.js';
 import { loadResults } from '../../results/validate.js';
 import { WORKLOADS, type WorkloadName } from '../../workloads/registry.js';
-import { fmtPct } from '../format.js';
-import { table } from '../io.js';
+import { fmtPct } from '../../util/format.js';
+import { table } from '../../util/table.js';
 import type { Session } from '../session.js';
 
 export function powerCommand(session: Session, run: string, opts: { shift: string; trials: string; metric?: string; absolute?: boolean; repeats: number }): number {

@@ -10,8 +10,8 @@ import { claimSummary, compareAll } from '../../report/verdicts.js';
 import { join } from 'node:path';
 import { errorMessage } from '../../errors.js';
 import { WORKLOADS, type WorkloadName } from '../../workloads/registry.js';
-import { fmtDuration, fmtNum, fmtPct } from '../format.js';
-import { table } from '../io.js';
+import { fmtDuration, fmtNum, fmtPct } from '../../util/format.js';
+import { table } from '../../util/table.js';
 import type { Session } from '../session.js';
 import { neededTools } from './topology.js';
 

@@ -10,7 +10,7 @@ import { DRIVER_REGISTRY } from '../../topology/drivers/index.js';
 import { expectedMatrix, measureReachability, type ReachabilityResult } from '../../topology/reachability.js';
 import { builtinTopologies, resolveTopologyArg } from '../../topology/registry.js';
 import type { TopologySpec } from '../../topology/spec.js';
-import { table } from '../io.js';
+import { table } from '../../util/table.js';
 import type { Session } from '../session.js';
 
 export function neededTools(specs: readonly TopologySpec[]): ToolName[] {

@@ -3,7 +3,7 @@
  * uplink and DNAT for published ports. The rules live in a table of the suite's own in
  * hostA's namespace; nothing global changes.
  */
-import { TOOL_PUBLISHED } from '../ports.js';
+import { TOOL_PUBLISHED } from '../../workloads/ports.js';
 import type { PublishedPort, TopologySpec } from '../spec.js';
 import type { Driver } from './types.js';
 import { vethContainers } from './types.js';

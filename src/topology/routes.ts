@@ -1,14 +1,15 @@
 /**
- * Which namespaces a path runs between in a topology, or why it cannot run there. The
- * host baseline's endpoint is hostA itself; under nat the peer reaches c1 through hostA's
- * published ports.
+ * Routes: which namespaces a traffic path (c1-peer, peer-c1, c1-c2) runs between in a
+ * topology, and the address the client connects to, or why the path cannot run there.
+ * The host baseline's endpoint is hostA itself; under nat the peer reaches c1 through
+ * hostA's published ports.
  */
-import type { Endpoint } from '../topology/drivers/types.js';
-import { expectedMatrix, explainCell } from '../topology/reachability.js';
-import type { TopologySpec } from '../topology/spec.js';
-import type { PathName } from '../workloads/registry.js';
+import type { Endpoint } from './drivers/types.js';
+import { expectedMatrix, explainCell } from './reachability.js';
+import type { TopologySpec } from './spec.js';
+import type { TrafficPath } from '../workloads/registry.js';
 
-export interface PathPlan {
+export interface RoutePlan {
   readonly client: Endpoint;
   readonly server: Endpoint;
   /** the address the client connects to */
@@ -16,7 +17,7 @@ export interface PathPlan {
   readonly label: string;
 }
 
-export type PathResolution = { readonly ok: true; readonly plan: PathPlan } | { readonly ok: false; readonly reason: string };
+export type RouteResolution = { readonly ok: true; readonly plan: RoutePlan } | { readonly ok: false; readonly reason: string };
 
 export interface Endpoints {
   readonly hostA: Endpoint;
@@ -25,7 +26,7 @@ export interface Endpoints {
 }
 
 /** Whether a path can be carried, decided from the spec alone (before anything is built). */
-export function pathApplicability(spec: TopologySpec, path: PathName): { ok: true } | { ok: false; reason: string } {
+export function routeApplicability(spec: TopologySpec, path: TrafficPath): { ok: true } | { ok: false; reason: string } {
   const exp = expectedMatrix(spec);
   if (spec.driver === 'host') {
     return path === 'c1-c2' ? { ok: false, reason: 'not applicable, because the host baseline has no containers' } : { ok: true };
@@ -47,8 +48,8 @@ export function pathApplicability(spec: TopologySpec, path: PathName): { ok: tru
   }
 }
 
-export function resolvePath(spec: TopologySpec, ep: Endpoints, path: PathName): PathResolution {
-  const a = pathApplicability(spec, path);
+export function resolveRoute(spec: TopologySpec, ep: Endpoints, path: TrafficPath): RouteResolution {
+  const a = routeApplicability(spec, path);
   if (!a.ok) return a;
   const c1 = spec.driver === 'host' ? ep.hostA : ep.containers[0]!;
   const who = spec.driver === 'host' ? 'hostA' : 'c1';
