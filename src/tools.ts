@@ -37,6 +37,12 @@ export const TOOLS = {
 
 export type ToolName = keyof typeof TOOLS;
 
+export function isToolName(x: string): x is ToolName {
+  return Object.hasOwn(TOOLS, x);
+}
+
+export const TOOL_NAMES: readonly ToolName[] = Object.keys(TOOLS).filter(isToolName);
+
 export function findOnPath(program: string, pathEnv = process.env['PATH'] ?? ''): string | undefined {
   const dirs = [...pathEnv.split(':'), '/usr/sbin', '/sbin', '/usr/bin', '/bin'];
   for (const dir of dirs) {
@@ -75,4 +81,10 @@ export function requireRoot(): void {
   if (typeof process.getuid === 'function' && process.getuid() !== 0) {
     throw new NetbenchError('NOT_ROOT', 'netbench must run as root: it creates network namespaces (try: sudo bench ...)');
   }
+}
+
+/** Root and every named tool, checked before anything is created. */
+export function preflight(tools: readonly ToolName[]): void {
+  requireRoot();
+  requireTools(tools);
 }

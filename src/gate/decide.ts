@@ -5,7 +5,7 @@
  */
 import { median } from '../stats/summary.js';
 import { permutationTest, ratioOfMediansCI } from '../stats/twosample.js';
-import type { Better } from '../workloads/registry.js';
+import { type Better, improvement, improvementInterval } from '../workloads/metrics.js';
 
 export type GateVerdict = 'regression' | 'improvement' | 'ok' | 'undecided';
 
@@ -24,11 +24,6 @@ export interface MetricDecision {
   readonly reason: string;
 }
 
-/** Signed change of current over baseline in the good direction (-0.1: 10% slower, or latency 10% higher). */
-export function goodChange(ratio: number, better: Better): number {
-  return better === 'higher' ? ratio - 1 : 1 - ratio;
-}
-
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 export function decide(baseline: readonly number[], current: readonly number[], better: Better, threshold: number, alpha = 0.05): MetricDecision {
@@ -40,8 +35,9 @@ export function decide(baseline: readonly number[], current: readonly number[], 
   }
   const ci = ratioOfMediansCI(a, b);
   const p = permutationTest(a.map(Math.log), b.map(Math.log));
-  const change = goodChange(ci.ratio, better);
-  const [lo, hi] = [goodChange(ci.low, better), goodChange(ci.high, better)].sort((x, y) => x - y) as [number, number];
+  // signed change of current over baseline in the good direction (-0.1: 10% slower, or latency 10% higher)
+  const change = improvement(ci.ratio, better);
+  const [lo, hi] = improvementInterval(ci.low, ci.high, better);
   const d = { ...counts, baselineMedian: median(a), currentMedian: median(b), change, changeLow: lo, changeHigh: hi, p };
   if (p < alpha && change < -threshold) return { ...d, verdict: 'regression', reason: `${pct(-change)} worse (threshold ${pct(threshold)}), p=${p.toPrecision(2)}` };
   if (p < alpha && change > threshold) return { ...d, verdict: 'improvement', reason: `${pct(change)} better, p=${p.toPrecision(2)}` };

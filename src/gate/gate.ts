@@ -7,8 +7,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { usageError } from '../errors.js';
 import { BENCH_DIR } from '../locations.js';
-import type { Results, TrialRecord } from '../results/types.js';
-import { metricDef, WORKLOADS, type WorkloadName } from '../workloads/registry.js';
+import { blockValues } from '../results/cell.js';
+import type { Cell, Results } from '../results/types.js';
+import { workload as workloadDef } from '../workloads/registry.js';
 import { decide, type MetricDecision } from './decide.js';
 
 export interface GateConfig {
@@ -55,27 +56,21 @@ export function incompatibilities(a: Results, b: Results, mode: 'relative' | 'ab
 }
 
 /** One number per measured trial: the raw figure, or its ratio to host in the same block. */
-export function gateSamples(r: Results, topology: string, workload: string, path: string, metric: string, mode: 'relative' | 'absolute'): number[] {
-  const pick = (t: TrialRecord) => !t.warmup && !t.traced && t.status === 'ok' && t.workload === workload && t.path === path;
-  const value = (t: TrialRecord) => t.metrics[metric]?.value;
-  const mine = r.trials.filter((t) => pick(t) && t.topology === topology);
-  if (mode === 'absolute') return mine.map(value).filter((v): v is number => v !== undefined);
-  const host = new Map(r.trials.filter((t) => pick(t) && t.topology === 'host').map((t) => [t.block, value(t)]));
+export function gateSamples(r: Results, cell: Cell, metric: string, mode: 'relative' | 'absolute'): number[] {
+  const mine = blockValues(r.trials, cell, metric);
+  if (mode === 'absolute') return [...mine.values()];
+  const host = blockValues(r.trials, { ...cell, topology: 'host' }, metric);
   const out: number[] = [];
-  for (const t of mine) {
-    const v = value(t);
-    const h = host.get(t.block);
-    if (v !== undefined && h !== undefined && h > 0) out.push(v / h);
+  for (const [block, v] of mine) {
+    const h = host.get(block);
+    if (h !== undefined && h > 0) out.push(v / h);
   }
   return out;
 }
 
-export interface GateRow extends MetricDecision {
+export interface GateRow extends MetricDecision, Cell {
   /** p after Holm-Bonferroni over every metric of this gate run */
   readonly pAdjusted: number;
-  readonly topology: string;
-  readonly workload: string;
-  readonly path: string;
   readonly metric: string;
   readonly unit: string;
 }
@@ -92,16 +87,15 @@ export function runGate(baseline: Results, current: Results, cfg: GateConfig, mo
   const paths = current.config.paths.filter((p) => baseline.config.paths.includes(p));
   const topologies = current.config.topologies.filter((t) => baseline.config.topologies.includes(t) && !(mode === 'relative' && t === 'host'));
   for (const workload of workloads) {
-    const wl = WORKLOADS[workload as WorkloadName];
-    if (!wl) continue;
-    for (const def of wl.metrics) {
+    for (const def of workloadDef(workload).metrics) {
       if (cfg.ignore.includes(def.name)) continue;
       for (const path of paths) {
         for (const topology of topologies) {
-          const a = gateSamples(baseline, topology, workload, path, def.name, mode);
-          const b = gateSamples(current, topology, workload, path, def.name, mode);
+          const cell = { topology, workload, path };
+          const a = gateSamples(baseline, cell, def.name, mode);
+          const b = gateSamples(current, cell, def.name, mode);
           if (a.length === 0 && b.length === 0) continue;
-          const d = decide(a, b, metricDef(workload as WorkloadName, def.name)!.better, thresholdFor(cfg, workload, def.name), cfg.alpha);
+          const d = decide(a, b, def.better, thresholdFor(cfg, workload, def.name), cfg.alpha);
           rows.push({ topology, workload, path, metric: def.name, unit: mode === 'relative' ? `× host (${def.unit})` : def.unit, ...d, pAdjusted: d.p });
         }
       }

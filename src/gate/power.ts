@@ -4,15 +4,12 @@
  * (power), and how often it does so with no shift (false alarms). Pure and seeded.
  */
 import { seededRng } from '../stats/rng.js';
-import type { Results } from '../results/types.js';
-import { metricDef, type WorkloadName } from '../workloads/registry.js';
+import type { Cell, Results } from '../results/types.js';
+import { metricDef } from '../workloads/registry.js';
 import { decide } from './decide.js';
 import { gateSamples } from './gate.js';
 
-export interface PowerRow {
-  readonly topology: string;
-  readonly workload: string;
-  readonly path: string;
+export interface PowerRow extends Cell {
   readonly metric: string;
   readonly trials: number;
   readonly shift: number;
@@ -23,11 +20,11 @@ export interface PowerRow {
 
 export function estimatePower(
   results: Results,
-  cell: { topology: string; workload: string; path: string; metric: string },
+  cell: Cell & { readonly metric: string },
   opts: { shift: number; trials: readonly number[]; threshold: number; mode: 'relative' | 'absolute'; repeats?: number; seed?: number },
 ): PowerRow[] {
-  const pool = gateSamples(results, cell.topology, cell.workload, cell.path, cell.metric, opts.mode);
-  const def = metricDef(cell.workload as WorkloadName, cell.metric);
+  const pool = gateSamples(results, cell, cell.metric, opts.mode);
+  const def = metricDef(cell.workload, cell.metric);
   if (!def || pool.length < 2) return [];
   const rng = seededRng(opts.seed ?? 1);
   const draw = (n: number) => Array.from({ length: n }, () => pool[Math.floor(rng() * pool.length)]!);

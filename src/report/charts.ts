@@ -4,8 +4,9 @@
  * one colour everywhere.
  */
 import type { Results } from '../results/types.js';
-import { TOPOLOGY_NAMES } from '../topology/registry.js';
-import { metricDef, WORKLOADS, type WorkloadName } from '../workloads/registry.js';
+import { isBuiltinName, TOPOLOGY_NAMES } from '../topology/registry.js';
+import { metricDef, workload } from '../workloads/registry.js';
+import { isPrimary } from './select.js';
 
 export interface Chart {
   readonly id: string;
@@ -27,7 +28,7 @@ const EXTRA = ['#f58518', '#72b7b2', '#ff9da6', '#9d755d', '#bab0ac'];
 
 /** The colour scale every chart shares: fixed for the built-in topologies, stable for others. */
 export function topologyScale(results: Results): { domain: string[]; range: string[] } {
-  const names = [...TOPOLOGY_NAMES.filter((n) => results.config.topologies.includes(n)), ...results.config.topologies.filter((n) => !(TOPOLOGY_NAMES as readonly string[]).includes(n))];
+  const names = [...TOPOLOGY_NAMES.filter((n) => results.config.topologies.includes(n)), ...results.config.topologies.filter((n) => !isBuiltinName(n))];
   return { domain: names, range: names.map((n, i) => PALETTE[n] ?? EXTRA[i % EXTRA.length]!) };
 }
 
@@ -44,10 +45,10 @@ function cell(workload: string, path: string): string {
 /** Throughput-like headline figures (streams and UDP): bars with CI error bars and the host line. */
 function throughputChart(results: Results): Chart | undefined {
   const rows = results.summary
-    .filter((s) => WORKLOADS[s.workload as WorkloadName]?.client === 'iperf3' && s.metric === WORKLOADS[s.workload as WorkloadName].primary && s.median !== null)
+    .filter((s) => workload(s.workload).client === 'iperf3' && isPrimary(s) && s.median !== null)
     .map((s) => {
       const host = results.summary.find((h) => h.topology === 'host' && h.workload === s.workload && h.path === s.path && h.metric === s.metric);
-      return { topology: s.topology, cell: cell(s.workload, s.path), metric: `${metricDef(s.workload as WorkloadName, s.metric)?.label} (${s.unit})`, median: round(s.median), ciLow: round(s.ciLow), ciHigh: round(s.ciHigh), host: round(host?.median ?? null), n: s.n, cov: round(s.cov, 3) };
+      return { topology: s.topology, cell: cell(s.workload, s.path), metric: `${metricDef(s.workload, s.metric)?.label} (${s.unit})`, median: round(s.median), ciLow: round(s.ciLow), ciHigh: round(s.ciHigh), host: round(host?.median ?? null), n: s.n, cov: round(s.cov, 3) };
     });
   if (rows.length === 0) return undefined;
   return {
@@ -122,7 +123,7 @@ function latencyChart(results: Results): Chart | undefined {
 
 function ratioChart(results: Results): Chart | undefined {
   const rows = results.summary
-    .filter((s) => s.ratioToHost && s.metric === WORKLOADS[s.workload as WorkloadName]?.primary)
+    .filter((s) => s.ratioToHost && isPrimary(s))
     .map((s) => ({ topology: s.topology, cell: cell(s.workload, s.path), ratio: round(s.ratioToHost!.median), ciLow: round(s.ratioToHost!.ciLow), ciHigh: round(s.ratioToHost!.ciHigh), n: s.ratioToHost!.n, metric: s.metric }));
   if (rows.length === 0) return undefined;
   return {
@@ -211,13 +212,8 @@ function setupChart(results: Results): Chart | undefined {
   };
 }
 
-export interface TracingSummary {
-  readonly cdf?: readonly { topology: string; workload: string; path: string; latencyUs: number; fraction: number }[];
-  readonly hops?: readonly { topology: string; workload: string; path: string; hop: string; order: number; medianUs: number; meanUs: number; packets: number }[];
-}
-
 function tracingCharts(results: Results): Chart[] {
-  const t = results.tracing as TracingSummary | undefined;
+  const t = results.tracing;
   const out: Chart[] = [];
   if (t?.cdf?.length) {
     out.push({

@@ -3,11 +3,12 @@
  * embedded as JSON (and downloadable), every chart rendered client-side. A pure function
  * of the results and the library sources.
  */
-import type { Results } from '../results/types.js';
+import { failedTrials } from '../results/cell.js';
+import type { ReachabilityResult, Results, TopologyEnv, TracingSummary } from '../results/types.js';
 import { fmtNum, fmtPct } from '../util/format.js';
 import { buildCharts, topologyScale } from './charts.js';
+import { isPrimary } from './select.js';
 import { claimSummary, compareAll, type Comparison } from './verdicts.js';
-import type { TracingCell } from '../trace/aggregate.js';
 
 export interface Libraries {
   readonly vega: string;
@@ -37,15 +38,14 @@ function verdictTable(rows: readonly Comparison[]): string {
   return `<table class="verdicts"><thead><tr><th>verdict</th><th>comparison (effect [CI])</th><th>p</th><th>pairs</th></tr></thead><tbody>${body}</tbody></table>`;
 }
 
+function reachabilityTable(t: TopologyEnv, r: ReachabilityResult): string {
+  const rows = r.cells.map((c) => `<tr class="${c.ok ? '' : 'bad'}"><td>${esc(c.id)}</td><td>${esc(c.expected)}</td><td>${esc(c.observed)}</td><td>${c.ok ? 'ok' : 'MISMATCH'}</td><td>${esc(c.detail)}</td></tr>`).join('');
+  const verdict = r.ok ? 'matches the expected matrix (docs/methodology.md)' : 'DOES NOT MATCH the expected matrix (docs/methodology.md)';
+  return `<details${r.ok ? '' : ' open'}><summary>${esc(t.name)}: ${verdict}</summary><table><thead><tr><th>path</th><th>expected</th><th>observed</th><th></th><th>evidence</th></tr></thead><tbody>${rows}</tbody></table></details>`;
+}
+
 function reachabilityTables(results: Results): string {
-  return results.environment.topologies
-    .map((t) => {
-      const r = t.reachability as { ok: boolean; cells: { id: string; expected: string; observed: string; ok: boolean; detail: string }[] } | undefined;
-      if (!r) return '';
-      const rows = r.cells.map((c) => `<tr class="${c.ok ? '' : 'bad'}"><td>${esc(c.id)}</td><td>${esc(c.expected)}</td><td>${esc(c.observed)}</td><td>${c.ok ? 'ok' : 'MISMATCH'}</td><td>${esc(c.detail)}</td></tr>`).join('');
-      return `<details${r.ok ? '' : ' open'}><summary>${esc(t.name)}: ${r.ok ? 'matches DESIGN.md' : 'DOES NOT MATCH'}</summary><table><thead><tr><th>path</th><th>expected</th><th>observed</th><th></th><th>evidence</th></tr></thead><tbody>${rows}</tbody></table></details>`;
-    })
-    .join('\n');
+  return results.environment.topologies.map((t) => (t.reachability ? reachabilityTable(t, t.reachability) : '')).join('\n');
 }
 
 function environment(results: Results): string {
@@ -67,24 +67,34 @@ function environment(results: Results): string {
 }
 
 function ratioTable(results: Results): string {
-  const rows = results.summary.filter((s) => s.ratioToHost && ['throughput_gbps', 'pps_received', 'tps'].includes(s.metric));
+  const rows = results.summary.filter((s) => s.ratioToHost && isPrimary(s));
   if (rows.length === 0) return '';
   return `<table><thead><tr><th>topology</th><th>workload</th><th>path</th><th>median</th><th>× host [CI]</th><th>CoV</th></tr></thead><tbody>${rows
     .map((s) => `<tr><td>${esc(s.topology)}</td><td>${esc(s.workload)}</td><td>${esc(s.path)}</td><td class="num">${esc(fmtNum(s.median))} ${esc(s.unit)}</td><td class="num">${esc(fmtNum(s.ratioToHost!.median))} [${esc(fmtNum(s.ratioToHost!.ciLow))}, ${esc(fmtNum(s.ratioToHost!.ciHigh))}]</td><td class="num">${esc(fmtPct(s.cov))}</td></tr>`)
     .join('')}</tbody></table>`;
 }
 
-function tracingNote(results: Results): string {
-  const t = results.tracing as { cells?: TracingCell[]; overhead?: { topology: string; workload: string; path: string; metric: string; ratio: number; flagged: boolean }[] } | undefined;
-  const cells = t?.cells?.length
-    ? `<h3>Per-packet stack latency (bpftrace)</h3><table><thead><tr><th>topology</th><th>workload</th><th>path</th><th>packets followed</th><th>P50 µs</th><th>P90 µs</th><th>P99 µs</th><th>mean µs</th><th>sum of hop shares µs</th><th>hops (on the path)</th><th>drops</th></tr></thead><tbody>${t.cells
-        .map((c) => `<tr><td>${esc(c.topology)}</td><td>${esc(c.workload)}</td><td>${esc(c.path)}</td><td class="num">${c.packets}${c.sample > 1 ? ` (1 in ${c.sample})` : ''}</td><td class="num">${esc(fmtNum(c.p50Us))}</td><td class="num">${esc(fmtNum(c.p90Us))}</td><td class="num">${esc(fmtNum(c.p99Us))}</td><td class="num">${esc(fmtNum(c.meanUs))}</td><td class="num">${esc(fmtNum(c.hopMeanSumUs))}</td><td>${esc(c.hops.map((h) => `${h.hop}: ${fmtNum(h.shareUs)}`).join('; '))}</td><td>${esc(c.drops.map((d) => `${d.dev} reason ${d.reason}: ${d.count}`).join('; ') || '-')}</td></tr>`)
-        .join('')}</tbody></table>`
-    : '';
-  if (!t?.overhead?.length) return cells;
-  return `${cells}<h3>Tracing overhead (traced / untraced, same run)</h3><table><thead><tr><th>topology</th><th>workload</th><th>path</th><th>metric</th><th>traced/untraced</th><th></th></tr></thead><tbody>${t.overhead
+function stackLatencyTable(t: TracingSummary): string {
+  if (!t.cells.length) return '';
+  const rows = t.cells
+    .map(
+      (c) =>
+        `<tr><td>${esc(c.topology)}</td><td>${esc(c.workload)}</td><td>${esc(c.path)}</td><td class="num">${esc(c.packets)}${c.sample > 1 ? ` (1 in ${esc(c.sample)})` : ''}</td><td class="num">${esc(fmtNum(c.p50Us))}</td><td class="num">${esc(fmtNum(c.p90Us))}</td><td class="num">${esc(fmtNum(c.p99Us))}</td><td class="num">${esc(fmtNum(c.meanUs))}</td><td class="num">${esc(fmtNum(c.hopMeanSumUs))}</td><td>${esc(c.hops.map((h) => `${h.hop}: ${fmtNum(h.shareUs)}`).join('; '))}</td><td>${esc(c.drops.map((d) => `${d.dev} reason ${d.reason}: ${d.count}`).join('; ') || '-')}</td></tr>`,
+    )
+    .join('');
+  return `<h3>Per-packet stack latency (bpftrace)</h3><table><thead><tr><th>topology</th><th>workload</th><th>path</th><th>packets followed</th><th>P50 µs</th><th>P90 µs</th><th>P99 µs</th><th>mean µs</th><th>sum of hop shares µs</th><th>hops (on the path)</th><th>drops</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function overheadTable(t: TracingSummary): string {
+  if (!t.overhead.length) return '';
+  const rows = t.overhead
     .map((o) => `<tr class="${o.flagged ? 'bad' : ''}"><td>${esc(o.topology)}</td><td>${esc(o.workload)}</td><td>${esc(o.path)}</td><td>${esc(o.metric)}</td><td class="num">${esc(fmtNum(o.ratio))}</td><td>${o.flagged ? 'beyond the noise' : ''}</td></tr>`)
-    .join('')}</tbody></table>`;
+    .join('');
+  return `<h3>Tracing overhead (traced / untraced, same run)</h3><table><thead><tr><th>topology</th><th>workload</th><th>path</th><th>metric</th><th>traced/untraced</th><th></th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function tracingNote(results: Results): string {
+  return results.tracing ? stackLatencyTable(results.tracing) + overheadTable(results.tracing) : '';
 }
 
 const CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1200px;color:#222;padding:0 16px}
@@ -102,7 +112,7 @@ export function renderHtml(results: Results, libs: Libraries): string {
   const legend = scale.domain.map((d, i) => `<span><i style="background:${scale.range[i]}"></i>${esc(d)}</span>`).join('');
   const caveats = results.caveats.map((c) => `<li class="caveat">${esc(c)}</li>`).join('');
   const na = results.notApplicable.map((n) => `<li>${esc(n.topology)} ${esc(n.path)}: ${esc(n.reason)}</li>`).join('');
-  const failed = results.trials.filter((t) => t.status === 'failed' && !t.warmup);
+  const failed = failedTrials(results.trials);
   const chartDivs = charts.map((c) => `<h3>${esc(c.title)}</h3><div class="chart" id="chart-${esc(c.id)}" data-chart="${esc(c.id)}"></div>`).join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>netbench ${esc(results.runId)}</title>
@@ -127,7 +137,7 @@ ${tracingNote(results)}
 <h2>Reachability of each topology</h2>
 ${reachabilityTables(results)}
 <h2>Caveats</h2>
-<ul>${caveats || '<li>none</li>'}${na}${failed.length ? `<li class="caveat">${failed.length} measured trial(s) failed, e.g. ${esc(failed[0]!.topology)} ${esc(failed[0]!.workload)} ${esc(failed[0]!.path)}: ${esc(failed[0]!.error)}</li>` : ''}</ul>
+<ul>${caveats || '<li>none</li>'}${na}${failed[0] ? `<li class="caveat">${failed.length} measured trial(s) failed, e.g. ${esc(failed[0].topology)} ${esc(failed[0].workload)} ${esc(failed[0].path)}: ${esc(failed[0].error)}</li>` : ''}</ul>
 <h2>Environment</h2>
 ${environment(results)}
 <script type="application/json" id="results-data">${scriptJson(results)}</script>

@@ -1,6 +1,7 @@
 /** The Markdown summary for CI job summaries and pull-request comments. Pure. */
 import { fmtNum, fmtPct } from '../util/format.js';
 import type { Results } from '../results/types.js';
+import { isPrimary } from './select.js';
 import { claimSummary, compareAll } from './verdicts.js';
 
 const ICON: Record<string, string> = { better: '🟢', worse: '🔴', same: '⚪', inconclusive: '⚪' };
@@ -16,7 +17,7 @@ export function renderMarkdown(results: Results): string {
     for (const r of rows) lines.push(`| ${ICON[r.verdict.kind]} | ${cellText(r.sentence)} | ${Number.isFinite(r.verdict.p) ? r.verdict.p.toPrecision(2) : '-'} | ${r.verdict.n} |`);
     lines.push('');
   }
-  const ratios = results.summary.filter((s) => s.ratioToHost && ['throughput_gbps', 'pps_received', 'tps'].includes(s.metric));
+  const ratios = results.summary.filter((s) => s.ratioToHost && isPrimary(s));
   if (ratios.length) {
     lines.push('| topology | workload | path | median | × host [CI] | CoV |', '|---|---|---|---:|---:|---:|');
     for (const s of ratios) lines.push(`| ${s.topology} | ${s.workload} | ${s.path} | ${fmtNum(s.median)} ${s.unit} | ${fmtNum(s.ratioToHost!.median)} [${fmtNum(s.ratioToHost!.ciLow)}, ${fmtNum(s.ratioToHost!.ciHigh)}] | ${fmtPct(s.cov)} |`);

@@ -2,13 +2,14 @@
  * The claim under test: is macvlan (each mode) better than nat, bridge and ovs? One
  * paired verdict per workload, path and headline metric. Pure: results in, rows out.
  */
-import { verdict, type Verdict } from '../stats/compare.js';
-import type { Results, TrialRecord } from '../results/types.js';
-import { metricDef, WORKLOADS, type WorkloadName } from '../workloads/registry.js';
+import { blockValues } from '../results/cell.js';
+import type { Results } from '../results/types.js';
+import { verdict, type Verdict } from '../results/verdict.js';
+import { headlineMetrics, metricDef, type TrafficPath, type WorkloadName } from '../workloads/registry.js';
 
 export interface Comparison {
-  readonly workload: string;
-  readonly path: string;
+  readonly workload: WorkloadName;
+  readonly path: TrafficPath;
   readonly metric: string;
   readonly unit: string;
   readonly a: string;
@@ -20,28 +21,11 @@ export interface Comparison {
 export const CHALLENGERS = ['macvlan-bridge', 'macvlan-vepa', 'macvlan-private', 'macvlan-passthru'];
 export const INCUMBENTS = ['nat', 'bridge', 'ovs'];
 
-/** Headline metrics per workload: the primary one, and P99 latency for request/response. */
-export function headlineMetrics(workload: string): string[] {
-  const wl = WORKLOADS[workload as WorkloadName];
-  if (!wl) return [];
-  return wl.client === 'netperf' ? [wl.primary, 'p99_us'] : [wl.primary];
-}
-
-export function blockValues(trials: readonly TrialRecord[], topology: string, workload: string, path: string, metric: string): Map<number, number> {
-  const m = new Map<number, number>();
-  for (const t of trials) {
-    if (t.warmup || t.traced || t.status !== 'ok' || t.topology !== topology || t.workload !== workload || t.path !== path) continue;
-    const v = t.metrics[metric]?.value;
-    if (v !== undefined && Number.isFinite(v)) m.set(t.block, v);
-  }
-  return m;
-}
-
 const pct = (x: number) => `${(Math.abs(x) * 100).toFixed(1)}%`;
 const signed = (x: number) => `${x >= 0 ? '+' : '−'}${pct(x)}`;
 
-export function sentence(a: string, b: string, workload: string, path: string, metric: string, v: Verdict): string {
-  const def = metricDef(workload as WorkloadName, metric);
+export function sentence(a: string, b: string, workload: WorkloadName, path: TrafficPath, metric: string, v: Verdict): string {
+  const def = metricDef(workload, metric);
   const what = `${workload} ${path}${def ? ` (${def.label}, ${def.unit})` : ''}`;
   const ci = `[${signed(v.effectLow)}, ${signed(v.effectHigh)}]`;
   const higher = def?.better !== 'lower';
@@ -62,16 +46,15 @@ export function compareAll(results: Results, challengers = CHALLENGERS, incumben
   const out: Comparison[] = [];
   for (const workload of results.config.workloads) {
     for (const path of results.config.paths) {
-      for (const metric of headlineMetrics(workload)) {
-        const def = metricDef(workload as WorkloadName, metric)!;
+      for (const def of headlineMetrics(workload)) {
         for (const a of challengers.filter((t) => present.has(t))) {
-          const av = blockValues(results.trials, a, workload, path, metric);
+          const av = blockValues(results.trials, { topology: a, workload, path }, def.name);
           if (av.size === 0) continue;
           for (const b of incumbents.filter((t) => present.has(t))) {
-            const bv = blockValues(results.trials, b, workload, path, metric);
+            const bv = blockValues(results.trials, { topology: b, workload, path }, def.name);
             if (bv.size === 0) continue;
             const v = verdict(av, bv, def.better);
-            out.push({ workload, path, metric, unit: def.unit, a, b, verdict: v, sentence: sentence(a, b, workload, path, metric, v) });
+            out.push({ workload, path, metric: def.name, unit: def.unit, a, b, verdict: v, sentence: sentence(a, b, workload, path, def.name, v) });
           }
         }
       }

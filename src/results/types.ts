@@ -1,8 +1,18 @@
 /**
  * results.json: the data every report and gate reads. Versioned; the JSON Schema in
- * schemas/results.schema.json describes the same shape and tests hold them together.
+ * schemas/results.schema.json describes the same shape, and a unit test holds them
+ * together (every type here has its definition there). docs/architecture.md shows where
+ * each part is produced.
  */
-import type { Better } from '../workloads/registry.js';
+import type { Better } from '../workloads/metrics.js';
+import type { TrafficPath, WorkloadName } from '../workloads/registry.js';
+import type { Cell } from './cell.js';
+import type { ReachabilityResult } from './reachability.js';
+import type { TracingSummary, TrialTracing } from './tracing.js';
+
+export type { Cell } from './cell.js';
+export type { ReachabilityCell, ReachabilityCellId, ReachabilityResult, ReachabilityValue } from './reachability.js';
+export type { CdfPoint, HopRow, HopSummary, Overhead, TracingCell, TracingSummary, TrialTracing } from './tracing.js';
 
 export const RESULTS_SCHEMA_VERSION = 'netbench.results/1';
 
@@ -11,35 +21,55 @@ export interface Measured {
   readonly unit: string;
 }
 
-export type TrialStatus = 'ok' | 'failed';
-
-export interface TrialRecord {
+/** What every trial record has, whatever became of it. */
+interface TrialBase extends Cell {
   readonly index: number;
+  /** -1 for warm-up trials */
   readonly block: number;
   readonly warmup: boolean;
-  readonly topology: string;
-  readonly workload: string;
-  readonly path: string;
+  /** traced trials run beside the untraced ones; the figures come from untraced trials */
   readonly traced: boolean;
-  readonly status: TrialStatus;
-  readonly error?: string;
-  readonly metrics: Readonly<Record<string, Measured>>;
-  readonly flags: readonly string[];
+  /** tool outputs, relative to the run directory */
   readonly raw: readonly string[];
   readonly startedAt: string;
   readonly durationMs: number;
+  readonly tracing?: TrialTracing;
 }
+
+export interface OkTrial extends TrialBase {
+  readonly status: 'ok';
+  readonly metrics: Readonly<Record<string, Measured>>;
+  /** e.g. retransmits above 1% of segments, UDP loss above 5% */
+  readonly flags: readonly string[];
+}
+
+export interface FailedTrial extends TrialBase {
+  readonly status: 'failed';
+  readonly error: string;
+  /** always empty: a failed trial measured nothing */
+  readonly metrics: Readonly<Record<string, Measured>>;
+  readonly flags: readonly string[];
+}
+
+/** One trial: a record of what happened, never an exception. Tagged on `status`. */
+export type TrialRecord = OkTrial | FailedTrial;
+export type TrialStatus = TrialRecord['status'];
 
 export interface NotApplicable {
   readonly topology: string;
-  readonly path: string;
+  readonly path: TrafficPath;
   readonly reason: string;
 }
 
-export interface MetricSummary {
-  readonly topology: string;
-  readonly workload: string;
-  readonly path: string;
+export interface RatioToHost {
+  readonly median: number;
+  readonly ciLow: number;
+  readonly ciHigh: number;
+  readonly ciLevel: number;
+  readonly n: number;
+}
+
+export interface MetricSummary extends Cell {
   readonly metric: string;
   readonly unit: string;
   readonly better: Better;
@@ -50,7 +80,7 @@ export interface MetricSummary {
   readonly ciHigh: number | null;
   readonly ciLevel: number;
   readonly cov: number | null;
-  readonly ratioToHost: { readonly median: number; readonly ciLow: number; readonly ciHigh: number; readonly ciLevel: number; readonly n: number } | null;
+  readonly ratioToHost: RatioToHost | null;
 }
 
 export interface InterfaceEnv {
@@ -72,34 +102,47 @@ export interface TopologyEnv {
   readonly caveats: readonly string[];
   readonly buildMs: number;
   readonly teardownMs: number | null;
-  readonly reachability?: unknown;
+  readonly reachability?: ReachabilityResult;
 }
 
-export interface Environment {
+export interface TracingEnv {
+  readonly enabled: boolean;
+  readonly available: boolean;
+  readonly reason: string | null;
+}
+
+export interface MachineEnv {
   readonly kernel: string;
   readonly cpuModel: string;
   readonly cpuCount: number;
   readonly node: string;
   readonly tools: Readonly<Record<string, string | null>>;
-  readonly tracing: { readonly enabled: boolean; readonly available: boolean; readonly reason: string | null };
+}
+
+export interface Environment extends MachineEnv {
+  readonly tracing: TracingEnv;
   readonly cpuPinning: { readonly client: number; readonly server: number } | null;
   readonly topologies: readonly TopologyEnv[];
 }
+
+export interface RunSettings {
+  readonly topologies: readonly string[];
+  readonly workloads: readonly WorkloadName[];
+  readonly paths: readonly TrafficPath[];
+  readonly durationS: number;
+  readonly trials: number;
+  readonly warmup: number;
+}
+
+export type RunStatus = 'running' | 'complete' | 'interrupted' | 'failed';
 
 export interface Results {
   readonly schema: typeof RESULTS_SCHEMA_VERSION;
   readonly runId: string;
   readonly seed: number;
   readonly profile: string;
-  readonly config: {
-    readonly topologies: readonly string[];
-    readonly workloads: readonly string[];
-    readonly paths: readonly string[];
-    readonly durationS: number;
-    readonly trials: number;
-    readonly warmup: number;
-  };
-  readonly status: 'running' | 'complete' | 'interrupted' | 'failed';
+  readonly config: RunSettings;
+  readonly status: RunStatus;
   readonly statusReason: string | null;
   readonly startedAt: string;
   readonly endedAt: string | null;
@@ -108,5 +151,5 @@ export interface Results {
   readonly trials: readonly TrialRecord[];
   readonly summary: readonly MetricSummary[];
   readonly caveats: readonly string[];
-  readonly tracing?: unknown;
+  readonly tracing?: TracingSummary;
 }

@@ -1,34 +1,57 @@
-/** Check a results.json against schemas/results.schema.json. */
+/** Check a results.json against schemas/results.schema.json: the one door results data comes in by. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ajv } from 'ajv';
-import { NetbenchError } from '../errors.js';
+import { Ajv, type ValidateFunction } from 'ajv';
+import { NetbenchError, errorMessage } from '../errors.js';
 import { SCHEMA_DIR } from '../locations.js';
 import { RESULTS_SCHEMA_VERSION, type Results } from './types.js';
 
-let compiled: ReturnType<Ajv['compile']> | undefined;
+let compiled: ValidateFunction<Results> | undefined;
 
-export function resultsSchemaErrors(data: unknown): string[] {
+function validator(): ValidateFunction<Results> {
   if (!compiled) {
-    const schema = JSON.parse(readFileSync(join(SCHEMA_DIR, 'results.schema.json'), 'utf8')) as object;
-    compiled = new Ajv({ allErrors: true, strict: false, validateFormats: false }).compile(schema);
+    const schema: unknown = JSON.parse(readFileSync(join(SCHEMA_DIR, 'results.schema.json'), 'utf8'));
+    if (typeof schema !== 'object' || schema === null) throw new NetbenchError('IO', 'schemas/results.schema.json is not a JSON object');
+    compiled = new Ajv({ allErrors: true, strict: false, validateFormats: false }).compile<Results>(schema);
   }
-  if (compiled(data)) return [];
-  return (compiled.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'invalid'}`);
+  return compiled;
+}
+
+/** The schema's complaints about `data` (empty when it is a valid results file). */
+export function resultsSchemaErrors(data: unknown): string[] {
+  const validate = validator();
+  if (validate(data)) return [];
+  return (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'invalid'}`);
+}
+
+function schemaVersion(data: unknown): unknown {
+  return typeof data === 'object' && data !== null && 'schema' in data ? data.schema : undefined;
+}
+
+/** Parse and validate results text; `source` names it in errors. */
+export function parseResults(text: string, source: string): Results {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new NetbenchError('USAGE', `cannot read results ${source}: ${errorMessage(err)}`);
+  }
+  const version = schemaVersion(data);
+  if (version !== RESULTS_SCHEMA_VERSION) throw new NetbenchError('USAGE', `${source} is not a netbench results file of version ${RESULTS_SCHEMA_VERSION} (schema: ${JSON.stringify(version)})`);
+  const validate = validator();
+  if (validate(data)) return data;
+  const errors = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'invalid'}`);
+  throw new NetbenchError('USAGE', `${source} does not match the results schema: ${errors.slice(0, 5).join('; ')}`);
 }
 
 /** Read and validate a results file (or the results.json inside a run directory). */
 export function loadResults(pathOrDir: string): Results {
   const file = pathOrDir.endsWith('.json') ? pathOrDir : join(pathOrDir, 'results.json');
-  let data: unknown;
+  let text: string;
   try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
+    text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new NetbenchError('USAGE', `cannot read results ${file}: ${(err as Error).message}`);
+    throw new NetbenchError('USAGE', `cannot read results ${file}: ${errorMessage(err)}`);
   }
-  const schema = (data as { schema?: unknown }).schema;
-  if (schema !== RESULTS_SCHEMA_VERSION) throw new NetbenchError('USAGE', `${file} is not a netbench results file of version ${RESULTS_SCHEMA_VERSION} (schema: ${JSON.stringify(schema)})`);
-  const errors = resultsSchemaErrors(data);
-  if (errors.length) throw new NetbenchError('USAGE', `${file} does not match the results schema: ${errors.slice(0, 5).join('; ')}`);
-  return data as Results;
+  return parseResults(text, file);
 }

@@ -3,14 +3,8 @@
  * applicable (topology, workload, path) cell, in a seeded random order, so drift hits
  * every topology alike and each block pairs with host's trial of the same block.
  */
-import type { TrafficPath, WorkloadName } from '../workloads/registry.js';
+import type { Cell } from '../results/types.js';
 import { type Rng, shuffle } from '../stats/rng.js';
-
-export interface Cell {
-  readonly topology: string;
-  readonly workload: WorkloadName;
-  readonly path: TrafficPath;
-}
 
 export interface ScheduledTrial extends Cell {
   readonly index: number;

@@ -16,6 +16,7 @@ import { PORTS } from '../workloads/ports.js';
 import { WORKLOADS, type Workload } from '../workloads/registry.js';
 import type { RoutePlan } from '../topology/routes.js';
 import type { ScheduledTrial } from './schedule.js';
+import type { AroundClient } from '../trace/tracer.js';
 
 export interface TrialDeps {
   readonly runner: Runner;
@@ -26,8 +27,8 @@ export interface TrialDeps {
   readonly readCpu?: () => CpuSnapshot;
   /** how long a server gets to start listening */
   readonly serverStartMs?: number;
-  /** wraps the client run (tracing attaches here); must call `run` */
-  readonly around?: (run: () => Promise<CommandResult>) => Promise<CommandResult>;
+  /** wraps the client run (tracing attaches here) */
+  readonly around?: AroundClient;
 }
 
 const readCpuDefault = () => parseProcStat(readFileSync('/proc/stat', 'utf8'));

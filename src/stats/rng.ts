@@ -12,12 +12,16 @@ export function seededRng(seed: number): Rng {
   };
 }
 
-/** Fisher-Yates with the given generator; returns a new array. */
-export function shuffle<T>(items: readonly T[], rng: Rng): T[] {
-  const a = [...items];
+/** Fisher-Yates in place with the given generator. */
+export function shuffleInPlace<T>(a: T[], rng: Rng): T[] {
   for (let i = a.length - 1; i > 0; i--) {
     const j = Math.floor(rng() * (i + 1));
     [a[i], a[j]] = [a[j]!, a[i]!];
   }
   return a;
+}
+
+/** Fisher-Yates with the given generator; returns a new array. */
+export function shuffle<T>(items: readonly T[], rng: Rng): T[] {
+  return shuffleInPlace([...items], rng);
 }

@@ -3,7 +3,7 @@
  * a two-sample permutation test on log values (exact when small, seeded Monte Carlo
  * otherwise) and the effect is the ratio of medians with a seeded bootstrap interval.
  */
-import { type Rng, seededRng } from './rng.js';
+import { type Rng, seededRng, shuffleInPlace } from './rng.js';
 import { median } from './summary.js';
 
 function choose(n: number, k: number): number {
@@ -39,10 +39,7 @@ export function permutationTest(a: readonly number[], b: readonly number[], rng:
   let extreme = 1;
   const idx = all.map((_, i) => i);
   for (let d = 0; d < draws; d++) {
-    for (let i = idx.length - 1; i > 0; i--) {
-      const j = Math.floor(rng() * (i + 1));
-      [idx[i], idx[j]] = [idx[j]!, idx[i]!];
-    }
+    shuffleInPlace(idx, rng);
     let s = 0;
     for (let i = 0; i < n; i++) s += all[idx[i]!]!;
     if (stat(s) >= observed - eps) extreme++;

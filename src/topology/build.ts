@@ -11,7 +11,7 @@ import type { StateDirs } from '../lab/state.js';
 import { teardown } from '../lab/teardown.js';
 import { DRIVER_REGISTRY } from './drivers/index.js';
 import type { Endpoint, LanBase } from './drivers/types.js';
-import { type Iface, LabContext } from './lab.js';
+import { type Iface, BuildContext } from './context.js';
 import type { TopologySpec } from './spec.js';
 
 export interface BuiltTopology {
@@ -40,7 +40,7 @@ export interface BuildOptions {
   readonly log?: (line: string) => void;
 }
 
-async function buildLan(ctx: LabContext, spec: TopologySpec, hairpin: boolean): Promise<LanBase> {
+async function buildLan(ctx: BuildContext, spec: TopologySpec, hairpin: boolean): Promise<LanBase> {
   const hostA = await ctx.addNetns('hostA');
   const switchNs = await ctx.addNetns('switch');
   const peerNs = await ctx.addNetns('peer');
@@ -71,7 +71,7 @@ export async function buildTopology(spec: TopologySpec, opts: BuildOptions): Pro
     createdAt: new Date().toISOString(),
   });
   const runDir = join(opts.state.runs, naming.ledgerId);
-  const ctx = new LabContext(opts.runner, ledger, naming, runDir, opts.aborted);
+  const ctx = new BuildContext(opts.runner, ledger, naming, runDir, opts.aborted);
   const driver = DRIVER_REGISTRY[spec.driver];
   try {
     await ctx.makeDir(runDir);

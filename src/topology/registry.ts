@@ -7,7 +7,10 @@ import { loadTopologyFile, type TopologySpec } from './spec.js';
 
 /** Order matters: reports and `--all` follow it, host first. */
 export const TOPOLOGY_NAMES = ['host', 'nat', 'bridge', 'ovs', 'macvlan-bridge', 'macvlan-vepa', 'macvlan-private', 'macvlan-passthru'] as const;
-export type TopologyName = (typeof TOPOLOGY_NAMES)[number];
+
+export function isBuiltinName(name: string): boolean {
+  return TOPOLOGY_NAMES.some((n) => n === name);
+}
 
 export function builtinTopologies(): TopologySpec[] {
   const files = new Set(readdirSync(TOPOLOGY_DIR).filter((f) => f.endsWith('.json') && !f.endsWith('.schema.json')));
@@ -20,7 +23,7 @@ export function resolveTopologyArg(arg: string): TopologySpec {
     if (!existsSync(arg)) throw usageError(`topology file ${arg} does not exist`);
     return loadTopologyFile(arg);
   }
-  if (!(TOPOLOGY_NAMES as readonly string[]).includes(arg)) {
+  if (!isBuiltinName(arg)) {
     throw usageError(`unknown topology '${arg}'; valid topologies: ${TOPOLOGY_NAMES.join(', ')} (or a path to a topology file)`);
   }
   return loadTopologyFile(join(TOPOLOGY_DIR, `${arg}.json`));

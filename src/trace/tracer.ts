@@ -13,12 +13,10 @@ import { Ledger } from '../lab/ledger.js';
 import { procfs } from '../lab/processes.js';
 import { BENCH_DIR } from '../locations.js';
 import type { RunStore } from '../results/store.js';
-import type { Results } from '../results/types.js';
-import type { Tracer } from '../run/execute.js';
+import type { Cell, Results } from '../results/types.js';
 import { resolveRoute } from '../topology/routes.js';
 import { findOnPath } from '../tools.js';
 import type { BuiltTopology } from '../topology/build.js';
-import type { TrafficPath } from '../workloads/registry.js';
 import { aggregateTracing, type TrialTrace } from './aggregate.js';
 import { parseBpftrace } from './parse.js';
 
@@ -36,6 +34,19 @@ export function tracingUnavailable(): string | undefined {
 /** One packet in N is followed; UDP at an unlimited rate would cost too much otherwise. */
 export function sampleFor(workload: string): number {
   return workload === 'udp-pps' ? 8 : 1;
+}
+
+/** Wraps one trial's client run (tracing attaches around it); must call `run`. */
+export type AroundClient = (run: () => Promise<CommandResult>) => Promise<CommandResult>;
+
+/** What a run needs from an observer: whether it can trace, a wrapper per traced trial, and a fold into results. */
+export interface Tracer {
+  readonly available: boolean;
+  readonly reason: string | null;
+  /** a wrapper for one trial's client run, or undefined to run it untraced */
+  forTrial(built: BuiltTopology, trial: Cell & { readonly index: number }, store: RunStore): AroundClient | undefined;
+  /** fold the tracing data into results at the end */
+  finish(results: Results): Results;
 }
 
 export interface BpftraceTracerOptions {
@@ -85,8 +96,8 @@ export class BpftraceTracer implements Tracer {
     this.readyTimeoutMs = opts.readyTimeoutMs ?? 20_000;
   }
 
-  forTrial(built: BuiltTopology, trial: { index: number; workload: string; path: string }, store: RunStore) {
-    const res = resolveRoute(built.spec, built, trial.path as TrafficPath);
+  forTrial(built: BuiltTopology, trial: Cell & { readonly index: number }, store: RunStore): AroundClient | undefined {
+    const res = resolveRoute(built.spec, built, trial.path);
     if (!res.ok) return undefined;
     const sender = res.plan.client.ifname;
     const receiver = res.plan.server.ifname;

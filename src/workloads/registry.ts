@@ -5,16 +5,10 @@
 import { parseIperf3Tcp, parseIperf3Udp } from '../parsers/iperf3.js';
 import { NETPERF_OUTPUT, parseNetperf } from '../parsers/netperf.js';
 import type { Parsed } from '../parsers/types.js';
+import { type Better, type MetricDef, P99 } from './metrics.js';
 import { PORTS } from './ports.js';
 
-export type Better = 'higher' | 'lower';
-
-export interface MetricDef {
-  readonly name: string;
-  readonly unit: string;
-  readonly better: Better;
-  readonly label: string;
-}
+export type { Better, MetricDef } from './metrics.js';
 
 export type ServerKind = 'iperf3' | 'netserver';
 
@@ -24,6 +18,8 @@ export interface Workload {
   readonly client: 'iperf3' | 'netperf';
   /** the metric that answers "which is faster" */
   readonly primary: string;
+  /** the metrics every verdict, table and gate summary leads with: the primary one, and P99 latency for request/response */
+  readonly headline: readonly string[];
   readonly metrics: readonly MetricDef[];
   clientArgs(target: string, durationS: number): string[];
   parse(stdout: string): Parsed;
@@ -33,7 +29,7 @@ export interface Workload {
 
 const m = (name: string, unit: string, better: Better, label: string): MetricDef => ({ name, unit, better, label });
 
-const latency = [m('p50_us', 'µs', 'lower', 'P50 latency'), m('p90_us', 'µs', 'lower', 'P90 latency'), m('p99_us', 'µs', 'lower', 'P99 latency'), m('mean_us', 'µs', 'lower', 'mean latency')];
+const latency = [m('p50_us', 'µs', 'lower', 'P50 latency'), m('p90_us', 'µs', 'lower', 'P90 latency'), m(P99, 'µs', 'lower', 'P99 latency'), m('mean_us', 'µs', 'lower', 'mean latency')];
 
 function iperf3Tcp(streams: number): Workload {
   return {
@@ -41,6 +37,7 @@ function iperf3Tcp(streams: number): Workload {
     server: 'iperf3',
     client: 'iperf3',
     primary: 'throughput_gbps',
+    headline: ['throughput_gbps'],
     metrics: [m('throughput_gbps', 'Gbit/s', 'higher', 'throughput'), m('retransmits', 'segments', 'lower', 'retransmits'), m('cpu_s_per_gb', 'CPU-s/GB', 'lower', 'CPU cost')],
     clientArgs: (target, d) => ['-c', target, '-p', String(PORTS.iperf3), '-t', String(d), '-P', String(streams), '-J', '--connect-timeout', '3000'],
     parse: parseIperf3Tcp,
@@ -56,6 +53,7 @@ export const WORKLOADS = {
     server: 'iperf3',
     client: 'iperf3',
     primary: 'pps_received',
+    headline: ['pps_received'],
     metrics: [m('pps_received', 'packets/s', 'higher', 'packets received'), m('loss_pct', '%', 'lower', 'loss'), m('cpu_s_per_mpkt', 'CPU-s/Mpacket', 'lower', 'CPU cost')],
     clientArgs: (target, d) => ['-c', target, '-p', String(PORTS.iperf3), '-t', String(d), '-u', '-b', '0', '-l', '64', '-J', '--connect-timeout', '3000'],
     parse: parseIperf3Udp,
@@ -72,6 +70,7 @@ function netperfRr(test: string, description: string, primary: string, unit: str
     server: 'netserver',
     client: 'netperf',
     primary,
+    headline: [primary, P99],
     metrics: [m('tps', unit, 'higher', unit === 'connections/s' ? 'connection rate' : 'transaction rate'), ...latency, m('cpu_us_per_txn', 'CPU-µs/transaction', 'lower', 'CPU cost')],
     // -P ,port fixes only the remote data port (published under nat); the local port stays free for CRR
     clientArgs: (target, d) => ['-H', target, '-p', String(PORTS.netperfControl), '-t', test, '-l', String(d), '-4', '--', '-r', '1,1', '-P', `,${PORTS.netperfData}`, '-o', NETPERF_OUTPUT],
@@ -81,11 +80,30 @@ function netperfRr(test: string, description: string, primary: string, unit: str
 }
 
 export type WorkloadName = keyof typeof WORKLOADS;
-export const WORKLOAD_NAMES = Object.keys(WORKLOADS) as WorkloadName[];
-
-export function metricDef(workload: WorkloadName, metric: string): MetricDef | undefined {
-  return (WORKLOADS[workload] as Workload).metrics.find((x) => x.name === metric);
+export function isWorkloadName(x: string): x is WorkloadName {
+  return Object.hasOwn(WORKLOADS, x);
 }
 
+export const WORKLOAD_NAMES: readonly WorkloadName[] = Object.keys(WORKLOADS).filter(isWorkloadName);
+
+export function workload(name: WorkloadName): Workload {
+  return WORKLOADS[name];
+}
+
+export function metricDef(name: WorkloadName, metric: string): MetricDef | undefined {
+  return workload(name).metrics.find((x) => x.name === metric);
+}
+
+/** The headline metrics of a workload, each with its definition. */
+export function headlineMetrics(name: WorkloadName): MetricDef[] {
+  const wl = workload(name);
+  return wl.headline.map((h) => wl.metrics.find((d) => d.name === h)).filter((d): d is MetricDef => d !== undefined);
+}
+
+/** Traffic paths: which way a workload's traffic flows (client first). */
 export const TRAFFIC_PATHS = ['c1-peer', 'peer-c1', 'c1-c2'] as const;
 export type TrafficPath = (typeof TRAFFIC_PATHS)[number];
+
+export function isTrafficPath(x: string): x is TrafficPath {
+  return (TRAFFIC_PATHS as readonly string[]).includes(x);
+}

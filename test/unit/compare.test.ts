@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { pairedTest, signFlipTest, verdict } from '../../src/stats/compare.js';
+import { pairedTest, signFlipTest } from '../../src/stats/compare.js';
+import { verdict } from '../../src/results/verdict.js';
 import { seededRng } from '../../src/stats/rng.js';
 import { compareAll, claimSummary } from '../../src/report/verdicts.js';
 import { syntheticResults, trial } from './synthetic.js';

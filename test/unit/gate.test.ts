@@ -38,7 +38,7 @@ describe('gate decision rule', () => {
     const rng = seededRng(9);
     const d = decide(noisy(rng, 4, 100, 0.3), noisy(rng, 4, 95, 0.3), 'higher', 0.05);
     expect(d.verdict).toBe('undecided');
-    const report = { mode: 'absolute' as const, rows: [{ ...d, pAdjusted: d.p, topology: 't', workload: 'w', path: 'p', metric: 'm', unit: 'u' }], warnings: [] };
+    const report = { mode: 'absolute' as const, rows: [{ ...d, pAdjusted: d.p, topology: 't', workload: 'tcp-rr' as const, path: 'c1-peer' as const, metric: 'm', unit: 'u' }], warnings: [] };
     expect(gateExitCode(report, false)).toBe(0);
     expect(gateExitCode(report, true)).toBe(3);
   });
@@ -57,7 +57,7 @@ describe('gate decision rule', () => {
 describe('Holm-Bonferroni across the metrics of one gate run', () => {
   it('adjusts p-values and demotes a lone marginal alarm among many metrics', async () => {
     const { holm } = await import('../../src/gate/gate.js');
-    const row = (p: number, verdict: 'regression' | 'ok', changeLow = -0.12) => ({ topology: 't', workload: 'w', path: 'p', metric: `m${p}`, unit: 'u', baselineMedian: 1, currentMedian: 0.88, change: -0.11, changeLow, changeHigh: -0.01, p, pAdjusted: p, nBaseline: 6, nCurrent: 6, threshold: 0.1, verdict, reason: 'r' });
+    const row = (p: number, verdict: 'regression' | 'ok', changeLow = -0.12) => ({ topology: 't', workload: 'tcp-rr' as const, path: 'c1-peer' as const, metric: `m${p}`, unit: 'u', baselineMedian: 1, currentMedian: 0.88, change: -0.11, changeLow, changeHigh: -0.01, p, pAdjusted: p, nBaseline: 6, nCurrent: 6, threshold: 0.1, verdict, reason: 'r' });
     const rows = holm([row(0.024, 'regression'), row(0.3, 'ok'), row(0.5, 'ok'), row(0.8, 'ok')], 0.05);
     expect(rows.map((r) => Number(r.pAdjusted.toFixed(6)))).toEqual([0.096, 0.9, 1, 1]);
     expect(rows[0]!.verdict).toBe('undecided');
@@ -82,7 +82,7 @@ describe('gate over results', () => {
     expect(gateMarkdown(report)).toContain('🔴 | bridge tcp-rr c1-peer | tps');
   });
   it('relative samples are per-block ratios to host', () => {
-    expect(gateSamples(run(1), 'bridge', 'tcp-rr', 'c1-peer', 'tps', 'relative')[0]).toBeCloseTo(909 / 1000, 9);
+    expect(gateSamples(run(1), { topology: 'bridge', workload: 'tcp-rr', path: 'c1-peer' }, 'tps', 'relative')[0]).toBeCloseTo(909 / 1000, 9);
   });
   it('the same run against itself passes', () => {
     expect(gateExitCode(runGate(run(1), run(1), cfg, 'relative'), true)).toBe(0);

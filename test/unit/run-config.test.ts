@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { resolveRunConfig, runIdFor } from '../../src/run/config.js';
 import { routeApplicability, resolveRoute } from '../../src/topology/routes.js';
 import { seededRng, shuffle } from '../../src/stats/rng.js';
-import { buildSchedule, type Cell } from '../../src/run/schedule.js';
+import { buildSchedule } from '../../src/run/schedule.js';
+import type { Cell } from '../../src/results/types.js';
 import { resolveTopologyArg } from '../../src/topology/registry.js';
 
 describe('run options', () => {

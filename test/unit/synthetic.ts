@@ -1,7 +1,8 @@
 import { summarizeTrials } from '../../src/results/summarize.js';
-import { RESULTS_SCHEMA_VERSION, type Results, type TrialRecord } from '../../src/results/types.js';
+import { RESULTS_SCHEMA_VERSION, type FailedTrial, type OkTrial, type Results, type TrialRecord } from '../../src/results/types.js';
 
-export function trial(topology: string, block: number, tps: number, extra: Partial<TrialRecord> = {}): TrialRecord {
+/** A successful tcp-rr trial of c1-peer in `block`, measuring `tps` (and P99 = 1e6/tps µs). */
+export function trial(topology: string, block: number, tps: number, extra: Partial<OkTrial> = {}): OkTrial {
   return {
     index: block,
     block,
@@ -39,3 +40,9 @@ export function syntheticResults(trials: TrialRecord[]): Results {
   };
 }
 
+
+/** The same trial, failed with `error`: a record without figures. */
+export function failed(topology: string, block: number, error: string, extra: Partial<FailedTrial> = {}): FailedTrial {
+  const { metrics: _metrics, flags: _flags, status: _status, ...base } = trial(topology, block, 1);
+  return { ...base, status: 'failed', error, metrics: {}, flags: [], ...extra };
+}

@@ -1,3 +1,4 @@
+import { resultsSchemaErrors } from '../../src/results/validate.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -66,7 +67,7 @@ describe('tracing aggregation', () => {
     const trials = [0, 1, 2, 3].map((b) => trial('bridge', b, 15000 + b * 10));
     const traced = { ...trial('bridge', 0, 11000), index: 99, traced: true };
     const res = aggregateTracing(syntheticResults([...trials, traced]), [trace], { program: '/x/bench/trace/stack-latency.bt', available: true, reason: null });
-    const t = res.tracing as { cells: { hops: { hop: string; onPath: boolean }[]; meanUs: number; hopMeanSumUs: number; overhead: { ratio: number; flagged: boolean } }[]; program: string };
+    const t = res.tracing!;
     const cell = t.cells[0]!;
     expect(cell.hops.filter((h) => h.onPath).map((h) => h.hop)).toEqual([
       'c1 tx → c1h rx-queue',
@@ -78,11 +79,12 @@ describe('tracing aggregation', () => {
       'swp tx → peer rx-queue',
       'peer rx-queue → peer rx',
     ]);
-    expect(cell.hopMeanSumUs / cell.meanUs).toBeCloseTo(1, 2);
-    expect(cell.overhead.ratio).toBeCloseTo(11000 / 15015, 3);
-    expect(cell.overhead.flagged).toBe(true);
+    expect(cell.hopMeanSumUs / (cell.meanUs ?? NaN)).toBeCloseTo(1, 2);
+    expect(cell.overhead?.ratio).toBeCloseTo(11000 / 15015, 3);
+    expect(cell.overhead?.flagged).toBe(true);
     expect(t.program).toBe('bench/trace/stack-latency.bt');
-    expect(res.trials.find((x) => x.index === 99) as unknown as { tracing: { packets: number } }).toMatchObject({ tracing: { packets: total(data.e2e) } });
+    expect(res.trials.find((x) => x.index === 99)?.tracing?.packets).toBe(total(data.e2e));
+    expect(resultsSchemaErrors(JSON.parse(JSON.stringify(res)))).toEqual([]);
     expect(res.caveats.some((c) => c.startsWith('tracing changed bridge tcp-rr c1-peer beyond the noise'))).toBe(true);
   });
 });

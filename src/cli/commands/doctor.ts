@@ -8,7 +8,7 @@ import { succeeded } from '../../exec/runner.js';
 import { Ledger } from '../../lab/ledger.js';
 import { Naming, newTag } from '../../lab/names.js';
 import { teardown } from '../../lab/teardown.js';
-import { TOOLS, type ToolName, findOnPath, toolVersion } from '../../tools.js';
+import { TOOL_NAMES, TOOLS, findOnPath, toolVersion } from '../../tools.js';
 import { table } from '../../util/table.js';
 import type { Session } from '../session.js';
 
@@ -85,7 +85,7 @@ async function kernelChecks(session: Session): Promise<Check[]> {
 
 async function toolChecks(session: Session): Promise<Check[]> {
   const out: Check[] = [];
-  for (const name of Object.keys(TOOLS) as ToolName[]) {
+  for (const name of TOOL_NAMES) {
     const info = TOOLS[name];
     const path = findOnPath(name);
     const version = path ? await toolVersion(session.runner, name) : undefined;

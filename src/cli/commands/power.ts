@@ -3,7 +3,7 @@ import { usageError } from '../../errors.js';
 import { DEFAULT_GATE_CONFIG, loadGateConfig, thresholdFor } from '../../gate/gate.js';
 import { estimatePower } from '../../gate/power.js';
 import { loadResults } from '../../results/validate.js';
-import { WORKLOADS, type WorkloadName } from '../../workloads/registry.js';
+import { workload as workloadDef } from '../../workloads/registry.js';
 import { fmtPct } from '../../util/format.js';
 import { table } from '../../util/table.js';
 import type { Session } from '../session.js';
@@ -18,8 +18,7 @@ export function powerCommand(session: Session, run: string, opts: { shift: strin
   const mode = opts.absolute ? 'absolute' : 'relative';
   const rows = [];
   for (const workload of results.config.workloads) {
-    const metric = opts.metric ?? WORKLOADS[workload as WorkloadName]?.primary;
-    if (!metric) continue;
+    const metric = opts.metric ?? workloadDef(workload).primary;
     for (const path of results.config.paths) {
       for (const topology of results.config.topologies) {
         if (mode === 'relative' && topology === 'host') continue;

@@ -1,81 +1,21 @@
 /** bench run: the suite's main job. */
-import { requireRoot, requireTools } from '../../tools.js';
-import { type RunFlags, resolveRunConfig } from '../../run/config.js';
-import { executeRun, type Progress } from '../../run/execute.js';
-import { BpftraceTracer } from '../../trace/tracer.js';
-import type { TracingCell } from '../../trace/aggregate.js';
-import type { Results } from '../../results/types.js';
-import { writeReport } from '../../report/write.js';
-import { claimSummary, compareAll } from '../../report/verdicts.js';
 import { join } from 'node:path';
 import { errorMessage } from '../../errors.js';
-import { WORKLOADS, type WorkloadName } from '../../workloads/registry.js';
-import { fmtDuration, fmtNum, fmtPct } from '../../util/format.js';
-import { table } from '../../util/table.js';
+import { summaryTable } from '../../report/terminal.js';
+import { claimSummary, compareAll } from '../../report/verdicts.js';
+import { writeReport } from '../../report/write.js';
+import type { Results } from '../../results/types.js';
+import { type RunFlags, resolveRunConfig } from '../../run/config.js';
+import { executeRun, type Progress } from '../../run/execute.js';
+import { runTools } from '../../run/needs.js';
+import { preflight } from '../../tools.js';
+import { BpftraceTracer } from '../../trace/tracer.js';
+import { fmtDuration } from '../../util/format.js';
 import type { Session } from '../session.js';
-import { neededTools } from './topology.js';
 
 export interface RunCliFlags extends RunFlags {
   readonly json?: boolean;
   readonly report?: boolean;
-}
-
-/** bpftrace's view: one-way stack latency and the tracing overhead, per traced cell. */
-export function tracingTable(results: Results): string {
-  const t = results.tracing as { cells?: TracingCell[] } | undefined;
-  if (!t?.cells?.length) return '';
-  const rows = t.cells.map((c) => [
-    c.topology,
-    c.workload,
-    c.path,
-    String(c.packets),
-    fmtNum(c.p50Us),
-    fmtNum(c.p99Us),
-    fmtNum(c.meanUs),
-    fmtNum(c.hopMeanSumUs),
-    String(c.hops.filter((h) => h.onPath).length),
-    c.overhead ? `${fmtNum(c.overhead.ratio)}${c.overhead.flagged ? ' (beyond noise)' : ''}` : '-',
-  ]);
-  return `\nstack latency (bpftrace, sender interface to receiver interface):\n${table(['topology', 'workload', 'path', 'packets', 'P50 µs', 'P99 µs', 'mean µs', 'sum of hops µs', 'hops', 'traced/untraced'], rows)}`;
-}
-
-/** The primary metric of each workload, plus P99 for request/response. */
-export function terminalMetrics(workload: string): string[] {
-  const wl = WORKLOADS[workload as WorkloadName];
-  if (!wl) return [];
-  return wl.client === 'netperf' ? [wl.primary, 'p99_us'] : [wl.primary];
-}
-
-export function summaryTable(results: Results): string {
-  const rows: string[][] = [];
-  for (const s of results.summary) {
-    if (!terminalMetrics(s.workload).includes(s.metric)) continue;
-    const ratio = s.ratioToHost ? `${fmtNum(s.ratioToHost.median)} [${fmtNum(s.ratioToHost.ciLow)}, ${fmtNum(s.ratioToHost.ciHigh)}]` : s.topology === 'host' ? 'baseline' : '-';
-    rows.push([
-      s.topology,
-      s.workload,
-      s.path,
-      `${s.metric} (${s.unit})`,
-      fmtNum(s.median),
-      s.ciLow === null ? '-' : `[${fmtNum(s.ciLow)}, ${fmtNum(s.ciHigh)}]`,
-      fmtPct(s.cov),
-      ratio,
-      `${s.n}${s.failed ? ` (${s.failed} failed)` : ''}`,
-    ]);
-  }
-  const order = new Map(results.config.topologies.map((t, i) => [t, i]));
-  rows.sort((a, b) => (a[1]! < b[1]! ? -1 : a[1]! > b[1]! ? 1 : a[2]! < b[2]! ? -1 : a[2]! > b[2]! ? 1 : (order.get(a[0]!) ?? 0) - (order.get(b[0]!) ?? 0) || (a[3]! < b[3]! ? -1 : 1)));
-  let out = table(['topology', 'workload', 'path', 'metric', 'median', 'CI', 'CoV', 'x host [CI]', 'n'], rows);
-  const level = Math.min(...results.summary.filter((s) => s.n > 1).map((s) => s.ciLevel));
-  if (Number.isFinite(level) && level < 0.95) out += `note: with ${results.config.trials} trials the median's order-statistic interval covers ${fmtPct(level)}, not 95%; run at least 6 trials for 95%\n`;
-  out += tracingTable(results);
-  for (const na of results.notApplicable) out += `${na.topology} ${na.path}: ${na.reason}\n`;
-  for (const c of results.caveats) out += `caveat: ${c}\n`;
-  const failed = results.trials.filter((t) => t.status === 'failed' && !t.warmup);
-  if (failed.length) out += `${failed.length} trial(s) failed; first: ${failed[0]!.topology} ${failed[0]!.workload} ${failed[0]!.path}: ${failed[0]!.error}\n`;
-  const flagged = results.trials.filter((t) => t.flags.length > 0);
-  if (flagged.length) out += `${flagged.length} trial(s) flagged (e.g. ${flagged[0]!.topology} ${flagged[0]!.workload}: ${flagged[0]!.flags[0]})\n`;
-  return out;
 }
 
 export interface PerformedRun {
@@ -88,8 +28,7 @@ export interface PerformedRun {
 /** Resolve, check, lock, run, write the report. Shared by `bench run` and `bench gate --run`. */
 export async function performRun(session: Session, flags: RunFlags, command: string): Promise<PerformedRun> {
   const cfg = resolveRunConfig(flags);
-  requireRoot();
-  requireTools([...neededTools(cfg.topologies), 'iperf3', 'netperf', 'netserver', 'taskset', 'ethtool', ...(cfg.inject?.kind === 'forward-rules' ? (['iptables'] as const) : [])]);
+  preflight(runTools(cfg));
   return session.withLock(command, async () => {
     const io = session.io;
     const started = performance.now();

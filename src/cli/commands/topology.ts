@@ -4,7 +4,8 @@ import { NetbenchError, errorMessage, usageError } from '../../errors.js';
 import { Ledger } from '../../lab/ledger.js';
 import { newTag } from '../../lab/names.js';
 import { teardown } from '../../lab/teardown.js';
-import { type ToolName, requireRoot, requireTools } from '../../tools.js';
+import { preflight, requireRoot } from '../../tools.js';
+import { toolsFor } from '../../topology/needs.js';
 import { type BuiltTopology, buildTopology, teardownBuilt } from '../../topology/build.js';
 import { DRIVER_REGISTRY } from '../../topology/drivers/index.js';
 import { expectedMatrix, measureReachability, type ReachabilityResult } from '../../topology/reachability.js';
@@ -12,17 +13,6 @@ import { builtinTopologies, resolveTopologyArg } from '../../topology/registry.j
 import type { TopologySpec } from '../../topology/spec.js';
 import { table } from '../../util/table.js';
 import type { Session } from '../session.js';
-
-export function neededTools(specs: readonly TopologySpec[]): ToolName[] {
-  const set = new Set<ToolName>(['ip', 'ping']);
-  for (const s of specs) for (const t of DRIVER_REGISTRY[s.driver].needs) set.add(t as ToolName);
-  return [...set];
-}
-
-export function preflight(specs: readonly TopologySpec[]): void {
-  requireRoot();
-  requireTools(neededTools(specs));
-}
 
 function pickTopologies(name: string | undefined, all: boolean | undefined): TopologySpec[] {
   if (all && name) throw usageError('give a topology name or --all, not both');
@@ -40,7 +30,7 @@ export function listTopologies(session: Session, opts: { json?: boolean }): numb
       mode: s.mode ?? null,
       description: s.description,
       containers: s.containers.map((c) => c.name),
-      needs: ['ip', ...DRIVER_REGISTRY[s.driver].needs],
+      needs: toolsFor([s]),
       hairpin: DRIVER_REGISTRY[s.driver].hairpin(s),
       expected: expectedMatrix(s),
       file: s.source,
@@ -48,7 +38,7 @@ export function listTopologies(session: Session, opts: { json?: boolean }): numb
     session.io.out(`${JSON.stringify(data, null, 2)}\n`);
     return 0;
   }
-  const rows = specs.map((s) => [s.name, s.driver, s.mode ?? '-', String(s.containers.length), ['iproute2', ...DRIVER_REGISTRY[s.driver].needs].join(' '), s.description]);
+  const rows = specs.map((s) => [s.name, s.driver, s.mode ?? '-', String(s.containers.length), toolsFor([s]).join(' '), s.description]);
   session.io.out(table(['topology', 'driver', 'mode', 'containers', 'needs', 'description'], rows));
   return 0;
 }
@@ -81,7 +71,7 @@ function printBuilt(session: Session, b: BuiltTopology): void {
 
 export async function topologyUp(session: Session, name: string, opts: { json?: boolean }): Promise<number> {
   const spec = resolveTopologyArg(name);
-  preflight([spec]);
+  preflight(toolsFor([spec]));
   return session.withLock(`bench topology up ${name}`, async () => {
     const running = Ledger.list(session.state.ledgers).filter((l) => l.header?.topology === spec.name);
     if (running.length > 0) throw usageError(`${spec.name} is already up (run ${running[0]!.header!.tag}); 'bench topology down ${spec.name}' first`);
@@ -154,7 +144,7 @@ export async function checkOne(session: Session, spec: TopologySpec, tag: string
 
 export async function topologyCheck(session: Session, name: string | undefined, opts: { all?: boolean; json?: boolean }): Promise<number> {
   const specs = pickTopologies(name, opts.all);
-  preflight(specs);
+  preflight(toolsFor(specs));
   return session.withLock(`bench topology check ${name ?? '--all'}`, async () => {
     const tag = newTag();
     const outcomes: CheckOutcome[] = [];
@@ -172,7 +162,7 @@ export async function topologyCheck(session: Session, name: string | undefined, 
         for (const c of o.caveats) session.io.out(`note: ${c}\n`);
       }
       const bad = outcomes.filter((o) => !o.result.ok).map((o) => o.result.topology);
-      session.io.out(`\n${outcomes.length - bad.length}/${outcomes.length} topologies match DESIGN.md's reachability table${bad.length ? `; broken: ${bad.join(', ')}` : ''}\n`);
+      session.io.out(`\n${outcomes.length - bad.length}/${outcomes.length} topologies match the expected reachability matrix (docs/methodology.md)${bad.length ? `; broken: ${bad.join(', ')}` : ''}\n`);
     }
     return ok ? 0 : 1;
   });
@@ -181,7 +171,7 @@ export async function topologyCheck(session: Session, name: string | undefined, 
 /** Build and teardown time per topology, with tinybench (median of several iterations). */
 export async function topologyTime(session: Session, name: string | undefined, opts: { all?: boolean; iterations: number; json?: boolean }): Promise<number> {
   const specs = pickTopologies(name, opts.all);
-  preflight(specs);
+  preflight(toolsFor(specs));
   return session.withLock(`bench topology time ${name ?? '--all'}`, async () => {
     const tag = newTag();
     const rows: { topology: string; phase: string; median: number; p75: number; n: number }[] = [];

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NetbenchError } from '../../errors.js';
 import { lastLines } from '../../exec/runner.js';
-import type { LabContext } from '../lab.js';
+import type { BuildContext } from '../context.js';
 import type { Driver, LanBase } from './types.js';
 import { vethContainers } from './types.js';
 
@@ -37,7 +37,7 @@ function logTail(dir: string, file: string): string {
   }
 }
 
-async function startDaemon(ctx: LabContext, netns: string, dir: string, program: string, args: string[]): Promise<void> {
+async function startDaemon(ctx: BuildContext, netns: string, dir: string, program: string, args: string[]): Promise<void> {
   try {
     await ctx.exec(netns, program, args, { env: ovsEnv(dir), timeoutMs: 20_000 });
   } catch (err) {
@@ -47,7 +47,7 @@ async function startDaemon(ctx: LabContext, netns: string, dir: string, program:
   }
 }
 
-export async function startOvs(ctx: LabContext, netns: string): Promise<OvsInstance> {
+export async function startOvs(ctx: BuildContext, netns: string): Promise<OvsInstance> {
   const dir = join(ctx.runDir, 'ovs');
   // the ledger learns of the instance before any daemon exists; teardown reads its pidfiles
   ctx.record({ kind: 'ovs', netns, dir });
@@ -79,7 +79,7 @@ export function vsctlArgs(inst: OvsInstance, args: string[]): string[] {
   return [`--db=${inst.db}`, `--timeout=${VSCTL_TIMEOUT_S}`, ...args];
 }
 
-export async function vsctl(ctx: LabContext, netns: string, inst: OvsInstance, args: string[]): Promise<string> {
+export async function vsctl(ctx: BuildContext, netns: string, inst: OvsInstance, args: string[]): Promise<string> {
   try {
     const r = await ctx.exec(netns, 'ovs-vsctl', vsctlArgs(inst, args), { env: inst.env, timeoutMs: (VSCTL_TIMEOUT_S + 5) * 1000 });
     return r.stdout;
@@ -88,7 +88,7 @@ export async function vsctl(ctx: LabContext, netns: string, inst: OvsInstance, a
   }
 }
 
-async function offloadOff(ctx: LabContext, lan: LanBase, containers: { netns: string; ifname: string }[], hostSides: string[]): Promise<void> {
+async function offloadOff(ctx: BuildContext, lan: LanBase, containers: { netns: string; ifname: string }[], hostSides: string[]): Promise<void> {
   const ends: [string, string][] = [
     [lan.hostA, lan.uplink],
     [lan.switchNs, lan.switchToHostA],

@@ -1,4 +1,5 @@
-import type { LabContext } from '../lab.js';
+import type { ToolName } from '../../tools.js';
+import type { BuildContext } from '../context.js';
 import type { TopologySpec } from '../spec.js';
 
 export interface Endpoint {
@@ -31,16 +32,16 @@ export interface Driver {
   /** one line for `bench topology list` */
   readonly summary: string;
   /** programs this driver runs beyond iproute2 */
-  readonly needs: readonly string[];
+  readonly needs: readonly ToolName[];
   /** switch reflects frames back out of hostA's port (vepa and private only) */
   hairpin(spec: TopologySpec): boolean;
   /** hostA's address goes on the uplink unless the driver moves it */
-  build(ctx: LabContext, spec: TopologySpec, lan: LanBase): Promise<DriverResult>;
+  build(ctx: BuildContext, spec: TopologySpec, lan: LanBase): Promise<DriverResult>;
 }
 
 /** veth pairs per container: the container's end gets the address, hostA's end is returned. */
 export async function vethContainers(
-  ctx: LabContext,
+  ctx: BuildContext,
   spec: TopologySpec,
   lan: LanBase,
   prefix: number,

@@ -15,7 +15,7 @@ export interface Iface {
   readonly address?: string;
 }
 
-export class LabContext {
+export class BuildContext {
   readonly interfaces: Iface[] = [];
   private readonly aborted: () => boolean;
 

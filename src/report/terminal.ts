@@ -1,0 +1,50 @@
+/** The run's summary as terminal tables: an exporter beside html and markdown. Pure. */
+import { failedTrials } from '../results/cell.js';
+import type { Results } from '../results/types.js';
+import { fmtNum, fmtPct } from '../util/format.js';
+import { table } from '../util/table.js';
+import { isHeadline } from './select.js';
+
+/** bpftrace's view: one-way stack latency and the tracing overhead, per traced cell. */
+export function tracingTable(results: Results): string {
+  const cells = results.tracing?.cells ?? [];
+  if (!cells.length) return '';
+  const rows = cells.map((c) => [
+    c.topology,
+    c.workload,
+    c.path,
+    String(c.packets),
+    fmtNum(c.p50Us),
+    fmtNum(c.p99Us),
+    fmtNum(c.meanUs),
+    fmtNum(c.hopMeanSumUs),
+    String(c.hops.filter((h) => h.onPath).length),
+    c.overhead ? `${fmtNum(c.overhead.ratio)}${c.overhead.flagged ? ' (beyond noise)' : ''}` : '-',
+  ]);
+  return `\nstack latency (bpftrace, sender interface to receiver interface):\n${table(['topology', 'workload', 'path', 'packets', 'P50 µs', 'P99 µs', 'mean µs', 'sum of hops µs', 'hops', 'traced/untraced'], rows)}`;
+}
+
+function ratioText(s: Results['summary'][number]): string {
+  if (s.ratioToHost) return `${fmtNum(s.ratioToHost.median)} [${fmtNum(s.ratioToHost.ciLow)}, ${fmtNum(s.ratioToHost.ciHigh)}]`;
+  return s.topology === 'host' ? 'baseline' : '-';
+}
+
+/** Headline metrics per cell, sorted by workload, path and topology (in the run's order). */
+export function summaryTable(results: Results): string {
+  const order = new Map(results.config.topologies.map((t, i) => [t, i]));
+  const rows = results.summary
+    .filter(isHeadline)
+    .sort((a, b) => a.workload.localeCompare(b.workload) || a.path.localeCompare(b.path) || (order.get(a.topology) ?? 0) - (order.get(b.topology) ?? 0) || a.metric.localeCompare(b.metric))
+    .map((s) => [s.topology, s.workload, s.path, `${s.metric} (${s.unit})`, fmtNum(s.median), s.ciLow === null ? '-' : `[${fmtNum(s.ciLow)}, ${fmtNum(s.ciHigh)}]`, fmtPct(s.cov), ratioText(s), `${s.n}${s.failed ? ` (${s.failed} failed)` : ''}`]);
+  let out = table(['topology', 'workload', 'path', 'metric', 'median', 'CI', 'CoV', 'x host [CI]', 'n'], rows);
+  const level = Math.min(...results.summary.filter((s) => s.n > 1).map((s) => s.ciLevel));
+  if (Number.isFinite(level) && level < 0.95) out += `note: with ${results.config.trials} trials the median's order-statistic interval covers ${fmtPct(level)}, not 95%; run at least 6 trials for 95%\n`;
+  out += tracingTable(results);
+  for (const na of results.notApplicable) out += `${na.topology} ${na.path}: ${na.reason}\n`;
+  for (const c of results.caveats) out += `caveat: ${c}\n`;
+  const failed = failedTrials(results.trials);
+  if (failed[0]) out += `${failed.length} trial(s) failed; first: ${failed[0].topology} ${failed[0].workload} ${failed[0].path}: ${failed[0].error}\n`;
+  const flagged = results.trials.filter((t) => t.flags.length > 0);
+  if (flagged[0]) out += `${flagged.length} trial(s) flagged (e.g. ${flagged[0].topology} ${flagged[0].workload}: ${flagged[0].flags[0]})\n`;
+  return out;
+}

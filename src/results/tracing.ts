@@ -1,0 +1,79 @@
+/**
+ * What bpftrace observation adds to results: per traced trial, its packet count and
+ * percentiles; per cell, the merged one-way stack latency distribution, the per-hop split,
+ * drops, and the tracing overhead. Figures that could not be computed are null.
+ */
+import type { Cell } from './cell.js';
+
+export interface TrialTracing {
+  /** the bpftrace output, relative to the run directory */
+  readonly raw: string | null;
+  readonly error?: string;
+  readonly packets: number;
+  readonly p50Us: number | null;
+  readonly p99Us: number | null;
+}
+
+export interface HopSummary {
+  /** "<role> <event> → <role> <event>", e.g. "c1 tx → c1h rx-queue" */
+  readonly hop: string;
+  /** position along the path; 1000 for hops off the main path */
+  readonly order: number;
+  readonly onPath: boolean;
+  readonly packets: number;
+  readonly p50Us: number | null;
+  readonly meanUs: number | null;
+  /** this hop's time per packet delivered end to end: the shares add up to the mean journey */
+  readonly shareUs: number | null;
+}
+
+/** Traced against untraced trials of the same cell, on its primary metric. */
+export interface Overhead extends Cell {
+  readonly metric: string;
+  readonly tracedMedian: number;
+  readonly untracedMedian: number;
+  readonly ratio: number;
+  /** the traced median lies outside the range of the untraced trials */
+  readonly flagged: boolean;
+}
+
+export interface TracingCell extends Cell {
+  readonly tracedTrials: number;
+  readonly errors: readonly string[];
+  /** one packet in `sample` is followed */
+  readonly sample: number;
+  readonly packets: number;
+  readonly p50Us: number | null;
+  readonly p90Us: number | null;
+  readonly p99Us: number | null;
+  readonly meanUs: number | null;
+  readonly hops: readonly HopSummary[];
+  /** sum of every hop's share, to set beside meanUs (equal when every followed packet arrived) */
+  readonly hopMeanSumUs: number;
+  readonly drops: readonly { readonly dev: string; readonly reason: number; readonly count: number }[];
+  readonly overhead: Overhead | null;
+}
+
+export interface CdfPoint extends Cell {
+  readonly latencyUs: number;
+  readonly fraction: number;
+}
+
+export interface HopRow extends Cell {
+  readonly hop: string;
+  readonly order: number;
+  readonly medianUs: number | null;
+  readonly meanUs: number | null;
+  readonly packets: number;
+}
+
+export interface TracingSummary {
+  /** the bpftrace program, relative to the project */
+  readonly program: string;
+  readonly available: boolean;
+  readonly reason: string | null;
+  readonly cells: readonly TracingCell[];
+  readonly cdf: readonly CdfPoint[];
+  readonly hops: readonly HopRow[];
+  readonly overhead: readonly Overhead[];
+}

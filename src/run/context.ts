@@ -1,0 +1,29 @@
+/** What every step of a run shares: the runner, state directories, abort flag, progress and log. */
+import type { Runner } from '../exec/runner.js';
+import type { StateDirs } from '../lab/state.js';
+import type { Tracer } from '../trace/tracer.js';
+import type { TrafficPath, WorkloadName } from '../workloads/registry.js';
+
+export interface ProgressEvent {
+  readonly done: number;
+  readonly total: number;
+  readonly trial?: { readonly topology: string; readonly workload: WorkloadName; readonly path: TrafficPath; readonly block: number; readonly warmup: boolean; readonly traced: boolean };
+  readonly etaS: number;
+  readonly message?: string;
+}
+
+export type Progress = (event: ProgressEvent) => void;
+
+export interface RunDeps {
+  readonly runner: Runner;
+  readonly state: StateDirs;
+  readonly aborted: () => boolean;
+  readonly progress?: Progress;
+  readonly tracer?: Tracer;
+  /** the command line, recorded in ledgers and the run log */
+  readonly command: string;
+}
+
+export interface RunContext extends RunDeps {
+  readonly log: (line: string) => void;
+}

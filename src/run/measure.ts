@@ -1,0 +1,53 @@
+/**
+ * Step 3 of a run: take trials from the planner until it is done or the run is
+ * interrupted; run each on its topology's route (traced when the plan says so), record
+ * it, save results after every trial, and report progress with an estimate of the time left.
+ */
+import { Ledger } from '../lab/ledger.js';
+import type { RunStore } from '../results/store.js';
+import type { TrialRecord } from '../results/types.js';
+import type { BuiltTopology } from '../topology/build.js';
+import { resolveRoute } from '../topology/routes.js';
+import type { RunConfig } from './config.js';
+import type { RunContext } from './context.js';
+import type { Planner } from './plan.js';
+import type { RunRecord } from './record.js';
+import type { ScheduledTrial } from './schedule.js';
+import { runTrial } from './trial.js';
+
+export type TrialFn = typeof runTrial;
+
+export async function measure(planner: Planner, cfg: RunConfig, ctx: RunContext, record: RunRecord, store: RunStore, save: () => void, trialFn: TrialFn = runTrial): Promise<void> {
+  const started = performance.now();
+  let ran = 0;
+  for (let st = planner.next(); st !== undefined && !ctx.aborted(); st = planner.next()) {
+    const b = record.built.find((x) => x.spec.name === st!.topology);
+    if (!b) continue;
+    const { done, total } = planner.progress;
+    const perTrialS = ran > 0 ? (performance.now() - started) / 1000 / ran : cfg.durationS + 2;
+    ctx.progress?.({ done: done - 1, total, trial: st, etaS: perTrialS * (total - done + 1) });
+    const rec = await oneTrial(st, b, cfg, ctx, record, store, trialFn);
+    if (!rec) continue;
+    ran++;
+    record.trials.push(rec);
+    planner.record(rec);
+    ctx.log(`trial ${st.index} ${st.topology} ${st.workload} ${st.path} block ${st.block}: ${rec.status}${rec.status === 'failed' ? ` (${rec.error})` : ''}`);
+    save();
+  }
+}
+
+async function oneTrial(st: ScheduledTrial, b: BuiltTopology, cfg: RunConfig, ctx: RunContext, record: RunRecord, store: RunStore, trialFn: TrialFn): Promise<TrialRecord | undefined> {
+  const route = resolveRoute(b.spec, b, st.path);
+  if (!route.ok) return undefined;
+  if (st.traced) ctx.log(`tracing trial ${st.index}`);
+  const around = st.traced ? ctx.tracer?.forTrial(b, st, store) : undefined;
+  const rec = await trialFn(st, route.plan, {
+    runner: ctx.runner,
+    store,
+    ledger: Ledger.open(b.ledgerPath),
+    durationS: st.warmup ? Math.min(cfg.durationS, 2) : cfg.durationS,
+    pinning: record.pinning,
+    ...(around ? { around } : {}),
+  });
+  return ctx.aborted() && rec.status === 'failed' ? { ...rec, error: `interrupted: ${rec.error}` } : rec;
+}

@@ -1,0 +1,53 @@
+/**
+ * Step 2 of a run: which cells to measure (every applicable topology × workload × path
+ * of the measurable topologies), and a planner that says which trial comes next. The
+ * fixed planner walks a seeded interleaved schedule; an adaptive planner can replace it
+ * behind the same interface without touching the build, measure or teardown steps.
+ */
+import type { Cell, NotApplicable, TrialRecord } from '../results/types.js';
+import { seededRng } from '../stats/rng.js';
+import { routeApplicability } from '../topology/routes.js';
+import type { RunConfig } from './config.js';
+import { buildSchedule, type ScheduledTrial } from './schedule.js';
+
+export interface CellPlan {
+  readonly cells: readonly Cell[];
+  readonly notApplicable: readonly NotApplicable[];
+}
+
+/** The cells to measure, and for every other (topology, path) the reason it is not. */
+export function planCells(cfg: Pick<RunConfig, 'topologies' | 'workloads' | 'paths'>, measurable: ReadonlySet<string>): CellPlan {
+  const cells: Cell[] = [];
+  const notApplicable: NotApplicable[] = [];
+  for (const spec of cfg.topologies) {
+    for (const path of cfg.paths) {
+      const a = routeApplicability(spec, path);
+      if (!a.ok) notApplicable.push({ topology: spec.name, path, reason: a.reason });
+      else if (!measurable.has(spec.name)) notApplicable.push({ topology: spec.name, path, reason: `not measured, because ${spec.name} could not be built or is broken (see caveats)` });
+      else for (const workload of cfg.workloads) cells.push({ topology: spec.name, workload, path });
+    }
+  }
+  return { cells, notApplicable };
+}
+
+export interface Planner {
+  /** the next trial to run, or undefined when the plan is done */
+  next(): ScheduledTrial | undefined;
+  /** every finished trial is reported back (an adaptive planner decides from them) */
+  record(trial: TrialRecord): void;
+  /** trials done and trials planned in all, for progress */
+  readonly progress: { readonly done: number; readonly total: number };
+}
+
+/** Warm-ups, then `trials` blocks of every cell in a seeded random order. */
+export function fixedPlanner(cells: readonly Cell[], cfg: Pick<RunConfig, 'trials' | 'warmup' | 'seed'>, tracedBlocks: number): Planner {
+  const schedule = buildSchedule(cells, cfg.trials, cfg.warmup, seededRng(cfg.seed), tracedBlocks);
+  let at = 0;
+  return {
+    next: () => schedule[at++],
+    record: () => {},
+    get progress() {
+      return { done: Math.min(at, schedule.length), total: schedule.length };
+    },
+  };
+}

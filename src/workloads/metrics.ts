@@ -1,0 +1,29 @@
+/**
+ * What a metric is: its unit, which direction is better, and how a ratio between two
+ * figures reads as an improvement. Verdicts, the gate and every renderer use these.
+ */
+export type Better = 'higher' | 'lower';
+
+export interface MetricDef {
+  readonly name: string;
+  readonly unit: string;
+  readonly better: Better;
+  readonly label: string;
+}
+
+export const P99 = 'p99_us';
+
+/**
+ * Improvement of a over b given the ratio a/b and which direction is better: +0.12 is
+ * 12% faster (higher-better) or 12% lower (lower-better: 1 - ratio, never above 100%).
+ */
+export function improvement(ratio: number, better: Better): number {
+  return better === 'higher' ? ratio - 1 : 1 - ratio;
+}
+
+/** An interval of ratios as an interval of improvements, low end first. */
+export function improvementInterval(ratioLow: number, ratioHigh: number, better: Better): readonly [number, number] {
+  const a = improvement(ratioLow, better);
+  const b = improvement(ratioHigh, better);
+  return a <= b ? [a, b] : [b, a];
+}
