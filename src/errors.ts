@@ -44,6 +44,11 @@ export class AggregateCleanupError extends NetbenchError {
   }
 }
 
+/** The errno code of a Node.js system error (ENOSPC, EACCES, ...), if it is one. */
+export function errnoCode(err: unknown): string | undefined {
+  return err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
+}
+
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);

@@ -10,7 +10,7 @@ import { runCommand, type RunCliFlags } from './commands/run.js';
 import { reportCommand } from './commands/report.js';
 import { baselineSave, gateCommand, type GateFlags } from './commands/gate.js';
 import { powerCommand } from './commands/power.js';
-import { profileNames } from '../run/config.js';
+import { LIMITS, profileNames } from '../run/config.js';
 import { TRAFFIC_PATHS, WORKLOAD_NAMES } from '../workloads/registry.js';
 import { doctor } from './commands/doctor.js';
 import { listTopologies, topologyCheck, topologyDown, topologyTime, topologyUp } from './commands/topology.js';
@@ -30,6 +30,9 @@ export function intOption(name: string, min: number, max: number) {
   };
 }
 
+/** Wraps a command's action: a session with signal handlers, and its exit code or error turned into one. */
+type Act = <A extends unknown[]>(fn: (s: Session, ...args: A) => Promise<number> | number) => (...args: A) => Promise<void>;
+
 export function createProgram(deps: ProgramDeps, setExit: (code: number) => void): Command {
   const io = deps.io;
   const program = new Command('bench');
@@ -48,9 +51,9 @@ export function createProgram(deps: ProgramDeps, setExit: (code: number) => void
     s.installSignalHandlers();
     return s;
   };
-  const act =
-    <A extends unknown[]>(fn: (s: Session, ...args: A) => Promise<number> | number) =>
-    async (...args: A) => {
+  const act: Act =
+    (fn) =>
+    async (...args) => {
       const s = session();
       try {
         setExit(await fn(s, ...args));
@@ -60,7 +63,13 @@ export function createProgram(deps: ProgramDeps, setExit: (code: number) => void
         s.removeSignalHandlers();
       }
     };
+  topologyCommands(program, act);
+  measureCommands(program, act);
+  maintenanceCommands(program, act);
+  return program;
+}
 
+function topologyCommands(program: Command, act: Act): void {
   const topology = program.command('topology').description('build, inspect and check the container network topologies');
   topology
     .command('list')
@@ -90,21 +99,26 @@ export function createProgram(deps: ProgramDeps, setExit: (code: number) => void
     .addOption(new Option('--iterations <n>', 'iterations per phase').default(5).argParser(intOption('--iterations', 1, 100)))
     .option('--json', 'machine-readable output')
     .action(act((s, name: string | undefined, opts: { all?: boolean; iterations: number; json?: boolean }) => topologyTime(s, name, opts)));
+}
 
-  const runOptions = (c: Command, defaults: boolean) =>
-    c
-      .option('--topology <names>', 'all, a topology, a comma list, or topology files', defaults ? 'all' : undefined)
-      .option('--profile <name>', `a profile from bench/profiles (${profileNames().join(', ')})`, defaults ? 'quick' : undefined)
-      .option('--workload <names>', `comma list or all (${WORKLOAD_NAMES.join(', ')})`)
-      .option('--path <names>', `comma list or all (${TRAFFIC_PATHS.join(', ')})`)
-      .option('--trials <n>', 'measured trials per cell', intOption('--trials', 1, 100))
-      .option('--duration <s>', 'seconds per trial', intOption('--duration', 1, 600))
-      .option('--warmup <n>', 'warm-up trials per topology and workload', intOption('--warmup', 0, 10))
-      .option('--seed <n>', 'seed of the trial order (recorded in results)', intOption('--seed', 0, 2 ** 31 - 1))
-      .option('--out <dir>', 'run directory (default reports/<run-id>)')
-      .option('--no-trace', 'do not trace packets with bpftrace')
-      .option('--inject <slowdown>', 'apply a known slowdown to every non-host topology: tbf:<rate> or forward-rules:<n> (proves the gate)');
+/** The options `bench run` and `bench gate --run` share; bounds come from the run config's LIMITS. */
+function runOptions(c: Command, defaults: boolean): Command {
+  const bounded = (name: keyof typeof LIMITS) => intOption(`--${name}`, LIMITS[name][0], LIMITS[name][1]);
+  return c
+    .option('--topology <names>', 'all, a topology, a comma list, or topology files', defaults ? 'all' : undefined)
+    .option('--profile <name>', `a profile from bench/profiles (${profileNames().join(', ')})`, defaults ? 'quick' : undefined)
+    .option('--workload <names>', `comma list or all (${WORKLOAD_NAMES.join(', ')})`)
+    .option('--path <names>', `comma list or all (${TRAFFIC_PATHS.join(', ')})`)
+    .option('--trials <n>', 'measured trials per cell', bounded('trials'))
+    .option('--duration <s>', 'seconds per trial', bounded('duration'))
+    .option('--warmup <n>', 'warm-up trials per topology and workload', bounded('warmup'))
+    .option('--seed <n>', 'seed of the trial order (recorded in results)', intOption('--seed', 0, 2 ** 31 - 1))
+    .option('--out <dir>', 'run directory (default reports/<run-id>)')
+    .option('--no-trace', 'do not trace packets with bpftrace')
+    .option('--inject <slowdown>', 'apply a known slowdown to every non-host topology: tbf:<rate> or forward-rules:<n> (proves the gate)');
+}
 
+function measureCommands(program: Command, act: Act): void {
   runOptions(program.command('run'), true)
     .description('measure real traffic through the topologies and write results and a report (reports/<run-id>/)')
     .option('--json', 'print the summary as JSON on stdout')
@@ -128,12 +142,14 @@ export function createProgram(deps: ProgramDeps, setExit: (code: number) => void
     .command('gate-power <run>')
     .description("how many trials the gate needs to catch a regression, resampling a run's own trials")
     .option('--shift <fraction>', 'the regression to catch (0.1 = 10%)', '0.1')
-    .option('--trials <list>', 'trial counts to try', '3,4,6,8,10')
+    .option('--trial-counts <list>', 'trial counts to try (comma list)', '3,4,6,8,10')
     .option('--metric <name>', 'metric (default: each workload\'s headline metric)')
     .option('--absolute', 'resample absolute figures instead of ratios to host')
     .addOption(new Option('--repeats <n>', 'resamples per trial count').default(400).argParser(intOption('--repeats', 50, 10_000)))
-    .action(act((s, run: string, opts: { shift: string; trials: string; metric?: string; absolute?: boolean; repeats: number }) => powerCommand(s, run, opts)));
+    .action(act((s, run: string, opts: { shift: string; trialCounts: string; metric?: string; absolute?: boolean; repeats: number }) => powerCommand(s, run, opts)));
+}
 
+function maintenanceCommands(program: Command, act: Act): void {
   program
     .command('baseline')
     .description('manage stored baselines')
@@ -160,7 +176,6 @@ export function createProgram(deps: ProgramDeps, setExit: (code: number) => void
     .description('check root, kernel features and tools; say how to install what is missing')
     .option('--json', 'machine-readable output')
     .action(act((s, opts: { json?: boolean }) => doctor(s, opts)));
-  return program;
 }
 
 export function reportError(io: IO, err: unknown, session?: Session): number {

@@ -2,6 +2,7 @@
  * iperf3 -J output. iperf3 reports some failures inside its JSON ("error"), with an exit
  * status that does not always say so: the JSON is the authority.
  */
+import { errorMessage } from '../errors.js';
 import { fail, type Parsed } from './types.js';
 
 interface Iperf3Json {
@@ -26,7 +27,7 @@ function parseJson(stdout: string): Iperf3Json | string {
   try {
     return JSON.parse(stdout.slice(start)) as Iperf3Json;
   } catch (err) {
-    return `iperf3 JSON unreadable: ${(err as Error).message}`;
+    return `iperf3 JSON unreadable: ${errorMessage(err)}`;
   }
 }
 

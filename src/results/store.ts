@@ -4,7 +4,7 @@
  */
 import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { NetbenchError } from '../errors.js';
+import { NetbenchError, errnoCode, errorMessage } from '../errors.js';
 import type { Results } from './types.js';
 
 export interface FileOps {
@@ -55,7 +55,7 @@ export class RunStore {
       } catch {
         // nothing more to do
       }
-      throw new NetbenchError('IO', `could not write ${this.resultsPath} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); the previous results.json is intact`, { cause: err });
+      throw new NetbenchError('IO', `could not write ${this.resultsPath} (${errnoCode(err) ?? errorMessage(err)}); the previous results.json is intact`, { cause: err });
     }
   }
 

@@ -77,8 +77,13 @@ function parseList<T extends string>(text: string, valid: readonly T[], what: st
   if (text === 'all') return [...valid];
   const items = text.split(',').map((s) => s.trim()).filter(Boolean);
   if (items.length === 0) throw usageError(`no ${what} named`);
-  for (const i of items) if (!(valid as readonly string[]).includes(i)) throw usageError(`unknown ${what} '${i}'; valid ${what}s: ${valid.join(', ')}`);
-  return [...new Set(items)] as T[];
+  const out: T[] = [];
+  for (const i of items) {
+    const known = valid.find((v) => v === i);
+    if (known === undefined) throw usageError(`unknown ${what} '${i}'; valid ${what}s: ${valid.join(', ')}`);
+    if (!out.includes(known)) out.push(known);
+  }
+  return out;
 }
 
 function inRange(name: keyof typeof LIMITS, v: number): number {

@@ -19,7 +19,7 @@ export function parseEthtoolFeatures(stdout: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const line of stdout.split('\n')) {
     const m = /^([a-z0-9-]+):\s+(on|off)/.exec(line.trim());
-    if (m && (OFFLOAD_KEYS as readonly string[]).includes(m[1]!)) out[m[1]!] = m[2]!;
+    if (m && OFFLOAD_KEYS.some((k) => k === m[1])) out[m[1]!] = m[2]!;
   }
   return out;
 }

@@ -1,36 +1,21 @@
 /**
- * The reachability matrix: what DESIGN.md's table says each topology must show, and a
+ * The reachability matrix: what each topology must show (docs/methodology.md has the table), and a
  * measurement of it in a built topology (ping for reachability, a TCP probe for the
  * source address the peer sees and for published ports).
  */
-import { join } from 'node:path';
 import { describeFailure, type Runner, succeeded } from '../exec/runner.js';
-import { PROJECT_ROOT } from '../locations.js';
+import { nodeScript } from '../locations.js';
+import { REACHABILITY_CELLS as CELLS, type ReachabilityCellId, type ReachabilityResult, type ReachabilityValue } from '../results/reachability.js';
 import type { BuiltTopology } from './build.js';
 import { PORTS } from '../workloads/ports.js';
 import type { TopologySpec } from './spec.js';
 
-export const CELLS = ['c1->peer', 'peer->c1', 'peer->c1 published', 'c1->c2', 'hostA->c1', 'peer sees c1 as'] as const;
-export type CellId = (typeof CELLS)[number];
-export type CellValue = 'yes' | 'no' | 'n/a' | 'refused' | 'allowed' | 'c1' | 'hostA' | string;
-
-export interface Cell {
-  readonly id: CellId;
-  readonly expected: CellValue;
-  readonly observed: CellValue;
-  readonly ok: boolean;
-  readonly detail: string;
-}
-
-export interface ReachabilityResult {
-  readonly topology: string;
-  readonly cells: readonly Cell[];
-  readonly ok: boolean;
-}
+type CellId = ReachabilityCellId;
+type CellValue = ReachabilityValue;
 
 export type Expectation = Readonly<Record<CellId, CellValue>>;
 
-/** DESIGN.md's table, per driver and mode. */
+/** The expected matrix (docs/methodology.md), per driver and mode. */
 export function expectedMatrix(spec: TopologySpec): Expectation {
   const twoContainers = spec.containers.length >= 2;
   const base = { 'c1->peer': 'yes', 'peer->c1': 'yes', 'peer->c1 published': 'n/a', 'c1->c2': twoContainers ? 'yes' : 'n/a', 'hostA->c1': 'yes', 'peer sees c1 as': 'c1' } as const;
@@ -72,7 +57,7 @@ async function ping(runner: Runner, netns: string, address: string): Promise<{ v
   return { value: succeeded(r) ? 'yes' : 'no', detail: m ? `${m[1]}/2 replies` : describeFailure(r) };
 }
 
-export const PROBE_SCRIPT = join(PROJECT_ROOT, 'dist', 'src', 'lab', 'probe.js');
+export const PROBE_SCRIPT = nodeScript(import.meta.url, '../lab/probe.js');
 
 /** Server in one namespace, client in another; returns the source address the server saw. */
 export async function tcpProbe(runner: Runner, server: { netns: string }, client: { netns: string; target: string; port: number }, listenPort: number): Promise<{ seen?: string; detail: string }> {

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
-import { NetbenchError } from '../errors.js';
+import { NetbenchError, errorMessage } from '../errors.js';
 import { TOPOLOGY_DIR } from '../locations.js';
 import { BENCHMARK_RANGE, type Cidr, contains, hostAddress, overlaps, parseCidr, size } from './cidr.js';
 
@@ -169,13 +169,13 @@ export function loadTopologyFile(path: string): TopologySpec {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new NetbenchError('USAGE', `cannot read topology file ${path}: ${(err as Error).message}`);
+    throw new NetbenchError('USAGE', `cannot read topology file ${path}: ${errorMessage(err)}`);
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw invalid(path, [`not valid JSON: ${(err as Error).message}`]);
+    throw invalid(path, [`not valid JSON: ${errorMessage(err)}`]);
   }
   return resolveTopology(raw, path);
 }

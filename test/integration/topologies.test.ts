@@ -1,5 +1,5 @@
 /**
- * Every topology, built for real, must show its row of DESIGN.md's reachability table.
+ * Every topology, built for real, must show its row of the reachability table in docs/methodology.md.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -32,7 +32,7 @@ async function build(name: string) {
   return { built, lines: runner.commandLines, namespaces, state: t.state };
 }
 
-describe('drivers build what DESIGN.md describes', () => {
+describe('drivers build what docs/methodology.md describes', () => {
   it('every topology stands in hostA, switch and peer namespaces with unique short interface names', async () => {
     const { built, namespaces } = await build('bridge');
     expect([...namespaces].sort()).toEqual(['nb-abcd-bridge-c1', 'nb-abcd-bridge-c2', 'nb-abcd-bridge-hostA', 'nb-abcd-bridge-peer', 'nb-abcd-bridge-switch']);

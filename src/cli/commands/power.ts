@@ -8,12 +8,12 @@ import { fmtPct } from '../../util/format.js';
 import { table } from '../../util/table.js';
 import type { Session } from '../session.js';
 
-export function powerCommand(session: Session, run: string, opts: { shift: string; trials: string; metric?: string; absolute?: boolean; repeats: number }): number {
+export function powerCommand(session: Session, run: string, opts: { shift: string; trialCounts: string; metric?: string; absolute?: boolean; repeats: number }): number {
   const results = loadResults(run);
   const shift = Number(opts.shift);
   if (!(shift > 0 && shift < 1)) throw usageError('--shift must be a fraction between 0 and 1 (0.1 = 10%)');
-  const trials = opts.trials.split(',').map(Number);
-  if (trials.some((n) => !Number.isInteger(n) || n < 2 || n > 100)) throw usageError('--trials must be a comma list of whole numbers from 2 to 100');
+  const trials = opts.trialCounts.split(',').map(Number);
+  if (trials.some((n) => !Number.isInteger(n) || n < 2 || n > 100)) throw usageError('--trial-counts must be a comma list of whole numbers from 2 to 100');
   const cfg = loadGateConfig(DEFAULT_GATE_CONFIG);
   const mode = opts.absolute ? 'absolute' : 'relative';
   const rows = [];

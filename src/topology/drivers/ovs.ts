@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NetbenchError } from '../../errors.js';
+import { NetbenchError, errorMessage } from '../../errors.js';
 import { lastLines } from '../../exec/runner.js';
 import type { BuildContext } from '../context.js';
 import type { Driver, LanBase } from './types.js';
@@ -41,7 +41,7 @@ async function startDaemon(ctx: BuildContext, netns: string, dir: string, progra
   try {
     await ctx.exec(netns, program, args, { env: ovsEnv(dir), timeoutMs: 20_000 });
   } catch (err) {
-    throw new NetbenchError('OVS_FAILED', `${program} failed to start in ${netns}: ${(err as Error).message}; last lines of ${program}.log: ${logTail(dir, `${program}.log`)}`, {
+    throw new NetbenchError('OVS_FAILED', `${program} failed to start in ${netns}: ${errorMessage(err)}; last lines of ${program}.log: ${logTail(dir, `${program}.log`)}`, {
       cause: err,
     });
   }
@@ -84,7 +84,7 @@ export async function vsctl(ctx: BuildContext, netns: string, inst: OvsInstance,
     const r = await ctx.exec(netns, 'ovs-vsctl', vsctlArgs(inst, args), { env: inst.env, timeoutMs: (VSCTL_TIMEOUT_S + 5) * 1000 });
     return r.stdout;
   } catch (err) {
-    throw new NetbenchError('OVS_FAILED', `${(err as Error).message}; last lines of ovs-vswitchd.log: ${logTail(inst.dir, 'ovs-vswitchd.log')}`, { cause: err });
+    throw new NetbenchError('OVS_FAILED', `${errorMessage(err)}; last lines of ovs-vswitchd.log: ${logTail(inst.dir, 'ovs-vswitchd.log')}`, { cause: err });
   }
 }
 
