@@ -18,11 +18,11 @@ export interface ScheduledTrial extends Cell {
 export function buildSchedule(cells: readonly Cell[], trials: number, warmup: number, rng: Rng, tracedTrials = 0): ScheduledTrial[] {
   const out: ScheduledTrial[] = [];
   // one warm-up per (topology, workload), on its first applicable path
-  const seen = new Set<string>();
+  const seen = new Map<string, Set<string>>();
   const warmCells = cells.filter((c) => {
-    const k = `${c.topology}/${c.workload}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
+    const workloads = seen.get(c.topology) ?? new Set<string>();
+    if (workloads.has(c.workload)) return false;
+    seen.set(c.topology, workloads.add(c.workload));
     return true;
   });
   for (let w = 0; w < warmup; w++) {
