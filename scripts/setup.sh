@@ -43,18 +43,29 @@ for p in "${PKGS[@]}"; do
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
-  apt-get update -qq
   # openvswitch-switch's postinst tries to start the system service; the suite never
-  # uses it (it runs a private instance per run), so stop the package from starting it.
-  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d.netbench
+  # uses it (it runs a private instance per run), so keep the package from starting it
+  # while it installs. The policy file is ours only if none was there; it goes on every
+  # exit path, failed apt steps included.
   if [ ! -e /usr/sbin/policy-rc.d ]; then
-    cp /usr/sbin/policy-rc.d.netbench /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; own_policy=1
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+    printf '#!/bin/sh\n# netbench setup: no service starts while packages install\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
   fi
+  apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
-  rm -f /usr/sbin/policy-rc.d.netbench
-  if [ "${own_policy:-0}" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
+  if [ -n "$(trap -p EXIT)" ]; then rm -f /usr/sbin/policy-rc.d; trap - EXIT; fi
 else
   echo "setup: Debian packages already installed"
+fi
+
+# The suite never uses the system Open vSwitch: leave its services disabled, so that
+# they do not start at the next boot either (idempotent; a no-op where they are).
+for svc in openvswitch-switch ovsdb-server ovs-vswitchd ovs-record-hostname; do
+  if command -v systemctl >/dev/null 2>&1; then systemctl disable --quiet "$svc" 2>/dev/null || true; fi
+done
+if command -v update-rc.d >/dev/null 2>&1 && [ -e /etc/init.d/openvswitch-switch ]; then
+  update-rc.d openvswitch-switch disable >/dev/null 2>&1 || true
 fi
 
 # bpftrace attaches to tracepoints through tracefs; mount it where the kernel expects it

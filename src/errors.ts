@@ -12,8 +12,24 @@ export type ErrorCode =
   | 'LOCKED' // another run holds the lock
   | 'INTERRUPTED' // SIGINT / SIGTERM
   | 'OVS_FAILED'
-  | 'CHECK_FAILED'
-  | 'IO';
+  | 'IO'; // a file that cannot be read or written: exit 74
+
+/** Exit codes of every command (README and --help list them). */
+export const EXIT = {
+  ok: 0,
+  /** a failure: a regression (gate), a check that does not match, a command that failed */
+  failure: 1,
+  /** bad flags or input: unknown names, invalid files, not root, a missing tool */
+  usage: 2,
+  /** gate --strict: the noise can neither rule a regression in nor out */
+  undecided: 3,
+  /** a run measured less than asked (run), or the current run is broken or incomplete (gate) */
+  incomplete: 4,
+  /** a bug in netbench: please report it with the stack trace */
+  internal: 70,
+  /** a file could not be read or written (--out, --markdown, --junit, the state directory) */
+  io: 74,
+} as const;
 
 const USAGE_CODES: ReadonlySet<ErrorCode> = new Set(['USAGE', 'INVALID_TOPOLOGY', 'NOT_ROOT', 'MISSING_TOOL']);
 
@@ -46,7 +62,7 @@ export class AggregateCleanupError extends NetbenchError {
 
 /** The errno code of a Node.js system error (ENOSPC, EACCES, ...), if it is one. */
 export function errnoCode(err: unknown): string | undefined {
-  return err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
+  return err instanceof Error && 'code' in err && typeof err.code === 'string' && /^E[A-Z0-9]+$/.test(err.code) ? err.code : undefined;
 }
 
 export function errorMessage(err: unknown): string {

@@ -1,9 +1,10 @@
 /**
  * The command line. Commands return an exit code; errors are turned into one here and
- * only here: 2 for usage errors, 1 for failures, 128+n after a signal.
+ * only here (EXIT in errors.ts): 1 failure, 2 usage, 3 undecided, 4 incomplete or broken
+ * run, 70 internal error, 74 file I/O error, 128+n after a signal.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { NetbenchError, errorMessage } from '../errors.js';
+import { EXIT, NetbenchError, errorMessage } from '../errors.js';
 import type { Runner } from '../exec/runner.js';
 import { cleanCommand } from './commands/clean.js';
 import { runCommand, type RunCliFlags } from './commands/run.js';
@@ -43,7 +44,20 @@ export function createProgram(deps: ProgramDeps, setExit: (code: number) => void
     .option('--no-wait', 'fail at once when another run holds the lock')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s), outputError: (s, write) => write(s) })
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Exit codes:
+  0    success (gate: no regression)
+  1    failure: a regression (gate), a reachability check that does not match, a command that failed
+  2    usage or input error: unknown name, invalid file or option, not root, a missing tool
+  3    gate --strict: the noise can neither rule a regression in nor out
+  4    incomplete: a run measured less than asked (run); the current run is broken or incomplete (gate)
+  70   internal error in netbench (a bug)
+  74   a file could not be read or written (--out, --markdown, --junit, --dir, the state directory)
+  129, 130, 143   interrupted by SIGHUP, SIGINT or SIGTERM, after tearing everything down`,
+    );
 
   const session = (): Session => {
     const g = program.opts<{ lockWait: number; wait: boolean }>();
@@ -121,11 +135,12 @@ function runOptions(c: Command, defaults: boolean): Command {
 function measureCommands(program: Command, act: Act): void {
   runOptions(program.command('run'), true)
     .description('measure real traffic through the topologies and write results and a report (reports/<run-id>/)')
+    .option('--force', 'replace the earlier run in the --out directory')
     .option('--json', 'print the summary as JSON on stdout')
     .action(act((s, opts: RunCliFlags) => runCommand(s, opts)));
 
   runOptions(program.command('gate'), false)
-    .description('judge a run against a baseline: exit 0 no regression, 1 regression, 2 usage/input error, 3 undecided (--strict)')
+    .description('judge a run against a baseline: exit 0 no regression, 1 regression, 2 usage/input error, 3 undecided (--strict), 4 broken or incomplete current run, 74 unwritable output')
     .requiredOption('--baseline <run>', 'baseline: results.json, run directory, or a name in bench/baselines')
     .option('--current <run>', 'current run: results.json or run directory')
     .option('--run', 'run now (same topologies, workloads, paths, trials and duration as the baseline unless given), then judge')
@@ -157,7 +172,8 @@ function maintenanceCommands(program: Command, act: Act): void {
     .description('store a complete run as a baseline (bench/baselines/<name>.json)')
     .option('--name <name>', 'baseline name', 'default')
     .option('--dir <dir>', 'where baselines live (default bench/baselines)')
-    .action(act((s, run: string, opts: { name: string; dir?: string }) => baselineSave(s, run, opts)));
+    .option('--force', 'replace a stored baseline of the same name')
+    .action(act((s, run: string, opts: { name: string; dir?: string; force?: boolean }) => baselineSave(s, run, opts)));
 
   program
     .command('report <run>')
@@ -185,14 +201,14 @@ export function reportError(io: IO, err: unknown, session?: Session): number {
       return exitCodeForSignal(session?.signal);
     }
     io.err(`netbench: ${err.message}\n`);
-    return err.isUsage ? 2 : 1;
+    return err.isUsage ? EXIT.usage : err.code === 'IO' ? EXIT.io : EXIT.failure;
   }
   if (session?.aborted) {
     io.err(`netbench: interrupted (${errorMessage(err)})\n`);
     return exitCodeForSignal(session.signal);
   }
-  io.err(`netbench: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  return 1;
+  io.err(`netbench: internal error (a bug in netbench; please report it with what follows): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  return EXIT.internal;
 }
 
 /** Run the CLI in-process; returns the exit code (tests call this directly). */

@@ -7,7 +7,7 @@ import { ExecaRunner } from '../exec/execa-runner.js';
 import { FaultInjectingRunner, parseFaultPlan } from '../exec/fault-runner.js';
 import type { Runner } from '../exec/runner.js';
 import { acquireLock, describeHolder } from '../lab/lock.js';
-import { type StateDirs, stateDirs } from '../lab/state.js';
+import { lockNameFor, type StateDirs, stateDirs } from '../lab/state.js';
 import type { IO } from './io.js';
 
 export interface SessionOptions {
@@ -36,9 +36,9 @@ export class Session {
     return this.abort.signal.aborted;
   }
 
-  /** Ctrl-C or SIGTERM: stop what runs, let the command tear down, exit 128+n. */
+  /** Ctrl-C, SIGTERM or SIGHUP (a closed terminal): stop what runs, let the command tear down, exit 128+n. */
   installSignalHandlers(): void {
-    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
       const h = () => {
         if (this.signal === undefined) {
           this.signal = sig;
@@ -64,6 +64,8 @@ export class Session {
 
   async withLock<T>(command: string, fn: () => Promise<T>): Promise<T> {
     const lock = await acquireLock({
+      name: lockNameFor(this.state),
+      signal: this.abort.signal,
       infoPath: this.state.lockInfo,
       command,
       waitMs: this.options.lockWaitMs,
@@ -78,5 +80,5 @@ export class Session {
 }
 
 export function exitCodeForSignal(sig: NodeJS.Signals | undefined): number {
-  return sig === 'SIGTERM' ? 143 : 130;
+  return sig === 'SIGTERM' ? 143 : sig === 'SIGHUP' ? 129 : 130;
 }

@@ -88,6 +88,3 @@ export function ensureOk(r: CommandResult): CommandResult {
   return r;
 }
 
-export async function runOk(runner: Runner, spec: CommandSpec): Promise<CommandResult> {
-  return ensureOk(await runner.run(spec));
-}

@@ -3,40 +3,15 @@
  * trial is taken as a ratio to host in its own block (host runs in both), so a baseline
  * from another day still compares; --absolute compares raw figures.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { usageError } from '../errors.js';
-import { BENCH_DIR } from '../locations.js';
+import { EXIT } from '../errors.js';
 import { blockValues } from '../results/cell.js';
 import type { Cell, Results } from '../results/types.js';
 import { workload as workloadDef } from '../workloads/registry.js';
+import { type GateConfig, thresholdFor } from './config.js';
 import { decide, type MetricDecision } from './decide.js';
+import { currentRunProblems, type GateProblem } from './integrity.js';
 
-export interface GateConfig {
-  readonly threshold: number;
-  readonly alpha: number;
-  readonly ignore: readonly string[];
-  readonly metric: Readonly<Record<string, number>>;
-  readonly workload: Readonly<Record<string, number>>;
-  readonly workloadMetric: Readonly<Record<string, number>>;
-}
-
-export const DEFAULT_GATE_CONFIG = join(BENCH_DIR, 'gate.json');
-
-export function loadGateConfig(path = DEFAULT_GATE_CONFIG): GateConfig {
-  if (!existsSync(path)) throw usageError(`gate config ${path} does not exist`);
-  const raw = JSON.parse(readFileSync(path, 'utf8')) as Partial<GateConfig> & Record<string, unknown>;
-  const known = ['description', 'threshold', 'alpha', 'ignore', 'metric', 'workload', 'workloadMetric'];
-  const unknown = Object.keys(raw).filter((k) => !known.includes(k));
-  if (unknown.length) throw usageError(`gate config ${path}: unknown key '${unknown[0]}' (valid keys: ${known.join(', ')})`);
-  const t = raw.threshold ?? 0.05;
-  if (!(t > 0 && t < 1)) throw usageError(`gate config ${path}: threshold must be between 0 and 1 (0.05 = 5%)`);
-  return { threshold: t, alpha: raw.alpha ?? 0.05, ignore: raw.ignore ?? [], metric: raw.metric ?? {}, workload: raw.workload ?? {}, workloadMetric: raw.workloadMetric ?? {} };
-}
-
-export function thresholdFor(cfg: GateConfig, workload: string, metric: string): number {
-  return cfg.workloadMetric[`${workload}.${metric}`] ?? cfg.workload[workload] ?? cfg.metric[metric] ?? cfg.threshold;
-}
+export { DEFAULT_GATE_CONFIG, type GateConfig, loadGateConfig, thresholdFor } from './config.js';
 
 /** Differences between two runs' environments that make a comparison meaningless. */
 export function incompatibilities(a: Results, b: Results, mode: 'relative' | 'absolute'): string[] {
@@ -78,10 +53,13 @@ export interface GateRow extends MetricDecision, Cell {
 export interface GateReport {
   readonly mode: 'relative' | 'absolute';
   readonly rows: readonly GateRow[];
+  /** why the current run cannot pass, whatever its figures (see integrity.ts) */
+  readonly problems: readonly GateProblem[];
+  /** environment differences compared despite (--force) */
   readonly warnings: readonly string[];
 }
 
-export function runGate(baseline: Results, current: Results, cfg: GateConfig, mode: 'relative' | 'absolute'): GateReport {
+export function runGate(baseline: Results, current: Results, cfg: GateConfig, mode: 'relative' | 'absolute', warnings: readonly string[] = []): GateReport {
   const rows: GateRow[] = [];
   const workloads = current.config.workloads.filter((w) => baseline.config.workloads.includes(w));
   const paths = current.config.paths.filter((p) => baseline.config.paths.includes(p));
@@ -101,7 +79,7 @@ export function runGate(baseline: Results, current: Results, cfg: GateConfig, mo
       }
     }
   }
-  return { mode, rows: holm(rows, cfg.alpha), warnings: [] };
+  return { mode, rows: holm(rows, cfg.alpha), problems: currentRunProblems(baseline, current, cfg.ignore), warnings };
 }
 
 /**
@@ -128,8 +106,10 @@ export function holm(rows: readonly GateRow[], alpha: number): GateRow[] {
   });
 }
 
+/** 4: the current run is broken or incomplete; 1: a regression; 3: undecided with --strict; 0: none of these. */
 export function gateExitCode(report: GateReport, strict: boolean): number {
-  if (report.rows.some((r) => r.verdict === 'regression')) return 1;
-  if (strict && report.rows.some((r) => r.verdict === 'undecided')) return 3;
-  return 0;
+  if (report.problems.length > 0) return EXIT.incomplete;
+  if (report.rows.some((r) => r.verdict === 'regression')) return EXIT.failure;
+  if (strict && report.rows.some((r) => r.verdict === 'undecided')) return EXIT.undecided;
+  return EXIT.ok;
 }

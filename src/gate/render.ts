@@ -12,6 +12,11 @@ function order(rows: readonly GateRow[]): GateRow[] {
   return [...rows].sort((a, b) => rank[a.verdict]! - rank[b.verdict]! || a.workload.localeCompare(b.workload) || a.topology.localeCompare(b.topology));
 }
 
+/** The lines that fail the gate whatever the figures say, one per problem. */
+export function problemLines(report: GateReport): string[] {
+  return report.problems.map((p) => `FAIL: ${p.message}`);
+}
+
 export function gateTable(report: GateReport): string {
   const rows = order(report.rows).map((r) => [`${r.topology} ${r.workload} ${r.path}`, r.metric, fmtNum(r.baselineMedian), fmtNum(r.currentMedian), change(r), Number.isFinite(r.pAdjusted) ? r.pAdjusted.toPrecision(2) : '-', VERDICT[r.verdict]!, r.reason]);
   return table(['cell', 'metric', 'baseline', 'current', 'change (good direction) [CI]', 'p (Holm)', 'verdict', 'why'], rows);
@@ -20,24 +25,31 @@ export function gateTable(report: GateReport): string {
 export function gateSummaryLine(report: GateReport): string {
   const n = (v: string) => report.rows.filter((r) => r.verdict === v).length;
   const reg = report.rows.filter((r) => r.verdict === 'regression');
+  if (report.problems.length) return `BROKEN RUN: the gate cannot pass it (${report.problems.length} problem(s): ${report.problems.map((p) => p.kind).filter((k, i, a) => a.indexOf(k) === i).join(', ')})`;
   const head = reg.length ? `REGRESSION in ${reg.length} metric(s): ${reg.map((r) => `${r.topology} ${r.workload} ${r.path} ${r.metric} ${signed(r.change)}`).join('; ')}` : 'no regression';
   return `${head} (${report.rows.length} metrics compared ${report.mode === 'relative' ? 'as ratios to host' : 'as absolute figures'}: ${n('ok')} ok, ${n('improvement')} improved, ${n('undecided')} undecided)`;
 }
 
 export function gateMarkdown(report: GateReport): string {
   const icon: Record<string, string> = { regression: '🔴', improvement: '🟢', ok: '⚪', undecided: '🟡' };
-  const lines = [`## netbench gate: ${gateSummaryLine(report)}`, '', '| | cell | metric | baseline | current | change [CI] | p (Holm) | why |', '|---|---|---|---:|---:|---:|---:|---|'];
+  const lines = [`## netbench gate: ${gateSummaryLine(report)}`, ''];
+  for (const p of report.problems) lines.push(`- 🔴 ${md(p.message)}`);
+  if (report.problems.length) lines.push('');
+  lines.push('| | cell | metric | baseline | current | change [CI] | p (Holm) | why |', '|---|---|---|---:|---:|---:|---:|---|');
   for (const r of order(report.rows)) {
-    lines.push(`| ${icon[r.verdict]} | ${r.topology} ${r.workload} ${r.path} | ${r.metric} | ${fmtNum(r.baselineMedian)} | ${fmtNum(r.currentMedian)} | ${change(r)} | ${Number.isFinite(r.pAdjusted) ? r.pAdjusted.toPrecision(2) : '-'} | ${r.reason.replace(/\|/g, '\\|')} |`);
+    lines.push(`| ${icon[r.verdict]} | ${r.topology} ${r.workload} ${r.path} | ${r.metric} | ${fmtNum(r.baselineMedian)} | ${fmtNum(r.currentMedian)} | ${change(r)} | ${Number.isFinite(r.pAdjusted) ? r.pAdjusted.toPrecision(2) : '-'} | ${md(r.reason)} |`);
   }
-  for (const w of report.warnings) lines.push('', `> ⚠️ ${w}`);
+  for (const w of report.warnings) lines.push('', `> ⚠️ ${md(w)}`);
   return `${lines.join('\n')}\n`;
 }
 
+const md = (s: string) => s.replace(/\|/g, '\\|').replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;'));
 const xml = (s: string) => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
 
 export function gateJUnit(report: GateReport): string {
-  const failures = report.rows.filter((r) => r.verdict === 'regression').length;
+  const problems = report.problems.map((p) => `    <testcase classname="netbench.gate.run" name="${xml(p.kind)}"><failure type="broken-run" message="${xml(p.message)}"/></testcase>`);
+  const failures = report.rows.filter((r) => r.verdict === 'regression').length + problems.length;
+  const tests = report.rows.length + problems.length;
   const cases = report.rows.map((r) => {
     const name = xml(`${r.topology} ${r.workload} ${r.path} ${r.metric}`);
     const body =
@@ -46,5 +58,5 @@ export function gateJUnit(report: GateReport): string {
         : `<system-out>${xml(`${r.verdict}: ${r.reason}`)}</system-out>`;
     return `    <testcase classname="netbench.gate.${xml(r.topology)}" name="${name}">${body}</testcase>`;
   });
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="netbench gate" tests="${report.rows.length}" failures="${failures}">\n  <testsuite name="netbench gate (${report.mode})" tests="${report.rows.length}" failures="${failures}">\n${cases.join('\n')}\n  </testsuite>\n</testsuites>\n`;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="netbench gate" tests="${tests}" failures="${failures}">\n  <testsuite name="netbench gate (${report.mode})" tests="${tests}" failures="${failures}">\n${[...problems, ...cases].join('\n')}\n  </testsuite>\n</testsuites>\n`;
 }

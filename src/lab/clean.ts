@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import type { Runner } from '../exec/runner.js';
 import { errorMessage } from '../errors.js';
 import { Ledger } from './ledger.js';
-import { NETNS_PATTERN } from './names.js';
+import { runTagLive } from './lock.js';
+import { NETNS_PATTERN, tagOfNetns } from './names.js';
 import type { ProcessControl } from './processes.js';
 import type { StateDirs } from './state.js';
 import { netnsNames, stopOvs, teardown, undoEntry } from './teardown.js';
@@ -40,7 +41,9 @@ export async function clean(deps: CleanDeps): Promise<CleanReport> {
   };
   const tdDeps = { runner: deps.runner, stateRoot: deps.state.root, ...(deps.processes ? { processes: deps.processes } : {}) };
 
-  for (const ledger of Ledger.list(deps.state.ledgers)) {
+  // what cannot be read is reported and passed over: the rest is still cleaned
+  const ledgers = Ledger.list(deps.state.ledgers, (path, why) => log(`skipping ${path}: ${why}`));
+  for (const ledger of ledgers) {
     const h = ledger.header;
     log(`${verb('tearing down', 'would tear down')} ${h ? `${h.topology} of run ${h.tag} (pid ${h.pid}: ${h.command})` : ledger.path}`);
     try {
@@ -59,12 +62,22 @@ export async function clean(deps: CleanDeps): Promise<CleanReport> {
   }
   for (const d of runDirs) {
     const dir = join(deps.state.runs, d);
+    const tag = d.split('-')[0] ?? '';
+    if (await runTagLive(tag)) {
+      log(`leaving ${dir} alone: run ${tag} is still live`);
+      continue;
+    }
     log(`${verb('removing', 'would remove')} orphan scratch dir ${dir} (stopping its Open vSwitch daemons, if any)`);
     if (deps.dryRun) continue;
     await stopOvs(join(dir, 'ovs'), deps.processes);
     rmSync(dir, { recursive: true, force: true });
   }
   for (const name of await listOurNetns(deps.runner)) {
+    const tag = tagOfNetns(name) ?? '';
+    if (await runTagLive(tag)) {
+      log(`leaving namespace ${name} alone: run ${tag} is still live (its state is kept elsewhere)`);
+      continue;
+    }
     log(`${verb('deleting', 'would delete')} orphan namespace ${name} and the processes inside it`);
     if (deps.dryRun) continue;
     try {

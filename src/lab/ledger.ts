@@ -2,8 +2,10 @@
  * The ledger: every object a run creates is appended here, fsynced, *before* it is
  * created. Teardown walks it in reverse. One file per (run tag, topology).
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { errorMessage } from '../errors.js';
+import { writeFully } from '../util/files.js';
 
 export type LedgerEntry =
   | { kind: 'run'; tag: string; topology: string; pid: number; command: string; createdAt: string }
@@ -14,8 +16,6 @@ export type LedgerEntry =
   | { kind: 'process'; netns?: string; label: string; pid: number; startTime: string }
   | { kind: 'ovs'; netns: string; dir: string }
   | { kind: 'status'; status: 'up' | 'tearing-down' };
-
-export type LedgerKind = LedgerEntry['kind'];
 
 export class Ledger {
   private constructor(
@@ -30,22 +30,42 @@ export class Ledger {
     return ledger;
   }
 
+  /** Read a ledger; lines that are not ledger entries are skipped (and counted in `skipped`). */
   static open(path: string): Ledger {
-    return new Ledger(path, parseLedger(readFileSync(path, 'utf8')));
+    const parsed = readLedger(readFileSync(path, 'utf8'));
+    const ledger = new Ledger(path, parsed.entries);
+    ledger.skipped = parsed.skipped;
+    return ledger;
   }
 
-  static list(dir: string): Ledger[] {
+  /** Every readable ledger in `dir`; what cannot be read is reported to `onSkip`, never thrown. */
+  static list(dir: string, onSkip: (path: string, why: string) => void = () => {}): Ledger[] {
     let names: string[];
     try {
       names = readdirSync(dir);
     } catch {
       return [];
     }
-    return names
-      .filter((n) => n.endsWith('.jsonl'))
-      .sort()
-      .map((n) => Ledger.open(join(dir, n)));
+    const out: Ledger[] = [];
+    for (const n of names.filter((x) => x.endsWith('.jsonl')).sort()) {
+      const path = join(dir, n);
+      try {
+        if (!statSync(path).isFile()) {
+          onSkip(path, 'not a regular file');
+          continue;
+        }
+        const l = Ledger.open(path);
+        if (l.skipped > 0) onSkip(path, `${l.skipped} line(s) are not ledger entries and were skipped`);
+        out.push(l);
+      } catch (err) {
+        onSkip(path, errorMessage(err));
+      }
+    }
+    return out;
   }
+
+  /** lines of the file that were not ledger entries */
+  skipped = 0;
 
   get entries(): readonly LedgerEntry[] {
     return this.entriesCache;
@@ -66,7 +86,7 @@ export class Ledger {
   append(entry: LedgerEntry): void {
     const fd = openSync(this.path, 'a', 0o600);
     try {
-      writeSync(fd, `${JSON.stringify(entry)}\n`);
+      writeFully(fd, `${JSON.stringify(entry)}\n`);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -79,16 +99,54 @@ export class Ledger {
   }
 }
 
-/** Parse a ledger file; a torn last line (crash mid-write) is ignored. */
-export function parseLedger(text: string): LedgerEntry[] {
-  const out: LedgerEntry[] = [];
+const str = (o: Record<string, unknown>, k: string) => typeof o[k] === 'string';
+const int = (o: Record<string, unknown>, k: string) => Number.isInteger(o[k]);
+
+/** Whether a parsed line is a ledger entry of a known kind with the fields teardown relies on. */
+export function isLedgerEntry(x: unknown): x is LedgerEntry {
+  if (typeof x !== 'object' || x === null || !('kind' in x)) return false;
+  const o: Record<string, unknown> = { ...x };
+  switch (o['kind']) {
+    case 'run':
+      return str(o, 'tag') && str(o, 'topology') && int(o, 'pid') && str(o, 'command') && str(o, 'createdAt');
+    case 'dir':
+      return str(o, 'path');
+    case 'netns':
+      return str(o, 'name');
+    case 'link':
+      return str(o, 'netns') && str(o, 'name');
+    case 'nft-table':
+      return str(o, 'netns') && str(o, 'family') && str(o, 'table');
+    case 'process':
+      return (o['netns'] === undefined || str(o, 'netns')) && str(o, 'label') && int(o, 'pid') && str(o, 'startTime');
+    case 'ovs':
+      return str(o, 'netns') && str(o, 'dir');
+    case 'status':
+      return o['status'] === 'up' || o['status'] === 'tearing-down';
+    default:
+      return false;
+  }
+}
+
+/** Parse a ledger file: its entries, and how many lines were not entries (a torn last line after a crash, or damage). */
+export function readLedger(text: string): { entries: LedgerEntry[]; skipped: number } {
+  const entries: LedgerEntry[] = [];
+  let skipped = 0;
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
+    let x: unknown;
     try {
-      out.push(JSON.parse(line) as LedgerEntry);
+      x = JSON.parse(line);
     } catch {
-      // a line cut short by a crash: everything before it is intact
+      x = undefined;
     }
+    if (isLedgerEntry(x)) entries.push(x);
+    else skipped++;
   }
-  return out;
+  return { entries, skipped };
+}
+
+/** The entries of a ledger file (see readLedger). */
+export function parseLedger(text: string): LedgerEntry[] {
+  return readLedger(text).entries;
 }

@@ -4,10 +4,11 @@
  * is written beside it for the message a second run prints.
  */
 import { createServer, type Server } from 'node:net';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { NetbenchError } from '../errors.js';
 import { delay } from '../util/delay.js';
+import { ensureDir } from '../util/files.js';
 
 export interface LockHolder {
   readonly pid: number;
@@ -20,12 +21,15 @@ export interface Lock {
 }
 
 export interface AcquireOptions {
-  readonly name?: string;
+  /** the abstract socket's name: lockNameFor(state) */
+  readonly name: string;
   readonly infoPath: string;
   readonly command: string;
   /** give up after this long; 0 fails at once */
   readonly waitMs: number;
   readonly onWait?: (holder: LockHolder | undefined) => void;
+  /** aborting (Ctrl-C, SIGTERM, SIGHUP) stops the wait at once */
+  readonly signal?: AbortSignal;
 }
 
 function tryListen(name: string): Promise<Server | undefined> {
@@ -44,7 +48,11 @@ function tryListen(name: string): Promise<Server | undefined> {
 
 export function readHolder(infoPath: string): LockHolder | undefined {
   try {
-    return JSON.parse(readFileSync(infoPath, 'utf8')) as LockHolder;
+    const x: unknown = JSON.parse(readFileSync(infoPath, 'utf8'));
+    if (typeof x !== 'object' || x === null) return undefined;
+    const o: Record<string, unknown> = { ...x };
+    const { pid, command, since } = o;
+    return typeof pid === 'number' && typeof command === 'string' && typeof since === 'string' ? { pid, command, since } : undefined;
   } catch {
     return undefined;
   }
@@ -55,15 +63,20 @@ export function describeHolder(h: LockHolder | undefined): string {
 }
 
 export async function acquireLock(opts: AcquireOptions): Promise<Lock> {
-  const name = opts.name ?? `netbench-lock-${process.env['NETBENCH_STATE_DIR'] ?? 'default'}`;
+  const name = opts.name;
   const deadline = Date.now() + opts.waitMs;
   let announced = false;
   for (;;) {
+    if (opts.signal?.aborted) throw new NetbenchError('INTERRUPTED', 'interrupted while waiting for the netbench lock');
     const server = await tryListen(name);
     if (server) {
-      mkdirSync(dirname(opts.infoPath), { recursive: true });
       const holder: LockHolder = { pid: process.pid, command: opts.command, since: new Date().toISOString() };
-      writeFileSync(opts.infoPath, JSON.stringify(holder));
+      try {
+        ensureDir(dirname(opts.infoPath), 'state directory', 0o700);
+        writeFileSync(opts.infoPath, JSON.stringify(holder));
+      } catch {
+        // who holds the lock is only for a waiting run's message; the lock itself is the socket
+      }
       return {
         release: () =>
           new Promise<void>((resolve) => {
@@ -85,4 +98,27 @@ export async function acquireLock(opts: AcquireOptions): Promise<Lock> {
     }
     await delay(200);
   }
+}
+
+const claimed = new Map<string, Server>();
+
+/**
+ * Mark a run tag as live for as long as this process lives: `bench clean` leaves alone
+ * the namespaces and scratch directories of a live run, even one that keeps its state
+ * in another directory. The kernel drops the claim when the process dies.
+ */
+export async function claimRunTag(tag: string): Promise<void> {
+  if (claimed.has(tag)) return;
+  const server = await tryListen(`netbench-run-${tag}`);
+  if (!server) throw new NetbenchError('LOCKED', `run tag ${tag} is already in use by a live netbench process`);
+  claimed.set(tag, server);
+}
+
+/** Whether a live process holds run tag `tag` (this process's own claims count too). */
+export async function runTagLive(tag: string): Promise<boolean> {
+  if (claimed.has(tag)) return true;
+  const server = await tryListen(`netbench-run-${tag}`);
+  if (!server) return true;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return false;
 }

@@ -9,6 +9,8 @@ export interface ProcessControl {
   /** the kernel's start time of pid (field 22 of /proc/pid/stat), or undefined when gone */
   startTime(pid: number): string | undefined;
   comm(pid: number): string | undefined;
+  /** the process's argv, or undefined when gone */
+  cmdline(pid: number): string[] | undefined;
   kill(pid: number, signal: NodeJS.Signals): void;
 }
 
@@ -28,6 +30,13 @@ export const procfs: ProcessControl = {
   comm(pid) {
     try {
       return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    } catch {
+      return undefined;
+    }
+  },
+  cmdline(pid) {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
     } catch {
       return undefined;
     }

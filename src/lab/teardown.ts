@@ -5,7 +5,7 @@
  */
 import { rmSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { AggregateCleanupError } from '../errors.js';
+import { AggregateCleanupError, errorMessage } from '../errors.js';
 import { describeFailure, type Runner } from '../exec/runner.js';
 import type { Ledger, LedgerEntry } from './ledger.js';
 import { type ProcessControl, procfs, stopProcess } from './processes.js';
@@ -96,7 +96,11 @@ export async function undoEntry(e: LedgerEntry, deps: TeardownDeps): Promise<voi
   }
 }
 
-/** Stop an OVS instance from the pidfiles in its run directory (only ovs* processes). */
+/**
+ * Stop an OVS instance from the pidfiles in its run directory. A pid is stopped only if
+ * that process is an ovs daemon whose command line names this very pidfile: a pid
+ * recycled by anything else is left alone.
+ */
 export async function stopOvs(dir: string, ctl: ProcessControl = procfs): Promise<void> {
   let files: string[] = [];
   try {
@@ -107,10 +111,16 @@ export async function stopOvs(dir: string, ctl: ProcessControl = procfs): Promis
   // vswitchd before the database it talks to
   files.sort((a, b) => (a.includes('vswitchd') ? -1 : b.includes('vswitchd') ? 1 : 0));
   for (const f of files) {
-    const pid = Number(readFileSync(join(dir, f), 'utf8').trim());
+    let pid: number;
+    try {
+      pid = Number(readFileSync(join(dir, f), 'utf8').trim());
+    } catch {
+      continue;
+    }
     if (!Number.isInteger(pid) || pid <= 1) continue;
     const comm = ctl.comm(pid);
     if (comm === undefined || !comm.startsWith('ovs')) continue;
+    if (!(ctl.cmdline(pid) ?? []).includes(`--pidfile=${join(dir, f)}`)) continue;
     await stopProcess(pid, ctl.startTime(pid), ctl);
   }
 }
@@ -118,7 +128,14 @@ export async function stopOvs(dir: string, ctl: ProcessControl = procfs): Promis
 /** Undo a ledger's entries in reverse; collect every failure; remove the ledger when all succeeded. */
 export async function teardown(ledger: Ledger, deps: TeardownDeps): Promise<void> {
   const entries = [...ledger.entries].reverse();
-  if (!deps.dryRun && ledger.status !== 'tearing-down') ledger.append({ kind: 'status', status: 'tearing-down' });
+  if (!deps.dryRun && ledger.status !== 'tearing-down') {
+    try {
+      ledger.append({ kind: 'status', status: 'tearing-down' });
+    } catch (err) {
+      // a full or read-only state directory must not stop the teardown itself
+      deps.log?.(`could not note the teardown in ${ledger.path} (${errorMessage(err)}); removing everything anyway`);
+    }
+  }
   const errors: unknown[] = [];
   for (const e of entries) {
     const what = describeUndo(e);
@@ -135,5 +152,9 @@ export async function teardown(ledger: Ledger, deps: TeardownDeps): Promise<void
   }
   if (deps.dryRun) return;
   if (errors.length > 0) throw new AggregateCleanupError(`teardown of ${ledger.path} left ${errors.length} object(s)`, errors);
-  ledger.remove();
+  try {
+    ledger.remove();
+  } catch (err) {
+    deps.log?.(`everything in ${ledger.path} was removed, but the ledger itself could not be (${errorMessage(err)})`);
+  }
 }

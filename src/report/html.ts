@@ -32,7 +32,7 @@ function verdictTable(rows: readonly Comparison[]): string {
   const body = rows
     .map(
       (r) =>
-        `<tr class="${CLASS[r.verdict.kind]}"><td>${esc(r.verdict.kind === 'same' ? 'no difference' : r.verdict.kind)}</td><td>${esc(r.sentence)}</td><td class="num">${Number.isFinite(r.verdict.p) ? r.verdict.p.toPrecision(2) : '-'}</td><td class="num">${r.verdict.n}</td></tr>`,
+        `<tr class="${esc(CLASS[r.verdict.kind] ?? '')}"><td>${esc(r.verdict.kind === 'same' ? 'no difference' : r.verdict.kind)}</td><td>${esc(r.sentence)}</td><td class="num">${esc(Number.isFinite(r.verdict.p) ? r.verdict.p.toPrecision(2) : '-')}</td><td class="num">${esc(r.verdict.n)}</td></tr>`,
     )
     .join('\n');
   return `<table class="verdicts"><thead><tr><th>verdict</th><th>comparison (effect [CI])</th><th>p</th><th>pairs</th></tr></thead><tbody>${body}</tbody></table>`;
@@ -54,12 +54,12 @@ function environment(results: Results): string {
   const topo = e.topologies
     .map((t) => {
       const offl = t.interfaces.map((i) => `<tr><td>${esc(i.netns)}</td><td>${esc(i.name)}</td><td>${esc(i.role)}</td><td>${esc(Object.entries(i.offloads).map(([k, v]) => `${k}=${v}`).join(' '))}</td></tr>`).join('');
-      return `<tr><td>${esc(t.name)}</td><td>${esc(t.driver)}${t.mode ? ` ${esc(t.mode)}` : ''}</td><td>${esc(t.datapath ?? '-')}</td><td>${t.hairpin ? 'on' : 'off'}</td><td>${esc(t.ipForward ?? '-')}</td><td>${esc(t.bridgeNfCallIptables ?? '-')}</td><td><details><summary>${t.interfaces.length} interfaces</summary><table>${offl}</table></details></td></tr>`;
+      return `<tr><td>${esc(t.name)}</td><td>${esc(t.driver)}${t.mode ? ` ${esc(t.mode)}` : ''}</td><td>${esc(t.datapath ?? '-')}</td><td>${t.hairpin ? 'on' : 'off'}</td><td>${esc(t.ipForward ?? '-')}</td><td>${esc(t.bridgeNfCallIptables ?? '-')}</td><td><details><summary>${esc(t.interfaces.length)} interfaces</summary><table>${offl}</table></details></td></tr>`;
     })
     .join('');
   return `<table><tbody>
-<tr><td>kernel</td><td>${esc(e.kernel)}</td></tr><tr><td>CPU</td><td>${esc(e.cpuModel)} × ${e.cpuCount}</td></tr><tr><td>node</td><td>${esc(e.node)}</td></tr>
-<tr><td>CPU pinning</td><td>${e.cpuPinning ? `client CPU ${e.cpuPinning.client}, server CPU ${e.cpuPinning.server}` : 'none (fewer than 2 CPUs)'}</td></tr>
+<tr><td>kernel</td><td>${esc(e.kernel)}</td></tr><tr><td>CPU</td><td>${esc(e.cpuModel)} × ${esc(e.cpuCount)}</td></tr><tr><td>node</td><td>${esc(e.node)}</td></tr>
+<tr><td>CPU pinning</td><td>${e.cpuPinning ? `client CPU ${esc(e.cpuPinning.client)}, server CPU ${esc(e.cpuPinning.server)}` : 'none (fewer than 2 CPUs)'}</td></tr>
 <tr><td>tracing</td><td>${e.tracing.enabled ? (e.tracing.available ? 'on' : `unavailable: ${esc(e.tracing.reason)}`) : `off${e.tracing.reason ? ` (${esc(e.tracing.reason)})` : ''}`}</td></tr>
 </tbody></table>
 <h3>Tools</h3><table><tbody>${tools}</tbody></table>
@@ -109,7 +109,7 @@ export function renderHtml(results: Results, libs: Libraries): string {
   const rows = compareAll(results);
   const claim = claimSummary(rows);
   const scale = topologyScale(results);
-  const legend = scale.domain.map((d, i) => `<span><i style="background:${scale.range[i]}"></i>${esc(d)}</span>`).join('');
+  const legend = scale.domain.map((d, i) => `<span><i style="background:${esc(scale.range[i])}"></i>${esc(d)}</span>`).join('');
   const caveats = results.caveats.map((c) => `<li class="caveat">${esc(c)}</li>`).join('');
   const na = results.notApplicable.map((n) => `<li>${esc(n.topology)} ${esc(n.path)}: ${esc(n.reason)}</li>`).join('');
   const failed = failedTrials(results.trials);
@@ -123,7 +123,7 @@ export function renderHtml(results: Results, libs: Libraries): string {
 <script>${libs.vegaEmbed}</script>
 </head><body>
 <h1>netbench run ${esc(results.runId)}</h1>
-<p>Profile <b>${esc(results.profile)}</b>, seed ${results.seed}, ${results.config.trials} trials of ${results.config.durationS} s per cell, ${results.config.warmup} warm-up; status <b>${esc(results.status)}</b>${results.statusReason ? ` (${esc(results.statusReason)})` : ''}; ${esc(results.startedAt)} to ${esc(results.endedAt ?? '…')}. <button id="download">Download results.json</button></p>
+<p>Profile <b>${esc(results.profile)}</b>, seed ${esc(results.seed)}, ${esc(results.config.trials)} trials of ${esc(results.config.durationS)} s per cell, ${esc(results.config.warmup)} warm-up; status <b>${esc(results.status)}</b>${results.statusReason ? ` (${esc(results.statusReason)})` : ''}; ${esc(results.startedAt)} to ${esc(results.endedAt ?? '…')}. <button id="download">Download results.json</button></p>
 <p class="legend">${legend}</p>
 <h2>Verdict: is macvlan faster?</h2>
 <p class="claim">${esc(claim.text)}</p>
@@ -137,7 +137,7 @@ ${tracingNote(results)}
 <h2>Reachability of each topology</h2>
 ${reachabilityTables(results)}
 <h2>Caveats</h2>
-<ul>${caveats || '<li>none</li>'}${na}${failed[0] ? `<li class="caveat">${failed.length} measured trial(s) failed, e.g. ${esc(failed[0].topology)} ${esc(failed[0].workload)} ${esc(failed[0].path)}: ${esc(failed[0].error)}</li>` : ''}</ul>
+<ul>${caveats || '<li>none</li>'}${na}${failed[0] ? `<li class="caveat">${esc(failed.length)} measured trial(s) failed, e.g. ${esc(failed[0].topology)} ${esc(failed[0].workload)} ${esc(failed[0].path)}: ${esc(failed[0].error)}</li>` : ''}</ul>
 <h2>Environment</h2>
 ${environment(results)}
 <script type="application/json" id="results-data">${scriptJson(results)}</script>

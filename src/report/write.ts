@@ -1,10 +1,11 @@
 /** Writing reports to disk: the HTML with the libraries inlined, Markdown, and SVGs. */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as vega from 'vega';
 import { compile } from 'vega-lite';
 import { PROJECT_ROOT } from '../locations.js';
 import type { Results } from '../results/types.js';
+import { checkWritable, writeFileAtomic } from '../util/files.js';
 import { buildCharts } from './charts.js';
 import { type Libraries, renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
@@ -21,25 +22,30 @@ export interface WrittenReport {
   readonly htmlBytes: number;
 }
 
+export function markdownPathFor(htmlPath: string): string {
+  return `${htmlPath.replace(/\.html?$/, '')}.md`;
+}
+
 export function writeReport(results: Results, htmlPath: string): WrittenReport {
-  mkdirSync(dirname(htmlPath), { recursive: true });
+  const markdown = markdownPathFor(htmlPath);
+  checkWritable(htmlPath, 'report');
+  checkWritable(markdown, 'Markdown summary');
   const html = renderHtml(results, loadLibraries());
-  writeFileSync(htmlPath, html);
-  const markdown = htmlPath.replace(/\.html?$/, '') + '.md';
-  writeFileSync(markdown, renderMarkdown(results));
+  writeFileAtomic(htmlPath, html, 'report');
+  writeFileAtomic(markdown, renderMarkdown(results), 'Markdown summary');
   return { html: htmlPath, markdown, htmlBytes: Buffer.byteLength(html) };
 }
 
 /** Render every chart to SVG with vega's headless view (no browser). */
 export async function writeSvgs(results: Results, dir: string): Promise<string[]> {
-  mkdirSync(dir, { recursive: true });
+  checkWritable(join(dir, 'chart.svg'), 'SVG directory');
   const out: string[] = [];
   for (const c of buildCharts(results)) {
     const view = new vega.View(vega.parse(compile(c.spec as never).spec), { renderer: 'none' });
     const svg = await view.toSVG();
     view.finalize();
     const file = join(dir, `${c.id}.svg`);
-    writeFileSync(file, svg);
+    writeFileAtomic(file, svg, 'SVG chart');
     out.push(file);
   }
   return out;

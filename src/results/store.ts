@@ -2,28 +2,22 @@
  * The run directory: results.json (written atomically after every trial: temp file,
  * fsync, rename), raw/ with every tool's stdout, and run.log.
  */
-import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NetbenchError, errnoCode, errorMessage } from '../errors.js';
+import { ensureDir, writeDurably } from '../util/files.js';
 import type { Results } from './types.js';
 
 export interface FileOps {
+  /** write every byte of data, fsync, close; throw otherwise */
   writeFile(path: string, data: string): void;
   rename(from: string, to: string): void;
 }
 
-/** Write, fsync and close: a full disk shows up here, not later. */
-function writeDurably(path: string, data: string): void {
-  const fd = openSync(path, 'w', 0o644);
-  try {
-    writeSync(fd, data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
+/** What a run directory holds (bench run and bench report write these, nothing else). */
+export const RUN_FILES = ['results.json', 'results.json.tmp', 'raw', 'run.log', 'report.html', 'report.md', 'svg'] as const;
 
-export const realFileOps: FileOps = { writeFile: writeDurably, rename: renameSync };
+export const realFileOps: FileOps = { writeFile: (p, d) => writeDurably(p, d), rename: renameSync };
 
 export class RunStore {
   readonly resultsPath: string;
@@ -39,8 +33,10 @@ export class RunStore {
     this.logPath = join(dir, 'run.log');
   }
 
-  init(): void {
-    mkdirSync(this.rawDir, { recursive: true });
+  /** Create the run directory; `replace` first removes an earlier run's files from it. */
+  init(replace = false): void {
+    if (replace) for (const f of RUN_FILES) rmSync(join(this.dir, f), { recursive: true, force: true });
+    ensureDir(this.rawDir, 'run directory');
   }
 
   /** Atomic replace; on failure the previous results.json is left as it was. */

@@ -1,5 +1,5 @@
 /** Check a results.json against schemas/results.schema.json: the one door results data comes in by. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { NetbenchError, errorMessage } from '../errors.js';
@@ -12,7 +12,7 @@ function validator(): ValidateFunction<Results> {
   if (!compiled) {
     const schema: unknown = JSON.parse(readFileSync(join(SCHEMA_DIR, 'results.schema.json'), 'utf8'));
     if (typeof schema !== 'object' || schema === null) throw new NetbenchError('IO', 'schemas/results.schema.json is not a JSON object');
-    compiled = new Ajv({ allErrors: true, strict: false, validateFormats: false }).compile<Results>(schema);
+    compiled = new Ajv({ allErrors: true, strict: false, strictNumbers: true, validateFormats: false }).compile<Results>(schema);
   }
   return compiled;
 }
@@ -44,13 +44,20 @@ export function parseResults(text: string, source: string): Results {
   throw new NetbenchError('USAGE', `${source} does not match the results schema: ${errors.slice(0, 5).join('; ')}`);
 }
 
+/** Far above any real run (a standard run over every topology is a few MiB). */
+export const MAX_RESULTS_BYTES = 256 * 1024 * 1024;
+
 /** Read and validate a results file (or the results.json inside a run directory). */
 export function loadResults(pathOrDir: string): Results {
   const file = pathOrDir.endsWith('.json') ? pathOrDir : join(pathOrDir, 'results.json');
   let text: string;
   try {
+    const st = statSync(file);
+    if (!st.isFile()) throw new NetbenchError('USAGE', `results ${file} is not a regular file`);
+    if (st.size > MAX_RESULTS_BYTES) throw new NetbenchError('USAGE', `results ${file} is ${Math.round(st.size / 1048576)} MiB; a results file is at most ${MAX_RESULTS_BYTES / 1048576} MiB`);
     text = readFileSync(file, 'utf8');
   } catch (err) {
+    if (err instanceof NetbenchError) throw err;
     throw new NetbenchError('USAGE', `cannot read results ${file}: ${errorMessage(err)}`);
   }
   return parseResults(text, file);

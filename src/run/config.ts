@@ -2,11 +2,12 @@
  * `bench run` options, resolved once: profile defaults, then flags, validated into a
  * read-only config. Everything below the CLI sees only this.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomInt } from 'node:crypto';
-import { usageError } from '../errors.js';
-import { BENCH_DIR, PROJECT_ROOT } from '../locations.js';
+import { Ajv, type ValidateFunction } from 'ajv';
+import { NetbenchError, usageError } from '../errors.js';
+import { BENCH_DIR, PROJECT_ROOT, SCHEMA_DIR } from '../locations.js';
 import { newTag } from '../lab/names.js';
 import { resolveTopologyArg, resolveTopologyList } from '../topology/registry.js';
 import type { TopologySpec } from '../topology/spec.js';
@@ -36,6 +37,8 @@ export interface RunFlags {
   readonly out?: string;
   readonly trace?: boolean;
   readonly inject?: string;
+  /** replace an existing run directory given with --out */
+  readonly force?: boolean;
 }
 
 export interface RunConfig {
@@ -50,6 +53,8 @@ export interface RunConfig {
   readonly trials: number;
   readonly warmup: number;
   readonly outDir: string;
+  /** --out names an earlier run's directory and --force says to replace it */
+  readonly replaceOut: boolean;
   readonly trace: boolean;
   readonly tracedTrials: number;
   readonly inject: Injection | null;
@@ -64,16 +69,41 @@ export function profileNames(): string[] {
     .sort();
 }
 
-export function loadProfile(name: string): Profile {
-  const file = join(BENCH_DIR, 'profiles', `${name}.json`);
-  if (!existsSync(file)) throw usageError(`unknown profile '${name}'; valid profiles: ${profileNames().join(', ')}`);
-  const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
-  parseList(p.workloads.join(','), WORKLOAD_NAMES, 'workload');
-  parseList(p.paths.join(','), TRAFFIC_PATHS, 'path');
-  return p;
+const MAX_PROFILE_BYTES = 64 * 1024;
+let profileValidator: ValidateFunction<Profile> | undefined;
+
+function validateProfile(data: unknown, source: string): Profile {
+  if (!profileValidator) {
+    const schema: unknown = JSON.parse(readFileSync(join(SCHEMA_DIR, 'profile.schema.json'), 'utf8'));
+    if (typeof schema !== 'object' || schema === null) throw new NetbenchError('IO', 'schemas/profile.schema.json is not a JSON object');
+    profileValidator = new Ajv({ allErrors: true, strict: false, strictNumbers: true }).compile<Profile>(schema);
+  }
+  if (profileValidator(data)) return data;
+  const errs = (profileValidator.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'invalid'}`);
+  throw usageError(`profile ${source} is invalid: ${errs.slice(0, 4).join('; ')} (schemas/profile.schema.json)`);
 }
 
-function parseList<T extends string>(text: string, valid: readonly T[], what: string): T[] {
+/**
+ * A profile by name (a file in bench/profiles) or an explicit path to a profile file
+ * (containing '/' or ending in .json); either is checked against the profile schema.
+ */
+export function loadProfile(nameOrPath: string): Profile {
+  const isPath = nameOrPath.includes('/') || nameOrPath.endsWith('.json');
+  if (!isPath && !/^[a-z0-9][a-z0-9-]*$/.test(nameOrPath)) throw usageError(`unknown profile '${nameOrPath}'; valid profiles: ${profileNames().join(', ')} (or a path to a profile file)`);
+  const file = isPath ? nameOrPath : join(BENCH_DIR, 'profiles', `${nameOrPath}.json`);
+  if (!existsSync(file)) throw usageError(isPath ? `profile file ${file} does not exist` : `unknown profile '${nameOrPath}'; valid profiles: ${profileNames().join(', ')} (or a path to a profile file)`);
+  const st = statSync(file);
+  if (!st.isFile() || st.size > MAX_PROFILE_BYTES) throw usageError(`profile ${file} is not a profile file (a regular file of at most ${MAX_PROFILE_BYTES / 1024} KiB)`);
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    throw usageError(`profile ${file} is not valid JSON`);
+  }
+  return validateProfile(data, file);
+}
+
+export function parseList<T extends string>(text: string, valid: readonly T[], what: string): T[] {
   if (text === 'all') return [...valid];
   const items = text.split(',').map((s) => s.trim()).filter(Boolean);
   if (items.length === 0) throw usageError(`no ${what} named`);
@@ -92,6 +122,20 @@ function inRange(name: keyof typeof LIMITS, v: number): number {
   return v;
 }
 
+/**
+ * Whether --out may be used: a new or empty directory, or (with --force) an earlier
+ * run's directory, which is then replaced. Anything else is refused, never overwritten.
+ */
+export function checkOutDir(dir: string, force: boolean): 'new' | 'run' {
+  if (!existsSync(dir)) return 'new';
+  if (!statSync(dir).isDirectory()) throw usageError(`--out ${dir} exists and is not a directory`);
+  const entries = readdirSync(dir);
+  if (entries.length === 0) return 'new';
+  if (!entries.includes('results.json')) throw usageError(`--out ${dir} is a non-empty directory that holds no netbench run; choose an empty or new directory`);
+  if (!force) throw usageError(`--out ${dir} already holds a run; choose another directory, or pass --force to replace it`);
+  return 'run';
+}
+
 export function runIdFor(date: Date, tag: string): string {
   const iso = date.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `${iso}-${tag}`;
@@ -105,6 +149,8 @@ export function resolveRunConfig(flags: RunFlags, now = new Date()): RunConfig {
   const withHost = topologies.some((t) => t.driver === 'host') ? topologies : [resolveTopologyArg('host'), ...topologies];
   const tag = newTag();
   const runId = runIdFor(now, tag);
+  const outDir = flags.out ?? join(PROJECT_ROOT, 'reports', runId);
+  const outState = checkOutDir(outDir, flags.force ?? false);
   return Object.freeze({
     runId,
     tag,
@@ -116,7 +162,8 @@ export function resolveRunConfig(flags: RunFlags, now = new Date()): RunConfig {
     durationS: inRange('duration', flags.duration ?? profile.duration),
     trials: inRange('trials', flags.trials ?? profile.trials),
     warmup: inRange('warmup', flags.warmup ?? profile.warmup),
-    outDir: flags.out ?? join(PROJECT_ROOT, 'reports', runId),
+    outDir,
+    replaceOut: outState === 'run',
     trace: flags.trace ?? true,
     tracedTrials: (flags.trace ?? true) ? Math.min(profile.traced ?? 1, inRange('trials', flags.trials ?? profile.trials)) : 0,
     inject: flags.inject ? parseInjection(flags.inject) : null,

@@ -31,7 +31,7 @@ export interface ExecuteOptions {
 
 export async function executeRun(cfg: RunConfig, deps: RunDeps, opts: ExecuteOptions = {}): Promise<RunOutcome> {
   const store = new RunStore(cfg.outDir);
-  store.init();
+  store.init(cfg.replaceOut);
   const tracer = deps.tracer;
   const tracing = { enabled: cfg.trace, available: tracer?.available ?? false, reason: cfg.trace ? (tracer?.reason ?? null) : 'turned off (--no-trace)' };
   const record = new RunRecord(cfg, tracing, cpus().length >= 2 ? { client: 0, server: 1 } : null);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { NetbenchError, errorMessage } from '../errors.js';
 import type { Runner } from '../exec/runner.js';
 import { Ledger } from '../lab/ledger.js';
+import { claimRunTag } from '../lab/lock.js';
 import { Naming } from '../lab/names.js';
 import type { StateDirs } from '../lab/state.js';
 import { teardown } from '../lab/teardown.js';
@@ -63,6 +64,8 @@ async function buildLan(ctx: BuildContext, spec: TopologySpec, hairpin: boolean)
 export async function buildTopology(spec: TopologySpec, opts: BuildOptions): Promise<BuiltTopology> {
   const naming = new Naming(opts.tag, spec.name, opts.slot);
   const started = performance.now();
+  // while this process lives, `bench clean` (from any state directory) leaves this run's objects alone
+  await claimRunTag(opts.tag);
   const ledger = Ledger.create(opts.state.ledgers, naming.ledgerId, {
     tag: opts.tag,
     topology: spec.name,

@@ -1,5 +1,5 @@
 /** The built-in topologies are the files under topologies/; a path loads a user's copy. */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { usageError } from '../errors.js';
 import { TOPOLOGY_DIR } from '../locations.js';
@@ -21,7 +21,13 @@ export function builtinTopologies(): TopologySpec[] {
 export function resolveTopologyArg(arg: string): TopologySpec {
   if (arg.endsWith('.json') || arg.includes('/')) {
     if (!existsSync(arg)) throw usageError(`topology file ${arg} does not exist`);
-    return loadTopologyFile(arg);
+    const spec = loadTopologyFile(arg);
+    const builtin = join(TOPOLOGY_DIR, `${spec.name}.json`);
+    // namespaces, ledgers and reports are keyed by name: a copy must not pass for a built-in
+    if (isBuiltinName(spec.name) && realpathSync(arg) !== realpathSync(builtin)) {
+      throw usageError(`topology file ${arg} is named '${spec.name}', a built-in topology's name; give the copy a name of its own`);
+    }
+    return spec;
   }
   if (!isBuiltinName(arg)) {
     throw usageError(`unknown topology '${arg}'; valid topologies: ${TOPOLOGY_NAMES.join(', ')} (or a path to a topology file)`);

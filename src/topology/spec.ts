@@ -3,10 +3,11 @@
  * say (addresses in the benchmarking range, no overlaps, MTU within the parent's,
  * passthru's single child). The result is a resolved, read-only spec.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ajv, type ErrorObject } from 'ajv';
-import { NetbenchError, errorMessage } from '../errors.js';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { NetbenchError, errnoCode, errorMessage } from '../errors.js';
+import { TOOL_PUBLISHED } from '../workloads/ports.js';
 import { TOPOLOGY_DIR } from '../locations.js';
 import { BENCHMARK_RANGE, type Cidr, contains, hostAddress, overlaps, parseCidr, size } from './cidr.js';
 
@@ -45,11 +46,28 @@ export interface TopologySpec {
 
 const FIRST_CONTAINER_HOST = 11;
 
-let ajvValidate: ReturnType<Ajv['compile']> | undefined;
-function validator() {
+/** A topology file's JSON as the schema guarantees it. */
+interface RawTopology {
+  name: string;
+  description?: string;
+  driver: DriverName;
+  mode?: MacvlanMode;
+  lan: { cidr: string; mtu?: number };
+  containers: { count: number; names?: string[]; mtu?: number };
+  private?: { cidr: string };
+  publish?: { proto: 'tcp' | 'udp'; port: number; containerPort?: number; container?: string }[];
+  datapath?: Datapath;
+}
+
+/** Topology files are small; anything bigger is not one (and is not read whole). */
+export const MAX_TOPOLOGY_BYTES = 64 * 1024;
+
+let ajvValidate: ValidateFunction<RawTopology> | undefined;
+function validator(): ValidateFunction<RawTopology> {
   if (!ajvValidate) {
-    const schema = JSON.parse(readFileSync(join(TOPOLOGY_DIR, 'topology.schema.json'), 'utf8')) as object;
-    ajvValidate = new Ajv({ allErrors: true, strict: false, verbose: true }).compile(schema);
+    const schema: unknown = JSON.parse(readFileSync(join(TOPOLOGY_DIR, 'topology.schema.json'), 'utf8'));
+    if (typeof schema !== 'object' || schema === null) throw new NetbenchError('IO', 'topologies/topology.schema.json is not a JSON object');
+    ajvValidate = new Ajv({ allErrors: true, strict: false, strictNumbers: true, verbose: true }).compile<RawTopology>(schema);
   }
   return ajvValidate;
 }
@@ -90,24 +108,8 @@ function cidrIn(source: string, field: string, text: string, problems: string[])
   return c;
 }
 
-/** Validate raw JSON into a resolved spec, or throw one INVALID_TOPOLOGY error listing every problem. */
-export function resolveTopology(raw: unknown, source: string): TopologySpec {
-  const validate = validator();
-  if (!validate(raw)) {
-    throw invalid(source, (validate.errors ?? []).map(describeAjvError));
-  }
-  const r = raw as {
-    name: string;
-    description?: string;
-    driver: DriverName;
-    mode?: MacvlanMode;
-    lan: { cidr: string; mtu?: number };
-    containers: { count: number; names?: string[]; mtu?: number };
-    private?: { cidr: string };
-    publish?: { proto: 'tcp' | 'udp'; port: number; containerPort?: number; container?: string }[];
-    datapath?: Datapath;
-  };
-  const problems: string[] = [];
+/** Which keys and counts each driver allows. */
+function driverRules(r: RawTopology, problems: string[]): void {
   if (r.driver === 'macvlan' && r.mode === undefined) problems.push(`driver macvlan needs a mode (valid modes: ${MACVLAN_MODES.join(', ')})`);
   if (r.driver !== 'macvlan' && r.mode !== undefined) problems.push(`'mode' applies to the macvlan driver only, not ${r.driver}`);
   if (r.driver !== 'nat' && (r.private !== undefined || r.publish !== undefined)) problems.push(`'private' and 'publish' apply to the nat driver only`);
@@ -118,6 +120,34 @@ export function resolveTopology(raw: unknown, source: string): TopologySpec {
   if (r.driver === 'macvlan' && r.mode === 'passthru' && r.containers.count > 1) {
     problems.push(`macvlan passthru allows one child per parent: containers.count is ${r.containers.count}, must be 1 (the uplink belongs to that one container)`);
   }
+}
+
+/** nat's extra published ports: each to a known container, none twice, none on a port the suite itself publishes. */
+function resolvePublish(r: RawTopology, names: readonly string[], problems: string[]): PublishedPort[] {
+  const publish: PublishedPort[] = [];
+  const tool = new Set(TOOL_PUBLISHED.map((t) => `${t.proto}/${t.port}`));
+  const seen = new Set<string>();
+  for (const p of r.publish ?? []) {
+    const container = p.container ?? names[0] ?? '';
+    if (!names.includes(container)) problems.push(`publish: container '${container}' is not one of ${names.join(', ')}`);
+    const key = `${p.proto}/${p.port}`;
+    if (tool.has(key)) problems.push(`publish: ${key} is one of the suite's own tool ports, which are always published to the first container`);
+    else if (seen.has(key)) problems.push(`publish: ${key} is published twice`);
+    seen.add(key);
+    publish.push({ proto: p.proto, port: p.port, containerPort: p.containerPort ?? p.port, container });
+  }
+  return publish;
+}
+
+/** Validate raw JSON into a resolved spec, or throw one INVALID_TOPOLOGY error listing every problem. */
+export function resolveTopology(raw: unknown, source: string): TopologySpec {
+  const validate = validator();
+  if (!validate(raw)) {
+    throw invalid(source, (validate.errors ?? []).map(describeAjvError));
+  }
+  const r = raw;
+  const problems: string[] = [];
+  driverRules(r, problems);
   const lanMtu = r.lan.mtu ?? 1500;
   const containerMtu = r.containers.mtu ?? lanMtu;
   if (containerMtu > lanMtu) problems.push(`containers.mtu ${containerMtu} is above the parent's (lan.mtu ${lanMtu})`);
@@ -137,12 +167,7 @@ export function resolveTopology(raw: unknown, source: string): TopologySpec {
   }
   if (lan && size(lan) < 8) problems.push(`lan.cidr ${lan.text} is too small; use /29 or larger`);
 
-  const publish: PublishedPort[] = [];
-  for (const p of r.publish ?? []) {
-    const container = p.container ?? names[0] ?? '';
-    if (!names.includes(container)) problems.push(`publish: container '${container}' is not one of ${names.join(', ')}`);
-    publish.push({ proto: p.proto, port: p.port, containerPort: p.containerPort ?? p.port, container });
-  }
+  const publish = resolvePublish(r, names, problems);
   if (problems.length > 0 || !lan || (r.driver === 'nat' && !priv)) throw invalid(source, problems);
 
   const containers = names.map((name, i) => ({
@@ -164,18 +189,30 @@ export function resolveTopology(raw: unknown, source: string): TopologySpec {
   });
 }
 
+/** Where JSON.parse stopped, as line and column; never the file's text (it may be any file on the machine). */
+function jsonErrorPlace(text: string, err: unknown): string {
+  const pos = /position (\d+)/.exec(errorMessage(err))?.[1];
+  if (pos === undefined) return '';
+  const before = text.slice(0, Number(pos));
+  return ` at line ${before.split('\n').length}, column ${Number(pos) - before.lastIndexOf('\n')}`;
+}
+
 export function loadTopologyFile(path: string): TopologySpec {
   let text: string;
   try {
+    const st = statSync(path);
+    if (!st.isFile()) throw new NetbenchError('USAGE', `topology file ${path} is not a regular file`);
+    if (st.size > MAX_TOPOLOGY_BYTES) throw new NetbenchError('USAGE', `topology file ${path} is ${st.size} bytes; a topology file is at most ${MAX_TOPOLOGY_BYTES / 1024} KiB`);
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new NetbenchError('USAGE', `cannot read topology file ${path}: ${errorMessage(err)}`);
+    if (err instanceof NetbenchError) throw err;
+    throw new NetbenchError('USAGE', `cannot read topology file ${path}: ${errnoCode(err) ?? errorMessage(err)}`);
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw invalid(path, [`not valid JSON: ${errorMessage(err)}`]);
+    throw invalid(path, [`not a topology file: not valid JSON${jsonErrorPlace(text, err)}`]);
   }
   return resolveTopology(raw, path);
 }

@@ -9,6 +9,8 @@ export interface MetricDef {
   readonly unit: string;
   readonly better: Better;
   readonly label: string;
+  /** every working trial measures more than zero (rates, latencies, CPU cost); false for counts such as retransmits */
+  readonly positive: boolean;
 }
 
 export const P99 = 'p99_us';

@@ -27,7 +27,9 @@ export interface Workload {
   work(values: Readonly<Record<string, number>>): { amount: number; metric: string };
 }
 
-const m = (name: string, unit: string, better: Better, label: string): MetricDef => ({ name, unit, better, label });
+const m = (name: string, unit: string, better: Better, label: string, positive = true): MetricDef => ({ name, unit, better, label, positive });
+/** counts that a healthy trial may well measure as zero */
+const z = (name: string, unit: string, label: string): MetricDef => m(name, unit, 'lower', label, false);
 
 const latency = [m('p50_us', 'µs', 'lower', 'P50 latency'), m('p90_us', 'µs', 'lower', 'P90 latency'), m(P99, 'µs', 'lower', 'P99 latency'), m('mean_us', 'µs', 'lower', 'mean latency')];
 
@@ -38,7 +40,7 @@ function iperf3Tcp(streams: number): Workload {
     client: 'iperf3',
     primary: 'throughput_gbps',
     headline: ['throughput_gbps'],
-    metrics: [m('throughput_gbps', 'Gbit/s', 'higher', 'throughput'), m('retransmits', 'segments', 'lower', 'retransmits'), m('cpu_s_per_gb', 'CPU-s/GB', 'lower', 'CPU cost')],
+    metrics: [m('throughput_gbps', 'Gbit/s', 'higher', 'throughput'), z('retransmits', 'segments', 'retransmits'), m('cpu_s_per_gb', 'CPU-s/GB', 'lower', 'CPU cost')],
     clientArgs: (target, d) => ['-c', target, '-p', String(PORTS.iperf3), '-t', String(d), '-P', String(streams), '-J', '--connect-timeout', '3000'],
     parse: parseIperf3Tcp,
     work: (v) => ({ amount: (v['bytes'] ?? 0) / 1e9, metric: 'cpu_s_per_gb' }),
@@ -54,7 +56,7 @@ export const WORKLOADS = {
     client: 'iperf3',
     primary: 'pps_received',
     headline: ['pps_received'],
-    metrics: [m('pps_received', 'packets/s', 'higher', 'packets received'), m('loss_pct', '%', 'lower', 'loss'), m('cpu_s_per_mpkt', 'CPU-s/Mpacket', 'lower', 'CPU cost')],
+    metrics: [m('pps_received', 'packets/s', 'higher', 'packets received'), z('loss_pct', '%', 'loss'), m('cpu_s_per_mpkt', 'CPU-s/Mpacket', 'lower', 'CPU cost')],
     clientArgs: (target, d) => ['-c', target, '-p', String(PORTS.iperf3), '-t', String(d), '-u', '-b', '0', '-l', '64', '-J', '--connect-timeout', '3000'],
     parse: parseIperf3Udp,
     work: (v) => ({ amount: ((v['packets'] ?? 0) * (1 - (v['loss_pct'] ?? 0) / 100)) / 1e6, metric: 'cpu_s_per_mpkt' }),

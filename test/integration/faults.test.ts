@@ -45,13 +45,41 @@ describe('bad input and faults', () => {
   });
 
   it('tears down on SIGTERM during up', async () => {
-    const child = benchBackground(['topology', 'up', 'nat']);
+    // the first nft command (after the namespaces and veths exist) is held back 4 s, so
+    // the signal surely lands while the build is under way, never after it finished
+    const child = benchBackground(['topology', 'up', 'nat'], { NETBENCH_INJECT_FAULT: 'pause=4000@1:nft' });
     expect(await waitFor(() => ourNetns().length >= 2, 10_000)).toBe(true);
     child.kill('SIGTERM');
     const r = await child;
-    // either the signal caught the build (143, torn down) or the build had finished (0, left up)
-    if (r.exitCode === 0) await bench(['topology', 'down', 'nat']);
-    else expect(r.exitCode).toBe(143);
+    expect(r.exitCode).toBe(143);
+    expect(String(r.stderr)).toContain('torn down');
+    expect(ourNetns()).toEqual([]);
+    expect(ledgers()).toEqual([]);
+  });
+
+  it('SIGHUP (a closed terminal) tears down like SIGTERM', async () => {
+    const child = benchBackground(['topology', 'up', 'nat'], { NETBENCH_INJECT_FAULT: 'pause=4000@1:nft' });
+    expect(await waitFor(() => ourNetns().length >= 2, 10_000)).toBe(true);
+    child.kill('SIGHUP');
+    const r = await child;
+    expect(r.exitCode).toBe(129);
+    expect(ourNetns()).toEqual([]);
+    expect(ledgers()).toEqual([]);
+  });
+
+  it('Ctrl-C while waiting for the lock ends the wait at once', async () => {
+    const first = benchBackground(['topology', 'check', 'nat']);
+    expect(await waitFor(() => existsSync('/run/netbench/lock.json'), 10_000)).toBe(true);
+    const second = benchBackground(['topology', 'check', 'host']);
+    let said = '';
+    second.stderr?.on('data', (d: Buffer) => (said += d.toString()));
+    expect(await waitFor(() => said.includes('waiting for the lock'), 10_000)).toBe(true);
+    const t0 = Date.now();
+    second.kill('SIGINT');
+    const r2 = await second;
+    expect(r2.exitCode).toBe(130);
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect((await first).exitCode).toBe(0);
     expect(ourNetns()).toEqual([]);
   });
 

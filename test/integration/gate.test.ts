@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadResults } from '../../src/results/validate.js';
 import { bench, ourNetns } from './helpers.js';
 
 // nat carries both slowdowns: c1's interface for the TBF, hostA's FORWARD chain for the rules
@@ -42,21 +43,31 @@ describe('bench gate on real runs', () => {
   });
 
   it('a TBF rate limit on c1 fails the gate on throughput', async () => {
-    const slow = await runInto('tbf', ['--workload', 'tcp-stream', '--inject', 'tbf:8gbit']);
-    const r = await bench(['gate', '--baseline', baseline, '--current', slow, '--json']);
+    // a limit at half of what nat measured in the baseline bites on any machine, fast or slow
+    const base = loadResults(baseline);
+    const natGbps = base.summary.find((s) => s.topology === 'nat' && s.workload === 'tcp-stream' && s.metric === 'throughput_gbps')?.median ?? NaN;
+    expect(natGbps).toBeGreaterThan(0);
+    const rate = `${Math.max(1, Math.round(natGbps * 500))}mbit`;
+    const slow = await runInto('tbf', ['--workload', 'tcp-stream', '--inject', `tbf:${rate}`]);
+    // the slow run measured tcp-stream only: judge that workload alone (a cell missing from the current run would fail the gate)
+    const missing = await bench(['gate', '--baseline', baseline, '--current', slow]);
+    expect(missing.code).toBe(4);
+    expect(missing.stdout).toMatch(/FAIL: the current run lacks nat tcp-crr c1-peer/);
+    const r = await bench(['gate', '--baseline', baseline, '--current', slow, '--workload', 'tcp-stream', '--json']);
     expect(r.code).toBe(1);
     const j = JSON.parse(r.stdout) as GateJson;
     const hit = j.rows.filter((x) => x.verdict === 'regression').map((x) => `${x.topology} ${x.workload} ${x.metric}`);
     expect(hit).toContain('nat tcp-stream throughput_gbps');
     const drop = j.rows.find((x) => x.topology === 'nat' && x.metric === 'throughput_gbps')!.change;
+    // half the rate: the drop is about 50%, whatever the machine's speed
     expect(drop).toBeLessThan(-0.3);
-    const text = await bench(['gate', '--baseline', baseline, '--current', slow]);
+    const text = await bench(['gate', '--baseline', baseline, '--current', slow, '--workload', 'tcp-stream']);
     expect(text.stdout).toMatch(/REGRESSION in \d+ metric\(s\): .*nat tcp-stream c1-peer throughput_gbps/);
   });
 
   it('thousands of FORWARD rules in hostA fail the gate on tcp-crr', async () => {
     const slow = await runInto('rules', ['--workload', 'tcp-crr', '--inject', 'forward-rules:3000']);
-    const r = await bench(['gate', '--baseline', baseline, '--current', slow, '--json']);
+    const r = await bench(['gate', '--baseline', baseline, '--current', slow, '--workload', 'tcp-crr', '--json']);
     expect(r.code).toBe(1);
     const j = JSON.parse(r.stdout) as GateJson;
     expect(j.rows.filter((x) => x.verdict === 'regression').map((x) => `${x.topology} ${x.workload} ${x.metric}`)).toContain('nat tcp-crr tps');

@@ -20,10 +20,24 @@ describe('sign-flip permutation test', () => {
     // d = [3, 1, -1]: the eight sums are ±5, ±3, ±3, ±1; six reach |3|
     expect(signFlipTest([3, 1, -1]).p).toBe(0.75);
   });
-  it('runs a seeded Monte Carlo beyond 16 pairs', () => {
-    const d = Array.from({ length: 20 }, (_, i) => (i % 2 ? 1 : -1) * 0.1);
-    const r = signFlipTest(d, seededRng(2));
-    expect(r.p).toBeGreaterThan(0.9);
+  it('beyond 16 pairs, its seeded Monte Carlo p agrees with the exact p from all 2^n sign flips', () => {
+    const rng = seededRng(2);
+    // 18 paired log ratios with a small shift: p is neither near 0 nor near 1
+    const d = Array.from({ length: 18 }, () => 0.008 + 0.05 * (rng() * 2 - 1));
+    const observed = Math.abs(d.reduce((a, x) => a + x, 0));
+    let extreme = 0;
+    for (let mask = 0; mask < 2 ** d.length; mask++) {
+      let s = 0;
+      for (let i = 0; i < d.length; i++) s += mask & (1 << i) ? -d[i]! : d[i]!;
+      if (Math.abs(s) >= observed - 1e-12) extreme++;
+    }
+    const exact = extreme / 2 ** d.length;
+    expect(exact).toBeGreaterThan(0.05);
+    expect(exact).toBeLessThan(0.6);
+    const r = signFlipTest(d, seededRng(3));
+    // 20,000 draws: the standard error is at most 0.0036
+    expect(Math.abs(r.p - exact)).toBeLessThan(0.015);
+    expect(r.minP).toBeCloseTo(1 / 20_001, 12);
   });
 });
 

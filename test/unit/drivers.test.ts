@@ -1,4 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { resolveTopology } from '../../src/topology/spec.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FaultInjectingRunner } from '../../src/exec/fault-runner.js';
 import { RecordingRunner } from '../../src/exec/recording-runner.js';
@@ -22,6 +24,21 @@ function simulatedKernel() {
     return undefined;
   });
   return { runner, namespaces };
+}
+
+const ovsJson = (): Record<string, unknown> => JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'topologies', 'ovs.json'), 'utf8'));
+
+/** Build a topology given as JSON (a user's file), against the simulated kernel. */
+async function buildSpec(json: unknown) {
+  const t = tempState();
+  const prev = cleanup;
+  cleanup = () => {
+    prev();
+    t.cleanup();
+  };
+  const { runner } = simulatedKernel();
+  const built = await buildTopology(resolveTopology(json, 'test'), { runner, state: t.state, tag: 'abcd', slot: 0, command: 'test' });
+  return { built, lines: runner.commandLines };
 }
 
 async function build(name: string) {
@@ -94,11 +111,21 @@ describe('drivers build what docs/methodology.md describes', () => {
     }
     expect(lines.some((l) => l.includes('ovsdb-server') && l.includes('--pidfile='))).toBe(true);
     expect(lines.some((l) => /\/var\/run\/openvswitch|\/run\/openvswitch/.test(l))).toBe(false);
-    if (!existsSync('/sys/module/openvswitch')) {
-      expect(built.datapath).toBe('netdev');
-      expect(lines).toContain('ip netns exec nb-abcd-ovs-c1 ethtool -K abcda-c1 tx off');
-      expect(built.caveats.join(' ')).toContain('netdev datapath');
-    }
+    // auto follows the kernel: netdev exactly when the openvswitch module is missing
+    expect(built.datapath).toBe(existsSync('/sys/module/openvswitch') ? 'system' : 'netdev');
+  });
+
+  it('ovs on the netdev datapath turns TX checksum offload off on its veths and says so; on system it does not', async () => {
+    const netdev = await buildSpec({ ...ovsJson(), datapath: 'netdev' });
+    expect(netdev.built.datapath).toBe('netdev');
+    expect(netdev.lines).toContain('ip netns exec nb-abcd-ovs-c1 ethtool -K abcda-c1 tx off');
+    expect(netdev.lines.some((l) => l.includes('datapath_type=netdev'))).toBe(true);
+    expect(netdev.built.caveats.join(' ')).toContain('netdev datapath');
+    const system = await buildSpec({ ...ovsJson(), datapath: 'system' });
+    expect(system.built.datapath).toBe('system');
+    expect(system.lines.some((l) => l.includes('tx off'))).toBe(false);
+    expect(system.lines.some((l) => l.includes('datapath_type=system'))).toBe(true);
+    expect(system.built.caveats.join(' ')).toContain('kernel (system) datapath');
   });
 });
 

@@ -5,7 +5,11 @@ import { gateJUnit, gateMarkdown } from '../../src/gate/render.js';
 import { parseInjection, forwardRules } from '../../src/run/inject.js';
 import { seededRng } from '../../src/stats/rng.js';
 import { permutationTest } from '../../src/stats/twosample.js';
-import { syntheticResults, trial } from './synthetic.js';
+import { failed, syntheticResults, trial } from './synthetic.js';
+import { loadGateConfig } from '../../src/gate/config.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const cfg: GateConfig = { threshold: 0.05, alpha: 0.05, ignore: [], metric: { p99_us: 0.1 }, workload: {}, workloadMetric: {} };
 const noisy = (rng: () => number, n: number, mean: number, cov: number) => Array.from({ length: n }, () => mean * (1 + cov * (rng() * 2 - 1) * Math.sqrt(3)));
@@ -38,7 +42,7 @@ describe('gate decision rule', () => {
     const rng = seededRng(9);
     const d = decide(noisy(rng, 4, 100, 0.3), noisy(rng, 4, 95, 0.3), 'higher', 0.05);
     expect(d.verdict).toBe('undecided');
-    const report = { mode: 'absolute' as const, rows: [{ ...d, pAdjusted: d.p, topology: 't', workload: 'tcp-rr' as const, path: 'c1-peer' as const, metric: 'm', unit: 'u' }], warnings: [] };
+    const report = { mode: 'absolute' as const, rows: [{ ...d, pAdjusted: d.p, topology: 't', workload: 'tcp-rr' as const, path: 'c1-peer' as const, metric: 'm', unit: 'u' }], problems: [], warnings: [] };
     expect(gateExitCode(report, false)).toBe(0);
     expect(gateExitCode(report, true)).toBe(3);
   });
@@ -123,5 +127,73 @@ describe('gate power from a run\'s own noise', () => {
     expect(rows[1]!.power).toBeGreaterThan(0.9);
     expect(rows[1]!.falseAlarms).toBeLessThan(0.05);
     expect(rows[1]!.pool).toBe(10);
+  });
+});
+
+describe('the gate never passes a broken current run', () => {
+  const blocks = [0, 1, 2, 3, 4, 5, 6, 7];
+  const good = () => syntheticResults(blocks.flatMap((b) => [trial('host', b, 1000 + b), trial('bridge', b, 900 + b)]));
+  const judge = (current: ReturnType<typeof good>) => {
+    const report = runGate(good(), current, cfg, 'relative');
+    return { report, code: gateExitCode(report, false), lines: report.problems.map((p) => p.message) };
+  };
+
+  it('a healthy A/A comparison has no problems and exits 0', () => {
+    const { report, code } = judge(good());
+    expect(report.problems).toEqual([]);
+    expect(code).toBe(0);
+  });
+  it('every trial failed: exit 4, with the first reason', () => {
+    const current = syntheticResults(blocks.flatMap((b) => [failed('host', b, 'netperf: no response'), failed('bridge', b, 'netperf: no response')]));
+    const { code, lines } = judge(current);
+    expect(code).toBe(4);
+    expect(lines).toContain('every one of the current run\'s 16 measured trials failed (first: netperf: no response)');
+  });
+  it('figures of zero or below: exit 4, naming the trial and metric', () => {
+    const current = syntheticResults(blocks.flatMap((b) => [trial('host', b, 1000), trial('bridge', b, b === 3 ? 0 : 900)]));
+    const { code, lines } = judge(current);
+    expect(code).toBe(4);
+    expect(lines.some((l) => /^bridge tcp-rr c1-peer trial 3: tps is 0 transactions\/s/.test(l))).toBe(true);
+  });
+  it('a run that did not complete: exit 4 for failed, interrupted and running', () => {
+    for (const status of ['failed', 'interrupted', 'running'] as const) {
+      const { code, lines } = judge({ ...good(), status, statusReason: 'why' });
+      expect(code, status).toBe(4);
+      expect(lines[0]).toBe(`the current run 20261128-070000-abcd is ${status}, not complete (why)`);
+    }
+  });
+  it('a cell the baseline measured and the current run lacks: exit 4, not a skipped row', () => {
+    const current = syntheticResults(blocks.map((b) => trial('host', b, 1000)));
+    const { code, lines } = judge(current);
+    expect(code).toBe(4);
+    expect(lines).toContain('the current run lacks bridge tcp-rr c1-peer, which the baseline 20261128-070000-abcd measured');
+  });
+  it('problems take precedence over regressions and appear in JUnit and Markdown', () => {
+    const current = { ...syntheticResults(blocks.flatMap((b) => [trial('host', b, 1000), trial('bridge', b, 500)])), status: 'interrupted' as const };
+    const { report, code } = judge(current);
+    expect(code).toBe(4);
+    expect(gateJUnit(report)).toMatch(/<testcase classname="netbench.gate.run" name="status"><failure type="broken-run"/);
+    expect(gateMarkdown(report)).toMatch(/^## netbench gate: BROKEN RUN/);
+  });
+});
+
+describe('gate config', () => {
+  const write = (cfgJson: unknown) => {
+    const f = join(mkdtempSync(join(tmpdir(), 'nb-gatecfg-')), 'gate.json');
+    writeFileSync(f, JSON.stringify(cfgJson));
+    return f;
+  };
+  it('the shipped config is valid', () => {
+    expect(loadGateConfig().ignore).toEqual(['retransmits', 'loss_pct']);
+  });
+  it('refuses an alpha that is not a small probability', () => {
+    expect(() => loadGateConfig(write({ alpha: 7 }))).toThrow(/\/alpha must be <= 0.2/);
+    expect(() => loadGateConfig(write({ alpha: 0 }))).toThrow(/\/alpha must be > 0/);
+  });
+  it('refuses ignoring a headline metric, unknown metrics and unknown keys', () => {
+    expect(() => loadGateConfig(write({ ignore: ['throughput_gbps'] }))).toThrow(/may not drop throughput_gbps: it is a headline metric of tcp-stream, tcp-stream-4/);
+    expect(() => loadGateConfig(write({ ignore: ['throughput'] }))).toThrow(/\/ignore\/0 must be equal to one of the allowed values/);
+    expect(() => loadGateConfig(write({ thresholds: 0.1 }))).toThrow(/must NOT have additional properties/);
+    expect(() => loadGateConfig(write({ workloadMetric: { 'tcp-rr.throughput_gbps': 0.1 } }))).toThrow(/tcp-rr has no metric throughput_gbps/);
   });
 });

@@ -9,13 +9,14 @@ export function tempState(): { state: StateDirs; cleanup: () => void } {
   return { state: stateDirs(root), cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 
-/** Processes that die on the first signal, recorded. */
-export function fakeProcesses(alive: Map<number, string>): ProcessControl & { signals: [number, string][] } {
+/** Processes that die on the first signal, recorded; `cmdlines` gives some of them an argv. */
+export function fakeProcesses(alive: Map<number, string>, cmdlines: Map<number, string[]> = new Map()): ProcessControl & { signals: [number, string][] } {
   const signals: [number, string][] = [];
   return {
     signals,
     startTime: (pid) => alive.get(pid),
     comm: (pid) => (alive.has(pid) ? 'ovs-vswitchd' : undefined),
+    cmdline: (pid) => (alive.has(pid) ? (cmdlines.get(pid) ?? ['ovs-vswitchd']) : undefined),
     kill: (pid, sig) => {
       signals.push([pid, sig]);
       alive.delete(pid);

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RecordingRunner } from '../../src/exec/recording-runner.js';
 import { Ledger, parseLedger } from '../../src/lab/ledger.js';
 import { stopProcess } from '../../src/lab/processes.js';
-import { teardown } from '../../src/lab/teardown.js';
+import { stopOvs, teardown } from '../../src/lab/teardown.js';
 import { fakeProcesses, nsListReply, tempState } from './helpers.js';
 
 let cleanup = () => {};
@@ -124,6 +124,7 @@ describe('stopping processes', () => {
     const ctl = {
       startTime: () => (alive ? '1' : undefined),
       comm: () => 'x',
+      cmdline: () => ['x'],
       kill: (_pid: number, sig: string) => {
         signals.push(sig);
         if (sig === 'SIGKILL') alive = false;
@@ -141,5 +142,65 @@ describe('ledger file robustness', () => {
     expect(Ledger.open(ledger.path).entries).toHaveLength(1);
     writeFileSync(ledger.path, '');
     expect(Ledger.open(ledger.path).header).toBeUndefined();
+  });
+
+  it('skips lines that are not entries (null, unknown kinds, missing fields) and counts them', () => {
+    const { ledger } = newLedger();
+    appendFileSync(ledger.path, 'null\n{"kind":"netns"}\n{"kind":"bomb","x":1}\n[1]\n{"kind":"netns","name":"nb-abcd-x-peer"}\n');
+    const l = Ledger.open(ledger.path);
+    expect(l.entries.map((e) => e.kind)).toEqual(['run', 'netns']);
+    expect(l.skipped).toBe(4);
+  });
+
+  it('listing skips what is not a ledger file and says so, instead of failing', () => {
+    const { ledger, state } = newLedger();
+    mkdirSync(join(state.ledgers, 'odd.jsonl'));
+    const skipped: string[] = [];
+    expect(Ledger.list(state.ledgers, (p, why) => skipped.push(`${p.split('/').pop()}: ${why}`)).map((l) => l.path)).toEqual([ledger.path]);
+    expect(skipped).toEqual(['odd.jsonl: not a regular file']);
+  });
+
+  it('teardown removes everything even when its own bookkeeping cannot be written', async () => {
+    const { ledger, state } = newLedger();
+    ledger.append({ kind: 'netns', name: 'nb-abcd-bridge-hostA' });
+    const namespaces = new Set(['nb-abcd-bridge-hostA']);
+    const runner = new RecordingRunner((spec) => {
+      if (spec.args[0] === 'netns' && spec.args[1] === 'list') return { stdout: nsListReply([...namespaces]) };
+      if (spec.args[0] === 'netns' && spec.args[1] === 'del') namespaces.delete(spec.args[2]!);
+      return undefined;
+    });
+    // the ledger can no longer be appended to (as on a full or read-only /run)
+    const reopened = Ledger.open(ledger.path);
+    reopened.append = () => {
+      throw new Error('ENOSPC: no space left on device');
+    };
+    const log: string[] = [];
+    await teardown(reopened, { runner, stateRoot: state.root, log: (l) => log.push(l) });
+    expect(namespaces.size).toBe(0);
+    expect(log[0]).toMatch(/could not note the teardown .*ENOSPC.*removing everything anyway/);
+  });
+});
+
+describe('stopping Open vSwitch from its pidfiles', () => {
+  it('stops only a daemon whose command line names that pidfile, never a recycled pid', async () => {
+    const t = tempState();
+    const dir = join(t.state.root, 'ovs');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'ovs-vswitchd.pid'), '4101\n');
+    writeFileSync(join(dir, 'ovsdb-server.pid'), '4102\n');
+    const procs = fakeProcesses(
+      new Map([
+        [4101, '1'],
+        [4102, '2'],
+      ]),
+      // 4101 is our vswitchd; 4102 is now some other ovs process (a system instance)
+      new Map([
+        [4101, ['ovs-vswitchd', 'unix:db.sock', `--pidfile=${join(dir, 'ovs-vswitchd.pid')}`]],
+        [4102, ['ovsdb-server', '--pidfile=/run/openvswitch/ovsdb-server.pid']],
+      ]),
+    );
+    await stopOvs(dir, procs);
+    expect(procs.signals).toEqual([[4101, 'SIGINT']]);
+    t.cleanup();
   });
 });

@@ -31,10 +31,20 @@ describe('report', () => {
     const s = topologyScale(small);
     expect(s.domain).toEqual(['host', 'nat', 'macvlan-passthru']);
     expect(s.range).toEqual(['#6b6b6b', '#e45756', '#1b6e3a']);
-    for (const c of buildCharts(small)) {
-      const t = JSON.stringify(c.spec);
-      if (t.includes('"field":"topology","type":"nominal","title":"topology","scale"')) expect(t).toContain(JSON.stringify(s.range));
-    }
+    // every colour encoding by topology, wherever it sits in a chart, uses the one fixed scale
+    const colours: unknown[] = [];
+    const walk = (x: unknown): void => {
+      if (Array.isArray(x)) x.forEach(walk);
+      else if (typeof x === 'object' && x !== null) {
+        for (const [k, v] of Object.entries(x)) {
+          if (k === 'color' && typeof v === 'object' && v !== null && 'field' in v && v.field === 'topology') colours.push(v);
+          walk(v);
+        }
+      }
+    };
+    for (const c of buildCharts(small)) walk(c.spec);
+    expect(colours.length).toBeGreaterThanOrEqual(5);
+    for (const c of colours) expect(c).toMatchObject({ scale: { domain: s.domain, range: s.range } });
   });
 
   it('the HTML is self-contained: libraries inline, results embedded, no remote URL', () => {

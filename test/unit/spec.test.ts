@@ -66,8 +66,10 @@ describe('topology files', () => {
     expect(problemOf({ ...base(), lan: { cidr: '198.18.0.0/33' } })).toContain('not a valid IPv4 network');
   });
 
-  it('rejects a name over 15 characters', () => {
-    expect(problemOf({ ...base(), containers: { count: 1, names: ['averyveryverylongname'] } })).toContain('at most 15 allowed');
+  it('rejects a container name the build could not fit into an interface name (over 8 characters)', () => {
+    expect(problemOf({ ...base(), containers: { count: 1, names: ['container9'] } })).toContain("'container9' is 10 characters; at most 8 allowed");
+    // the longest allowed name does fit: <tag><slot>-<name>h is 15 characters
+    expect(new Naming('abcd', 'x', 0).ifname('cccccccch')).toHaveLength(15);
   });
 
   it('rejects interface names the kernel would refuse', () => {

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { type WriteFn, writeDurably } from '../../src/util/files.js';
+import { syntheticResults, trial } from './synthetic.js';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BackgroundProcess, CommandResult, CommandSpec, Runner } from '../../src/exec/runner.js';
@@ -122,5 +124,25 @@ describe('results store', () => {
     });
     expect(() => full.writeResults({ runId: 'second' } as never)).toThrow(/could not write .*results\.json \(ENOSPC\); the previous results\.json is intact/);
     expect(JSON.parse(readFileSync(good.resultsPath, 'utf8')).runId).toBe('first');
+  });
+
+  it('a short write (the disk filled mid-file) is an error, never a truncated results.json', () => {
+    const t = tempState();
+    cleanup = t.cleanup;
+    const dir = join(t.state.root, 'run');
+    const good = new RunStore(dir);
+    good.init();
+    good.writeResults(syntheticResults([]));
+    // the kernel accepts 100 bytes, then no more: what a full disk does to write(2)
+    let budget = 100;
+    const shortWrite: WriteFn = (fd, buf, off, len) => {
+      const n = Math.min(len, budget);
+      budget -= n;
+      return n === 0 ? 0 : writeSync(fd, buf, off, n);
+    };
+    const full = new RunStore(dir, { writeFile: (p, d) => writeDurably(p, d, shortWrite), rename: renameSync });
+    expect(() => full.writeResults(syntheticResults([trial('host', 0, 1)]))).toThrow(/could not write .*results\.json .*short write: 100 of \d+ bytes written/);
+    expect(JSON.parse(readFileSync(good.resultsPath, 'utf8')).trials).toEqual([]);
+    expect(readdirSync(dir).filter((f) => f.includes('.tmp'))).toEqual([]);
   });
 });

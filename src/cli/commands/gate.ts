@@ -1,10 +1,12 @@
 /** bench gate and bench baseline save. */
-import { writeFileSync } from 'node:fs';
 import { NetbenchError, usageError } from '../../errors.js';
 import { resolveBaseline, saveBaseline } from '../../gate/baseline.js';
 import { DEFAULT_GATE_CONFIG, gateExitCode, incompatibilities, loadGateConfig, runGate } from '../../gate/gate.js';
-import { gateJUnit, gateMarkdown, gateSummaryLine, gateTable } from '../../gate/render.js';
-import type { RunFlags } from '../../run/config.js';
+import { gateJUnit, gateMarkdown, gateSummaryLine, gateTable, problemLines } from '../../gate/render.js';
+import { checkWritable, writeFileAtomic } from '../../util/files.js';
+import { parseList, type RunFlags } from '../../run/config.js';
+import { selectCells } from '../../results/subset.js';
+import { TRAFFIC_PATHS, WORKLOAD_NAMES } from '../../workloads/registry.js';
 import { loadResults } from '../../results/validate.js';
 import type { Results } from '../../results/types.js';
 import type { Session } from '../session.js';
@@ -26,7 +28,11 @@ export interface GateFlags extends RunFlags {
 export async function gateCommand(session: Session, flags: GateFlags): Promise<number> {
   if (Boolean(flags.current) === Boolean(flags.run)) throw usageError('give exactly one of --current <results.json> or --run');
   const cfg = loadGateConfig(flags.config ?? DEFAULT_GATE_CONFIG);
-  const baseline = resolveBaseline(flags.baseline);
+  let baseline = resolveBaseline(flags.baseline);
+  if (baseline.status !== 'complete') throw usageError(`the baseline ${baseline.runId} is ${baseline.status}, not complete: a baseline must be a complete run`);
+  // outputs that cannot be written fail now, not after a long run
+  if (flags.markdown) checkWritable(flags.markdown, '--markdown file');
+  if (flags.junit) checkWritable(flags.junit, '--junit file');
   const mode = flags.absolute ? 'absolute' : 'relative';
   let current: Results;
   if (flags.current) current = loadResults(flags.current);
@@ -46,25 +52,33 @@ export async function gateCommand(session: Session, flags: GateFlags): Promise<n
     session.io.err(`current run: ${done.dir} (${done.reportLine})\n`);
     current = done.results;
   }
+  if (flags.current && (flags.workload || flags.path)) {
+    // judge only the named workloads and paths, in both runs alike
+    const sel = { workloads: flags.workload ? parseList(flags.workload, WORKLOAD_NAMES, 'workload') : undefined, paths: flags.path ? parseList(flags.path, TRAFFIC_PATHS, 'path') : undefined };
+    baseline = selectCells(baseline, sel);
+    current = selectCells(current, sel);
+  }
   const problems = incompatibilities(baseline, current, mode);
   if (problems.length && !flags.force) {
     throw new NetbenchError('USAGE', `refusing to compare ${baseline.runId} with ${current.runId}: ${problems.join('; ')} (--force compares anyway)`);
   }
-  const report = { ...runGate(baseline, current, cfg, mode), warnings: problems.map((p) => `compared despite: ${p}`) };
-  if (report.rows.length === 0) throw new NetbenchError('USAGE', `nothing to compare: the runs share no topology, workload and path with figures (baseline ${baseline.runId}, current ${current.runId})`);
-  if (flags.markdown) writeFileSync(flags.markdown, gateMarkdown(report));
-  if (flags.junit) writeFileSync(flags.junit, gateJUnit(report));
-  if (flags.json) session.io.out(`${JSON.stringify({ baseline: baseline.runId, current: current.runId, ...report, exitCode: gateExitCode(report, Boolean(flags.strict)) }, null, 2)}\n`);
+  const report = runGate(baseline, current, cfg, mode, problems.map((p) => `compared despite: ${p}`));
+  if (report.rows.length === 0 && report.problems.length === 0) throw new NetbenchError('USAGE', `nothing to compare: the runs share no topology, workload and path with figures (baseline ${baseline.runId}, current ${current.runId})`);
+  if (flags.markdown) writeFileAtomic(flags.markdown, gateMarkdown(report), '--markdown file');
+  if (flags.junit) writeFileAtomic(flags.junit, gateJUnit(report), '--junit file');
+  const code = gateExitCode(report, Boolean(flags.strict));
+  if (flags.json) session.io.out(`${JSON.stringify({ baseline: baseline.runId, current: current.runId, ...report, exitCode: code }, null, 2)}\n`);
   else {
-    session.io.out(gateTable(report));
+    if (report.rows.length) session.io.out(gateTable(report));
     for (const w of report.warnings) session.io.out(`warning: ${w}\n`);
+    for (const l of problemLines(report)) session.io.out(`${l}\n`);
     session.io.out(`\n${gateSummaryLine(report)}\n`);
   }
-  return gateExitCode(report, Boolean(flags.strict));
+  return code;
 }
 
-export function baselineSave(session: Session, run: string, opts: { name: string; dir?: string }): number {
-  const { path, results } = saveBaseline(run, opts.name, opts.dir);
-  session.io.out(`baseline '${opts.name}' = run ${results.runId} (${results.config.topologies.join(', ')}; ${results.config.workloads.join(', ')}): ${path}\n`);
+export function baselineSave(session: Session, run: string, opts: { name: string; dir?: string; force?: boolean }): number {
+  const { path, results, replaced } = saveBaseline(run, opts.name, opts.dir, opts.force);
+  session.io.out(`baseline '${opts.name}' = run ${results.runId} (${results.config.topologies.join(', ')}; ${results.config.workloads.join(', ')}): ${path}${replaced ? ` (replaced run ${replaced})` : ''}\n`);
   return 0;
 }

@@ -1,6 +1,7 @@
 /** bench run: the suite's main job. */
 import { join } from 'node:path';
-import { errorMessage } from '../../errors.js';
+import { EXIT, errorMessage } from '../../errors.js';
+import { missingFromRun } from '../../results/completeness.js';
 import { summaryTable } from '../../report/terminal.js';
 import { claimSummary, compareAll } from '../../report/verdicts.js';
 import { writeReport } from '../../report/write.js';
@@ -10,6 +11,7 @@ import { executeRun, type Progress } from '../../run/execute.js';
 import { runTools } from '../../run/needs.js';
 import { preflight } from '../../tools.js';
 import { BpftraceTracer } from '../../trace/tracer.js';
+import { checkWritable } from '../../util/files.js';
 import { fmtDuration } from '../../util/format.js';
 import type { Session } from '../session.js';
 
@@ -29,6 +31,7 @@ export interface PerformedRun {
 export async function performRun(session: Session, flags: RunFlags, command: string): Promise<PerformedRun> {
   const cfg = resolveRunConfig(flags);
   preflight(runTools(cfg));
+  checkWritable(join(cfg.outDir, 'results.json'), 'results file (--out)');
   return session.withLock(command, async () => {
     const io = session.io;
     const started = performance.now();
@@ -66,5 +69,8 @@ export async function runCommand(session: Session, flags: RunCliFlags): Promise<
     io.out(`\nrun ${results.runId} ${results.status} in ${fmtDuration(wallS)}; results: ${join(dir, 'results.json')}\n${reportLine}\n`);
   }
   session.throwIfAborted();
-  return results.status === 'complete' ? 0 : 1;
+  const missing = missingFromRun(results);
+  if (missing.length === 0) return EXIT.ok;
+  io.err(`netbench: the run measured less than it was asked to:\n${missing.map((m) => `  - ${m}`).join('\n')}\n`);
+  return EXIT.incomplete;
 }
