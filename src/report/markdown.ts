@@ -5,12 +5,13 @@ import { isPrimary } from './select.js';
 import { claimSummary, compareAll } from './verdicts.js';
 
 const ICON: Record<string, string> = { better: '🟢', worse: '🔴', same: '⚪', inconclusive: '⚪' };
-const cellText = (s: string) => s.replace(/\|/g, '\\|');
+/** Text safe in a Markdown table cell: no column breaks, no HTML. */
+const cellText = (s: string) => s.replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export function renderMarkdown(results: Results): string {
   const rows = compareAll(results);
   const lines: string[] = [];
-  lines.push(`## netbench ${results.runId} (${results.profile}, ${results.config.trials} trials × ${results.config.durationS}s, ${results.status})`, '');
+  lines.push(`## netbench ${results.runId} (${cellText(results.profile)}, ${results.config.trials} trials × ${results.config.durationS}s, ${results.status})`, '');
   lines.push(claimSummary(rows).text, '');
   if (rows.length) {
     lines.push('| | verdict | p | pairs |', '|---|---|---:|---:|');
@@ -20,7 +21,7 @@ export function renderMarkdown(results: Results): string {
   const ratios = results.summary.filter((s) => s.ratioToHost && isPrimary(s));
   if (ratios.length) {
     lines.push('| topology | workload | path | median | × host [CI] | CoV |', '|---|---|---|---:|---:|---:|');
-    for (const s of ratios) lines.push(`| ${s.topology} | ${s.workload} | ${s.path} | ${fmtNum(s.median)} ${s.unit} | ${fmtNum(s.ratioToHost!.median)} [${fmtNum(s.ratioToHost!.ciLow)}, ${fmtNum(s.ratioToHost!.ciHigh)}] | ${fmtPct(s.cov)} |`);
+    for (const s of ratios) lines.push(`| ${cellText(s.topology)} | ${s.workload} | ${s.path} | ${fmtNum(s.median)} ${s.unit} | ${fmtNum(s.ratioToHost!.median)} [${fmtNum(s.ratioToHost!.ciLow)}, ${fmtNum(s.ratioToHost!.ciHigh)}] | ${fmtPct(s.cov)} |`);
     lines.push('');
   }
   for (const c of results.caveats) lines.push(`- ⚠️ ${cellText(c)}`);

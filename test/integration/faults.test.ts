@@ -124,4 +124,17 @@ describe('bad input and faults', () => {
     expect(down.code).toBe(0);
     expect(ourNetns()).toEqual([]);
   });
+
+  it('bench clean leaves alone a live run that keeps its state in another directory', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'nb-other-state-'));
+    const live = benchBackground(['topology', 'check', 'nat'], { NETBENCH_STATE_DIR: other, NETBENCH_INJECT_FAULT: 'pause=5000@1:nft' });
+    expect(await waitFor(() => ourNetns().length >= 3, 10_000)).toBe(true);
+    const theirs = ourNetns();
+    const r = await bench(['clean']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/leaving namespace nb-\w{4}-nat-\w+ alone: run \w{4} is still live/);
+    for (const ns of theirs) expect(ourNetns()).toContain(ns);
+    expect((await live).exitCode).toBe(0);
+    expect(ourNetns()).toEqual([]);
+  });
 });

@@ -1,11 +1,39 @@
 /**
  * Integration tests need root, namespaces and the suite's tools. When any is missing
  * they fail here, loudly, naming it: they are never skipped. Afterwards, nothing the
- * suite created may be left behind.
+ * suite created may be left behind, and the root network namespace must be exactly as
+ * it was: links, addresses, routes, rules, nftables and iptables rules, net.* sysctls.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { ourNetns } from './helpers.js';
+
+/** Counters that move by themselves, not settings anyone changed. */
+const VOLATILE_SYSCTLS = /^net\.netfilter\.nf_conntrack_count\b/;
+
+const sh = (program: string, args: string[]) => {
+  try {
+    return execFileSync(program, args, { encoding: 'utf8', env: { PATH: `${process.env['PATH']}:/usr/sbin:/sbin` }, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    return `(${program} ${args.join(' ')} failed: ${String(err)})`;
+  }
+};
+
+/** The root namespace's network state, section by section. */
+export function rootNetworkState(): Record<string, string> {
+  return {
+    links: sh('ip', ['-d', '-o', 'link', 'show']).replace(/\s+(rx|tx)\b.*$/gm, ''),
+    addresses: sh('ip', ['-o', 'addr', 'show']),
+    routes: sh('ip', ['route', 'show', 'table', 'all']),
+    rules: sh('ip', ['rule', 'show']),
+    'ipv6 rules': sh('ip', ['-6', 'rule', 'show']),
+    nftables: sh('nft', ['list', 'ruleset']),
+    iptables: sh('iptables-save', []).split('\n').filter((l) => !l.startsWith('#')).map((l) => l.replace(/\[\d+:\d+\]/g, '')).join('\n'),
+    sysctls: sh('sysctl', ['-a', '--pattern', '^net\\.']).split('\n').filter((l) => !VOLATILE_SYSCTLS.test(l)).join('\n'),
+  };
+}
+
+let before: Record<string, string> = {};
 
 const REQUIRED = ['ip', 'ping', 'nft', 'ethtool', 'taskset', 'iperf3', 'netperf', 'netserver', 'ovs-vsctl', 'ovsdb-server', 'ovs-vswitchd', 'ovsdb-tool'];
 
@@ -23,6 +51,7 @@ export function setup(): void {
   if (!existsSync('dist/src/lab/probe.js')) throw new Error('integration tests need the build: run npm run build first');
   const left = ourNetns();
   if (left.length) throw new Error(`namespaces from an earlier run are still here (${left.join(', ')}): run 'npx bench clean' first`);
+  before = rootNetworkState();
 }
 
 export function teardown(): void {
@@ -32,4 +61,15 @@ export function teardown(): void {
   if (left.length || ledgers.length) {
     throw new Error(`the integration tests left things behind: namespaces [${left.join(', ')}], ledgers [${ledgers.join(', ')}]`);
   }
+  const after = rootNetworkState();
+  const changed = Object.keys(before).filter((k) => before[k] !== after[k]);
+  if (changed.length) {
+    const diff = (k: string) => {
+      const a = new Set((before[k] ?? '').split('\n'));
+      const b = new Set((after[k] ?? '').split('\n'));
+      return [...[...a].filter((l) => !b.has(l)).map((l) => `- ${l}`), ...[...b].filter((l) => !a.has(l)).map((l) => `+ ${l}`)].slice(0, 20).join('\n');
+    };
+    throw new Error(`the root network namespace changed during the integration tests:\n${changed.map((k) => `${k}:\n${diff(k)}`).join('\n')}`);
+  }
+  process.stdout.write(`root network namespace unchanged: ${Object.keys(after).map((k) => `${k} (${after[k]!.split('\n').filter(Boolean).length} lines)`).join(', ')}\n`);
 }

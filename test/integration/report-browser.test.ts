@@ -68,3 +68,78 @@ describe('the HTML report in a real browser', () => {
     for (const f of files) expect(readFileSync(f, 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>$/);
   });
 });
+
+describe('a crafted results file cannot inject markup or script into the report', () => {
+  const PAYLOAD = '</script><img src=x onerror="window.__pwned=1">';
+  type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+  /** Every leaf of a JSON value with its path; `pattern` has array indices as '*'. */
+  const leaves = (x: Json, path: (string | number)[] = []): { path: (string | number)[]; pattern: string; value: Json }[] => {
+    if (Array.isArray(x)) return x.flatMap((v, i) => leaves(v, [...path, i]));
+    if (x !== null && typeof x === 'object') return Object.entries(x).flatMap(([k, v]) => leaves(v, [...path, k]));
+    return [{ path, pattern: path.map((p) => (typeof p === 'number' ? '*' : p)).join('/'), value: x }];
+  };
+  const setAt = (root: Json, path: (string | number)[], v: Json): void => {
+    let at: Json = root;
+    for (const p of path.slice(0, -1)) at = (at as Record<string | number, Json>)[p]!;
+    (at as Record<string | number, Json>)[path[path.length - 1]!] = v;
+  };
+  const base = (): Json => JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'results', 'traced-run.json'), 'utf8'));
+
+  it('every number field holding markup is refused; every free string field holding it renders inert', async () => {
+    const { parseResults } = await import('../../src/results/validate.js');
+    const all = leaves(base());
+    const patterns = [...new Map(all.map((l) => [l.pattern, l])).values()];
+    // numbers: one file per field pattern, each refused by the schema before anything renders
+    const numeric = patterns.filter((l) => typeof l.value === 'number');
+    expect(numeric.length).toBeGreaterThan(40);
+    for (const l of numeric) {
+      const doc = base();
+      setAt(doc, l.path, PAYLOAD);
+      expect(() => parseResults(JSON.stringify(doc), l.pattern), l.pattern).toThrow(/does not match the results schema/);
+    }
+    // strings: every field whose schema admits free text gets the payload, all at once
+    const free = patterns.filter((l) => typeof l.value === 'string').filter((l) => {
+      const doc = base();
+      setAt(doc, l.path, `not ${PAYLOAD}`);
+      try {
+        parseResults(JSON.stringify(doc), 'probe');
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    expect(free.map((l) => l.pattern)).toEqual(expect.arrayContaining(['profile', 'caveats/*', 'config/topologies/*', 'trials/*/topology', 'environment/kernel', 'tracing/cells/*/hops/*/hop']));
+    const doc = base();
+    const freePatterns = new Set(free.map((l) => l.pattern));
+    for (const l of all) if (freePatterns.has(l.pattern)) setAt(doc, l.path, `not ${PAYLOAD} ${String(l.value)}`);
+    const results = parseResults(JSON.stringify(doc), 'crafted');
+    const dir = mkdtempSync(join(tmpdir(), 'nb-xss-'));
+    const { html } = writeReport(results, join(dir, 'report.html'));
+    expect(readFileSync(join(dir, 'report.md'), 'utf8')).not.toContain('<img');
+    const { state, problems } = await checkInBrowser(html, join(dir, 'report.png'));
+    const injected = await inBrowser(html, () => ({
+      imgs: document.querySelectorAll('img').length,
+      pwned: (window as unknown as { __pwned?: number }).__pwned ?? 0,
+      scripts: [...document.querySelectorAll('script')].length,
+    }));
+    expect(injected).toEqual({ imgs: 0, pwned: 0, scripts: 6 });
+    expect(problems).toEqual([]);
+    expect(state.errors).toEqual([]);
+  });
+});
+
+/** Open a page from disk and evaluate a function in it once its charts are done. */
+async function inBrowser<T>(htmlPath: string, fn: () => T): Promise<T> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`file://${htmlPath}`);
+    await page.waitForFunction(() => {
+      const s = (window as unknown as { __netbench?: { expected: number; rendered: number; errors: string[] } }).__netbench;
+      return s !== undefined && s.rendered + s.errors.length === s.expected;
+    }, null, { timeout: 60_000 });
+    return await page.evaluate(fn);
+  } finally {
+    await browser.close();
+  }
+}

@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { acquireLock } from '../../src/lab/lock.js';
+import { mkdirSync, symlinkSync } from 'node:fs';
+import { acquireLock, claimRunTag, runTagLive } from '../../src/lab/lock.js';
+import { lockNameFor, stateDirs } from '../../src/lab/state.js';
 import { tempState } from './helpers.js';
 
 let cleanup = () => {};
@@ -45,5 +47,47 @@ describe('the run lock', () => {
     await new Promise((r) => child.once('exit', r));
     const lock = await acquireLock({ name, infoPath: join(t.state.root, 'x.json'), command: 'after', waitMs: 1000 });
     await lock.release();
+  });
+
+  it('is keyed on the state directory itself: two spellings of one directory share one lock', () => {
+    const t = tempState();
+    cleanup = t.cleanup;
+    const real = join(t.state.root, 'state');
+    mkdirSync(real);
+    symlinkSync(real, join(t.state.root, 'link'));
+    const a = lockNameFor(stateDirs(real));
+    expect(lockNameFor(stateDirs(`${real}/`))).toBe(a);
+    expect(lockNameFor(stateDirs(join(t.state.root, 'state', '..', 'state')))).toBe(a);
+    expect(lockNameFor(stateDirs(join(t.state.root, 'link')))).toBe(a);
+    expect(lockNameFor(stateDirs(join(t.state.root, 'other')))).not.toBe(a);
+  });
+
+  it('stops waiting at once when aborted (Ctrl-C during the wait)', async () => {
+    const t = tempState();
+    cleanup = t.cleanup;
+    const name = `netbench-test-abort-${process.pid}-${Date.now()}`;
+    const first = await acquireLock({ name, infoPath: t.state.lockInfo, command: 'first', waitMs: 0 });
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(), 200);
+    const t0 = Date.now();
+    await expect(acquireLock({ name, infoPath: t.state.lockInfo, command: 'second', waitMs: 300_000, signal: abort.signal })).rejects.toThrow(/interrupted while waiting for the netbench lock/);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    await first.release();
+  });
+});
+
+describe('live run tags', () => {
+  it('a claimed tag is live, in this process and from another; an unclaimed one is not', async () => {
+    const tag = `t${String(Date.now()).slice(-3)}`;
+    expect(await runTagLive(tag)).toBe(false);
+    await claimRunTag(tag);
+    expect(await runTagLive(tag)).toBe(true);
+    const script = `const s=require('net').createServer();s.listen({path:'\\0netbench-run-${tag}x'},()=>console.log('held'));`;
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    expect(await runTagLive(`${tag}x`)).toBe(true);
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    expect(await runTagLive(`${tag}x`)).toBe(false);
   });
 });
