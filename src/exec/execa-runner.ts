@@ -1,5 +1,5 @@
 /** The real runner: execa, argument arrays, timeouts with SIGINT -> SIGTERM -> SIGKILL. */
-import { delay } from '../util/delay.js';
+import { settlesWithin } from '../util/delay.js';
 import { execa, type ResultPromise } from 'execa';
 import { type BackgroundProcess, type CommandResult, type CommandSpec, DEFAULT_TIMEOUT_MS, type Runner, toArgv } from './runner.js';
 
@@ -95,10 +95,6 @@ function spawnMessage(res: unknown): string {
 
 /** Send SIGINT, then SIGTERM, then SIGKILL, waiting `graceMs` for the child to end between steps. */
 export async function escalate(child: ResultPromise, graceMs: number): Promise<void> {
-  const ended = child.then(
-    () => true,
-    () => true,
-  );
   for (const sig of ESCALATION) {
     if (child.exitCode !== null || child.signalCode !== null) return;
     try {
@@ -106,8 +102,7 @@ export async function escalate(child: ResultPromise, graceMs: number): Promise<v
     } catch {
       return;
     }
-    const done = await Promise.race([ended, delay(graceMs).then(() => false)]);
-    if (done) return;
+    if (await settlesWithin(child, graceMs)) return;
   }
   // killed, but a grandchild may still hold its pipes open: stop waiting for them
   child.stdout?.destroy();

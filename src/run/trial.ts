@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { errorMessage } from '../errors.js';
 import { type BackgroundProcess, type CommandResult, describeFailure, type Runner } from '../exec/runner.js';
-import { delay } from '../util/delay.js';
+import { delay, settlesWithin } from '../util/delay.js';
 import type { Ledger } from '../lab/ledger.js';
 import { procfs } from '../lab/processes.js';
 import { busySeconds, type CpuSnapshot, parseProcStat } from '../parsers/procstat.js';
@@ -110,7 +110,7 @@ export async function runTrial(t: ScheduledTrial, plan: RoutePlan, deps: TrialDe
     return { ...base, status: 'ok', metrics, flags: parsed.flags, raw, durationMs: performance.now() - started };
   } finally {
     // iperf3 -1 ends by itself after its one test; give it a moment, then make sure
-    const ended = await Promise.race([server.exited.then(() => true), delay(wl.server === 'iperf3' ? 1500 : 0).then(() => false)]);
+    const ended = await settlesWithin(server.exited, wl.server === 'iperf3' ? 1500 : 0);
     const res = ended ? await server.exited : await server.stop(500);
     if (res.stdout.trim()) raw.push(deps.store.writeRaw(rawName(t, 'server'), res.stdout));
   }

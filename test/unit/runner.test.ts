@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ExecaRunner } from '../../src/exec/execa-runner.js';
 import { FaultInjectingRunner, parseFaultPlan } from '../../src/exec/fault-runner.js';
 import { RecordingRunner } from '../../src/exec/recording-runner.js';
@@ -73,5 +73,24 @@ describe('fault injection', () => {
   it('rejects a malformed plan', () => {
     expect(() => parseFaultPlan('x')).toThrow(/NETBENCH_INJECT_FAULT/);
     expect(parseFaultPlan(undefined)).toBeUndefined();
+  });
+});
+
+describe('settlesWithin', () => {
+  it('says whether a promise settles in time, and leaves no timer behind when it does', async () => {
+    const { settlesWithin } = await import('../../src/util/delay.js');
+    vi.useFakeTimers();
+    try {
+      const quick = settlesWithin(Promise.resolve(), 15_000);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(await quick).toBe(true);
+      // a 15 s grace timer still pending here kept every traced run's process alive 13 s after it finished
+      expect(vi.getTimerCount()).toBe(0);
+      const slow = settlesWithin(new Promise(() => {}), 1000);
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(await slow).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
