@@ -40,6 +40,8 @@ export async function gateCommand(session: Session, flags: GateFlags): Promise<n
     // the current run measures what the baseline measured, unless flags say otherwise
     const runFlags: RunFlags = {
       ...flags,
+      // gate's --force is about comparing runs; it never replaces an earlier run's directory
+      force: false,
       topology: flags.topology ?? baseline.config.topologies.join(','),
       workload: flags.workload ?? baseline.config.workloads.join(','),
       path: flags.path ?? baseline.config.paths.join(','),
