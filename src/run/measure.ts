@@ -5,7 +5,10 @@
  */
 import { Ledger } from '../lab/ledger.js';
 import type { RunStore } from '../results/store.js';
-import type { TrialRecord } from '../results/types.js';
+import { sameCell } from '../results/cell.js';
+import type { Cell, TrialRecord } from '../results/types.js';
+import { median } from '../stats/summary.js';
+import { workload } from '../workloads/registry.js';
 import type { BuiltTopology } from '../topology/build.js';
 import { resolveRoute } from '../topology/routes.js';
 import type { RunConfig } from './config.js';
@@ -16,6 +19,18 @@ import type { ScheduledTrial } from './schedule.js';
 import { runTrial } from './trial.js';
 
 export type TrialFn = typeof runTrial;
+
+/**
+ * The median primary figure of the cell's successful trials so far (warm-ups included);
+ * failing that, of the same topology and workload on another path; undefined before any.
+ */
+export function expectedRate(trials: readonly TrialRecord[], cell: Cell): number | undefined {
+  const primary = workload(cell.workload).primary;
+  const figures = (match: (t: TrialRecord) => boolean) => trials.flatMap((t) => (t.status === 'ok' && match(t) && t.metrics[primary] ? [t.metrics[primary].value] : []));
+  const same = figures((t) => sameCell(t, cell));
+  const near = same.length ? same : figures((t) => t.topology === cell.topology && t.workload === cell.workload);
+  return near.length ? median(near) : undefined;
+}
 
 export async function measure(planner: Planner, cfg: RunConfig, ctx: RunContext, record: RunRecord, store: RunStore, save: () => void, trialFn: TrialFn = runTrial): Promise<void> {
   const started = performance.now();
@@ -41,12 +56,14 @@ async function oneTrial(st: ScheduledTrial, b: BuiltTopology, cfg: RunConfig, ct
   if (!route.ok) return undefined;
   if (st.traced) ctx.log(`tracing trial ${st.index}`);
   const around = st.traced ? ctx.tracer?.forTrial(b, st, store) : undefined;
+  const rate = workload(st.workload).endsByCount ? expectedRate(record.trials, st) : undefined;
   const rec = await trialFn(st, route.plan, {
     runner: ctx.runner,
     store,
     ledger: Ledger.open(b.ledgerPath),
     durationS: st.warmup ? Math.min(cfg.durationS, 2) : cfg.durationS,
     pinning: record.pinning,
+    ...(rate !== undefined ? { expectedRate: rate } : {}),
     ...(around ? { around } : {}),
   });
   return ctx.aborted() && rec.status === 'failed' ? { ...rec, error: `interrupted: ${rec.error}` } : rec;

@@ -27,6 +27,8 @@ export interface TrialDeps {
   readonly readCpu?: () => CpuSnapshot;
   /** how long a server gets to start listening */
   readonly serverStartMs?: number;
+  /** the cell's primary figure measured so far, for workloads that end by count */
+  readonly expectedRate?: number;
   /** wraps the client run (tracing attaches here) */
   readonly around?: AroundClient;
 }
@@ -86,15 +88,17 @@ export async function runTrial(t: ScheduledTrial, plan: RoutePlan, deps: TrialDe
       const why = serverExited ? `it exited: ${describeFailure(serverExited)}` : `not listening on port ${srv.port} after ${deps.serverStartMs ?? 5000} ms`;
       return failed(`${srv.program} never came up in ${plan.server.netns}: ${why}`);
     }
+    // a test sized by count runs longer than planned if the rate fell: allow it three times over
+    const clientTimeoutS = wl.endsByCount && deps.expectedRate !== undefined ? deps.durationS * 3 + 15 : deps.durationS + 15;
     const readCpu = deps.readCpu ?? readCpuDefault;
     const cpu0 = readCpu();
     const runClient = () =>
-      deps.runner.run({ program: wl.client, args: wl.clientArgs(plan.target, deps.durationS), netns: plan.client.netns, timeoutMs: (deps.durationS + 15) * 1000, ...(pin ? { cpu: pin.client } : {}) });
+      deps.runner.run({ program: wl.client, args: wl.clientArgs(plan.target, deps.durationS, deps.expectedRate), netns: plan.client.netns, timeoutMs: clientTimeoutS * 1000, ...(pin ? { cpu: pin.client } : {}) });
     const client = deps.around ? await deps.around(runClient) : await runClient();
     const cpu1 = readCpu();
     raw.push(deps.store.writeRaw(rawName(t, 'client'), client.stdout));
     if (client.stderr.trim()) raw.push(deps.store.writeRaw(rawName(t, 'client-stderr'), client.stderr));
-    if (client.timedOut) return failed(`${wl.client} hung: no result within ${deps.durationS + 15} s (killed)`);
+    if (client.timedOut) return failed(`${wl.client} hung: no result within ${clientTimeoutS} s (killed)`);
     const parsed = wl.parse(client.stdout);
     if (!parsed.ok) return failed(client.spawnError ? describeFailure(client) : parsed.error);
     const metrics: Record<string, Measured> = {};

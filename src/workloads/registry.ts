@@ -21,7 +21,18 @@ export interface Workload {
   /** the metrics every verdict, table and gate summary leads with: the primary one, and P99 latency for request/response */
   readonly headline: readonly string[];
   readonly metrics: readonly MetricDef[];
-  clientArgs(target: string, durationS: number): string[];
+  /**
+   * The client's arguments. `expectedRate` (the workload's primary figure measured
+   * earlier in the same cell) lets a workload that ends by count size its test to last
+   * `durationS`.
+   */
+  clientArgs(target: string, durationS: number, expectedRate?: number): string[];
+  /**
+   * The test ends after a number of transactions sized from `expectedRate`, not after a
+   * time: netperf's TCP_CRR, given a time, waits out netserver's 4 s end-of-test pad (its
+   * server sits in accept() until its own alarm), so a 1 s trial took 5 s.
+   */
+  readonly endsByCount?: boolean;
   parse(stdout: string): Parsed;
   /** unit of work for CPU cost: bytes moved, packets received, or transactions */
   work(values: Readonly<Record<string, number>>): { amount: number; metric: string };
@@ -63,11 +74,18 @@ export const WORKLOADS = {
   },
   'tcp-rr': netperfRr('TCP_RR', 'netperf TCP request/response, 1-byte messages', 'tps', 'transactions/s'),
   'udp-rr': netperfRr('UDP_RR', 'netperf UDP request/response, 1-byte messages', 'tps', 'transactions/s'),
-  'tcp-crr': netperfRr('TCP_CRR', 'netperf TCP connect/request/response: a new connection per transaction', 'tps', 'connections/s'),
+  'tcp-crr': netperfRr('TCP_CRR', 'netperf TCP connect/request/response: a new connection per transaction', 'tps', 'connections/s', true),
 } as const satisfies Record<string, Workload>;
 
-function netperfRr(test: string, description: string, primary: string, unit: string): Workload {
+/** netperf's -l: seconds, or (negative) a transaction count sized to last `durationS` at the expected rate. */
+export function netperfLength(durationS: number, expectedRate: number | undefined, byCount: boolean): string {
+  if (!byCount || expectedRate === undefined || !(expectedRate > 0)) return String(durationS);
+  return String(-Math.max(100, Math.round(expectedRate * durationS)));
+}
+
+function netperfRr(test: string, description: string, primary: string, unit: string, endsByCount = false): Workload {
   return {
+    endsByCount,
     description,
     server: 'netserver',
     client: 'netperf',
@@ -75,7 +93,7 @@ function netperfRr(test: string, description: string, primary: string, unit: str
     headline: [primary, P99],
     metrics: [m('tps', unit, 'higher', unit === 'connections/s' ? 'connection rate' : 'transaction rate'), ...latency, m('cpu_us_per_txn', 'CPU-µs/transaction', 'lower', 'CPU cost')],
     // -P ,port fixes only the remote data port (published under nat); the local port stays free for CRR
-    clientArgs: (target, d) => ['-H', target, '-p', String(PORTS.netperfControl), '-t', test, '-l', String(d), '-4', '--', '-r', '1,1', '-P', `,${PORTS.netperfData}`, '-o', NETPERF_OUTPUT],
+    clientArgs: (target, d, rate) => ['-H', target, '-p', String(PORTS.netperfControl), '-t', test, '-l', netperfLength(d, rate, endsByCount), '-4', '--', '-r', '1,1', '-P', `,${PORTS.netperfData}`, '-o', NETPERF_OUTPUT],
     parse: parseNetperf,
     work: (v) => ({ amount: (v['tps'] ?? 0) * (v['seconds'] ?? 0) / 1e6, metric: 'cpu_us_per_txn' }),
   };

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { type WriteFn, writeDurably } from '../../src/util/files.js';
 import { syntheticResults, trial } from './synthetic.js';
+import type { TrialRecord } from '../../src/results/types.js';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BackgroundProcess, CommandResult, CommandSpec, Runner } from '../../src/exec/runner.js';
@@ -45,7 +46,7 @@ class ScriptedRunner implements Runner {
 let cleanup = () => {};
 afterEach(() => cleanup());
 
-function setup(script: Script, workload: ScheduledTrial['workload'] = 'tcp-stream') {
+function setup(script: Script, workload: ScheduledTrial['workload'] = 'tcp-stream', expectedRate?: number) {
   const t = tempState();
   cleanup = t.cleanup;
   const store = new RunStore(join(t.state.root, 'run'));
@@ -55,7 +56,7 @@ function setup(script: Script, workload: ScheduledTrial['workload'] = 'tcp-strea
   const trial: ScheduledTrial = { index: 3, block: 0, warmup: false, traced: false, topology: 'bridge', workload, path: 'c1-peer' };
   const plan: RoutePlan = { client: { netns: 'nb-abcd-x-c1', address: '198.18.0.11', ifname: 'c' }, server: { netns: 'nb-abcd-x-peer', address: '198.18.0.2', ifname: 'p' }, target: '198.18.0.2', label: 'c1→peer' };
   let cpu = 0;
-  const deps = { runner, store, ledger, durationS: 1, pinning: { client: 0, server: 1 }, serverStartMs: 300, readCpu: () => ({ busy: (cpu += 150), total: 0 }) };
+  const deps = { runner, store, ledger, durationS: 1, pinning: { client: 0, server: 1 }, serverStartMs: 300, readCpu: () => ({ busy: (cpu += 150), total: 0 }), ...(expectedRate !== undefined ? { expectedRate } : {}) };
   return { run: () => runTrial(trial, plan, deps), runner, store, ledger };
 }
 
@@ -104,6 +105,33 @@ describe('a trial', () => {
     expect(r.status).toBe('ok');
     expect(Object.keys(r.metrics).sort()).toEqual(['cpu_busy_s', 'cpu_us_per_txn', 'mean_us', 'p50_us', 'p90_us', 'p99_us', 'tps']);
     expect(r.metrics['p99_us']?.unit).toBe('µs');
+  });
+
+  it('tcp-crr is sized by count once its rate is known (no 4 s end-of-test pad); by time before, and other workloads always by time', async () => {
+    const clientLine = (calls: string[]) => calls.find((c) => c.includes('netperf -H'))!;
+    const sized = setup({ client: { stdout: fixture('netperf', 'tcp-crr.txt') } }, 'tcp-crr', 11_682.4);
+    expect((await sized.run()).status).toBe('ok');
+    expect(clientLine(sized.runner.calls)).toContain('-t TCP_CRR -l -11682 -4');
+    const first = setup({ client: { stdout: fixture('netperf', 'tcp-crr.txt') } }, 'tcp-crr');
+    await first.run();
+    expect(clientLine(first.runner.calls)).toContain('-t TCP_CRR -l 1 -4');
+    const rr = setup({ client: { stdout: fixture('netperf', 'tcp-rr.txt') } }, 'tcp-rr', 13_000);
+    await rr.run();
+    expect(clientLine(rr.runner.calls)).toContain('-t TCP_RR -l 1 -4');
+  });
+});
+
+describe('expected rate for count-sized trials', () => {
+  it('is the median of the cell\'s successful trials, else of the same topology and workload on another path', async () => {
+    const { expectedRate } = await import('../../src/run/measure.js');
+    const crr = (path: 'c1-peer' | 'peer-c1', tps: number, ok = true): TrialRecord => {
+      const base = { ...trial('nat', 0, tps), workload: 'tcp-crr' as const, path };
+      return ok ? base : { ...base, status: 'failed', error: 'x', metrics: {}, flags: [] };
+    };
+    const trials = [crr('c1-peer', 9000), crr('c1-peer', 11_000), crr('c1-peer', 10_000), crr('c1-peer', 1, false), crr('peer-c1', 8000)];
+    expect(expectedRate(trials, { topology: 'nat', workload: 'tcp-crr', path: 'c1-peer' })).toBe(10_000);
+    expect(expectedRate(trials.filter((t) => t.path === 'peer-c1'), { topology: 'nat', workload: 'tcp-crr', path: 'c1-peer' })).toBe(8000);
+    expect(expectedRate(trials, { topology: 'bridge', workload: 'tcp-crr', path: 'c1-peer' })).toBeUndefined();
   });
 });
 
