@@ -3,28 +3,14 @@ import { join } from 'node:path';
 import { resolveTopology } from '../../src/topology/spec.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FaultInjectingRunner } from '../../src/exec/fault-runner.js';
-import { RecordingRunner } from '../../src/exec/recording-runner.js';
 import { Ledger } from '../../src/lab/ledger.js';
 import { buildTopology } from '../../src/topology/build.js';
 import { natRuleset } from '../../src/topology/drivers/nat.js';
 import { resolveTopologyArg } from '../../src/topology/registry.js';
-import { nsListReply, tempState } from './helpers.js';
+import { simulatedKernel, tempState } from './helpers.js';
 
 let cleanup = () => {};
 afterEach(() => cleanup());
-
-/** A runner that keeps track of which namespaces exist, like the kernel would. */
-function simulatedKernel() {
-  const namespaces = new Set<string>();
-  const runner = new RecordingRunner((spec) => {
-    const a = spec.args;
-    if (spec.program === 'ip' && a[0] === 'netns' && a[1] === 'add') namespaces.add(a[2]!);
-    if (spec.program === 'ip' && a[0] === 'netns' && a[1] === 'del') namespaces.delete(a[2]!);
-    if (spec.program === 'ip' && a[0] === 'netns' && a[1] === 'list') return { stdout: nsListReply([...namespaces]) };
-    return undefined;
-  });
-  return { runner, namespaces };
-}
 
 const ovsJson = (): Record<string, unknown> => JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'topologies', 'ovs.json'), 'utf8'));
 

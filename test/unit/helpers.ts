@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RecordingRunner } from '../../src/exec/recording-runner.js';
 import type { ProcessControl } from '../../src/lab/processes.js';
 import { stateDirs, type StateDirs } from '../../src/lab/state.js';
 
@@ -26,4 +27,17 @@ export function fakeProcesses(alive: Map<number, string>, cmdlines: Map<number, 
 
 export function nsListReply(names: string[]): string {
   return names.map((n) => `${n} (id: 1)`).join('\n');
+}
+
+/** A runner that keeps track of which namespaces exist, like the kernel would. */
+export function simulatedKernel() {
+  const namespaces = new Set<string>();
+  const runner = new RecordingRunner((spec) => {
+    const a = spec.args;
+    if (spec.program === 'ip' && a[0] === 'netns' && a[1] === 'add') namespaces.add(a[2]!);
+    if (spec.program === 'ip' && a[0] === 'netns' && a[1] === 'del') namespaces.delete(a[2]!);
+    if (spec.program === 'ip' && a[0] === 'netns' && a[1] === 'list') return { stdout: nsListReply([...namespaces]) };
+    return undefined;
+  });
+  return { runner, namespaces };
 }

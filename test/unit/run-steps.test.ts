@@ -5,7 +5,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RecordingRunner } from '../../src/exec/recording-runner.js';
 import type { Cell, OkTrial, TrialRecord } from '../../src/results/types.js';
 import { resultsSchemaErrors } from '../../src/results/validate.js';
 import { resolveRunConfig } from '../../src/run/config.js';
@@ -16,24 +15,12 @@ import { fixedPlanner, type Planner, planCells } from '../../src/run/plan.js';
 import { RunRecord } from '../../src/run/record.js';
 import { RunStore } from '../../src/results/store.js';
 import type { ScheduledTrial } from '../../src/run/schedule.js';
+import { buildTopology } from '../../src/topology/build.js';
 import { resolveTopologyArg } from '../../src/topology/registry.js';
-import { nsListReply, tempState } from './helpers.js';
+import { simulatedKernel, tempState } from './helpers.js';
 
 let cleanup = () => {};
 afterEach(() => cleanup());
-
-/** Namespaces come and go as the kernel would make them. */
-function simulatedKernel() {
-  const namespaces = new Set<string>();
-  const runner = new RecordingRunner((spec) => {
-    const a = spec.args;
-    if (spec.program === 'ip' && a[0] === 'netns' && a[1] === 'add') namespaces.add(a[2]!);
-    if (spec.program === 'ip' && a[0] === 'netns' && a[1] === 'del') namespaces.delete(a[2]!);
-    if (spec.program === 'ip' && a[0] === 'netns' && a[1] === 'list') return { stdout: nsListReply([...namespaces]) };
-    return undefined;
-  });
-  return { runner, namespaces };
-}
 
 /** A trial that "measures" a fixed rate without running anything. */
 const fakeTrial =
@@ -71,17 +58,22 @@ describe('plan', () => {
   });
 });
 
+/** A run record with host built (against the simulated kernel) and an empty run directory. */
+async function hostBuilt() {
+  const t = tempState();
+  cleanup = t.cleanup;
+  const cfg = config('host', join(t.state.root, 'out'));
+  const record = new RunRecord(cfg, { enabled: false, available: false, reason: 'off' }, null);
+  const { runner } = simulatedKernel();
+  record.built.push(await buildTopology(cfg.topologies[0]!, { runner, state: t.state, tag: cfg.tag, slot: 0, command: 'test' }));
+  const store = new RunStore(cfg.outDir);
+  store.init();
+  return { t, cfg, record, runner, store };
+}
+
 describe('measure', () => {
   it('runs what the planner gives on the built topology, records and saves after every trial, and stops when interrupted', async () => {
-    const t = tempState();
-    cleanup = t.cleanup;
-    const cfg = config('host', join(t.state.root, 'out'));
-    const record = new RunRecord(cfg, { enabled: false, available: false, reason: 'off' }, null);
-    const { runner } = simulatedKernel();
-    const { buildTopology } = await import('../../src/topology/build.js');
-    record.built.push(await buildTopology(cfg.topologies[0]!, { runner, state: t.state, tag: cfg.tag, slot: 0, command: 'test' }));
-    const store = new RunStore(cfg.outDir);
-    store.init();
+    const { t, cfg, record, runner, store } = await hostBuilt();
     let saves = 0;
     const stopAfter = 4;
     const seen: ScheduledTrial[] = [];
@@ -96,15 +88,7 @@ describe('measure', () => {
   });
 
   it('hands every finished trial back to the planner (what an adaptive planner decides from)', async () => {
-    const t = tempState();
-    cleanup = t.cleanup;
-    const cfg = config('host', join(t.state.root, 'out'));
-    const record = new RunRecord(cfg, { enabled: false, available: false, reason: 'off' }, null);
-    const { runner } = simulatedKernel();
-    const { buildTopology } = await import('../../src/topology/build.js');
-    record.built.push(await buildTopology(cfg.topologies[0]!, { runner, state: t.state, tag: cfg.tag, slot: 0, command: 'test' }));
-    const store = new RunStore(cfg.outDir);
-    store.init();
+    const { t, cfg, record, runner, store } = await hostBuilt();
     const reported: TrialRecord[] = [];
     const trial: ScheduledTrial = { index: 0, block: 0, warmup: false, traced: false, topology: 'host', workload: 'tcp-rr', path: 'c1-peer' };
     let given = 0;
