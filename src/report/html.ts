@@ -8,7 +8,7 @@ import type { ReachabilityResult, Results, TopologyEnv, TracingSummary } from '.
 import { fmtNum, fmtPct } from '../util/format.js';
 import { buildCharts, topologyScale } from './charts.js';
 import { isPrimary } from './select.js';
-import { claimSummary, compareAll, type Comparison } from './verdicts.js';
+import { claimSummary, compareAll, type Comparison, type Comparisons } from './verdicts.js';
 
 export interface Libraries {
   readonly vega: string;
@@ -27,15 +27,18 @@ function scriptJson(x: unknown): string {
 
 const CLASS: Record<string, string> = { better: 'good', worse: 'bad', same: 'neutral', inconclusive: 'neutral' };
 
-function verdictTable(rows: readonly Comparison[]): string {
-  if (rows.length === 0) return '<p>No comparison: this run has no macvlan topology next to nat, bridge or ovs on a common workload and path.</p>';
+const fmtE = (e: number) => (!Number.isFinite(e) ? (e > 0 ? '∞' : '-') : e >= 1e4 ? e.toExponential(1) : e.toPrecision(2));
+
+function verdictTable(cmp: Comparisons): string {
+  const rows: readonly Comparison[] = cmp.rows;
+  if (rows.length === 0) return '<p>No comparison: no topology was measured beside its baseline on a common workload and path.</p>';
   const body = rows
     .map(
       (r) =>
-        `<tr class="${esc(CLASS[r.verdict.kind] ?? '')}"><td>${esc(r.verdict.kind === 'same' ? 'no difference' : r.verdict.kind)}</td><td>${esc(r.sentence)}</td><td class="num">${esc(Number.isFinite(r.verdict.p) ? r.verdict.p.toPrecision(2) : '-')}</td><td class="num">${esc(r.verdict.n)}</td></tr>`,
+        `<tr class="${esc(CLASS[r.verdict.kind] ?? '')}"><td>${esc(r.verdict.kind === 'same' ? 'no difference' : r.verdict.kind)}</td><td>${esc(r.sentence)}</td><td class="num">${esc(fmtE(r.verdict.e))}</td><td class="num">${esc(r.verdict.n)}</td></tr>`,
     )
     .join('\n');
-  return `<table class="verdicts"><thead><tr><th>verdict</th><th>comparison (effect [CI])</th><th>p</th><th>pairs</th></tr></thead><tbody>${body}</tbody></table>`;
+  return `<table class="verdicts"><thead><tr><th>verdict</th><th>comparison (effect [interval])</th><th>e-value</th><th>pairs</th></tr></thead><tbody>${body}</tbody></table><p class="note">${esc(cmp.correction)}.</p>`;
 }
 
 function reachabilityTable(t: TopologyEnv, r: ReachabilityResult): string {
@@ -106,8 +109,8 @@ tr.good td:first-child{background:#c8efc8}tr.bad td:first-child{background:#f6c4
 
 export function renderHtml(results: Results, libs: Libraries): string {
   const charts = buildCharts(results);
-  const rows = compareAll(results);
-  const claim = claimSummary(rows);
+  const cmp = compareAll(results);
+  const claim = claimSummary(cmp.rows);
   const scale = topologyScale(results);
   const legend = scale.domain.map((d, i) => `<span><i style="background:${esc(scale.range[i])}"></i>${esc(d)}</span>`).join('');
   const caveats = results.caveats.map((c) => `<li class="caveat">${esc(c)}</li>`).join('');
@@ -127,7 +130,8 @@ export function renderHtml(results: Results, libs: Libraries): string {
 <p class="legend">${legend}</p>
 <h2>Verdict: is macvlan faster?</h2>
 <p class="claim">${esc(claim.text)}</p>
-${verdictTable(rows)}
+${claim.perAlternative.length ? `<ul class="alternatives">${claim.perAlternative.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>` : ''}
+${verdictTable(cmp)}
 <p>Paired sign-flip permutation test on per-block log ratios (trials interleaved in a seeded random order); effect = median paired ratio with its order-statistic interval. Green: macvlan better; red: worse; grey: no significant difference or inconclusive.</p>
 <h2>Ratios to host</h2>
 ${ratioTable(results)}

@@ -9,13 +9,15 @@ const ICON: Record<string, string> = { better: '🟢', worse: '🔴', same: '⚪
 const cellText = (s: string) => s.replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export function renderMarkdown(results: Results): string {
-  const rows = compareAll(results);
+  const cmp = compareAll(results);
+  const rows = cmp.rows;
+  const claim = claimSummary(rows);
   const lines: string[] = [];
   lines.push(`## netbench ${results.runId} (${cellText(results.profile)}, ${results.config.trials} trials × ${results.config.durationS}s, ${results.status})`, '');
-  lines.push(claimSummary(rows).text, '');
+  lines.push(claim.text, '', ...claim.perAlternative.map((l) => `- ${l}`), ...(claim.perAlternative.length ? [''] : []));
   if (rows.length) {
-    lines.push('| | verdict | p | pairs |', '|---|---|---:|---:|');
-    for (const r of rows) lines.push(`| ${ICON[r.verdict.kind]} | ${cellText(r.sentence)} | ${Number.isFinite(r.verdict.p) ? r.verdict.p.toPrecision(2) : '-'} | ${r.verdict.n} |`);
+    lines.push('| | verdict | e-value | pairs |', '|---|---|---:|---:|');
+    for (const r of rows) lines.push(`| ${ICON[r.verdict.kind]} | ${cellText(r.sentence)} | ${Number.isFinite(r.verdict.e) ? r.verdict.e.toPrecision(2) : '∞'} | ${r.verdict.n} |`);
     lines.push('');
   }
   const ratios = results.summary.filter((s) => s.ratioToHost && isPrimary(s));

@@ -34,6 +34,27 @@ interface TrialBase extends Cell {
   readonly startedAt: string;
   readonly durationMs: number;
   readonly tracing?: TrialTracing;
+  /** what else used the machine during the trial (from /proc) */
+  readonly interference?: Interference;
+}
+
+/** A process that is not the suite's and used CPU during a trial. */
+export interface Intruder {
+  readonly pid: number;
+  readonly command: string;
+  readonly cpuS: number;
+}
+
+/** What else the machine did during one trial, read from /proc without privileges. */
+export interface Interference {
+  /** CPU time used by processes that are not the suite's (its tools, tracer and OVS daemons are) */
+  readonly otherCpuS: number;
+  /** CPU time the hypervisor gave to someone else */
+  readonly stealS: number;
+  /** time some task waited for a CPU (pressure stall information), null when the kernel does not say */
+  readonly waitS: number | null;
+  /** the busiest of those processes, most CPU first */
+  readonly top: readonly Intruder[];
 }
 
 export interface OkTrial extends TrialBase {
@@ -41,6 +62,8 @@ export interface OkTrial extends TrialBase {
   readonly metrics: Readonly<Record<string, Measured>>;
   /** e.g. retransmits above 1% of segments, UDP loss above 5% */
   readonly flags: readonly string[];
+  /** set when the machine was busy during the trial: why, and the top process; such a trial is re-run and left out of the statistics */
+  readonly contaminated?: string;
 }
 
 export interface FailedTrial extends TrialBase {
@@ -132,6 +155,11 @@ export interface RunSettings {
   readonly durationS: number;
   readonly trials: number;
   readonly warmup: number;
+  /** the run's time budget in seconds when trials stop adaptively; null for a fixed count of trials */
+  readonly budgetS?: number | null;
+  /** the topologies judged, and the baselines each is judged against */
+  readonly challengers?: readonly string[];
+  readonly against?: readonly string[];
 }
 
 export type RunStatus = 'running' | 'complete' | 'interrupted' | 'failed';

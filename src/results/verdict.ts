@@ -1,10 +1,18 @@
 /**
- * The verdict rule for one paired comparison (a macvlan mode against an alternative, or a
- * topology against host): better or worse when the paired test is significant and the
- * effect's interval excludes zero, "no difference" when the interval lies inside the
- * equivalence margin, otherwise "inconclusive" with the reason. See docs/methodology.md.
+ * The verdict rule for paired comparisons (a macvlan mode against an alternative, or a
+ * topology against host), made for a run that looks after every block:
+ *
+ * - each comparison has a time-uniform confidence sequence for the mean per-block log
+ *   ratio (stats/sequential.ts), valid however often it is looked at;
+ * - the family of comparisons made at once is corrected with the e-BY rule: with R of m
+ *   comparisons decided, every interval is reported at level 1 − αR/m, which bounds the
+ *   false coverage rate (the expected share of decided verdicts whose interval misses)
+ *   at α under any dependence between comparisons;
+ * - "better"/"worse" when that interval excludes no change and the effect lies beyond the
+ *   ±5% margin; "same" when the interval lies inside the margin; otherwise
+ *   "inconclusive", with the reason. See docs/methodology.md.
  */
-import { pairedTest } from '../stats/compare.js';
+import { confidenceSequence } from '../stats/sequential.js';
 import { cov } from '../stats/summary.js';
 import { type Better, improvement, improvementInterval } from '../workloads/metrics.js';
 
@@ -16,42 +24,86 @@ export interface Verdict {
   readonly effect: number;
   readonly effectLow: number;
   readonly effectHigh: number;
-  readonly p: number;
+  /** the coverage of [effectLow, effectHigh]: 1 − αR/m */
+  readonly level: number;
+  /** e-value against "no difference" (evidence: 20 means odds of 20 to 1 against chance) */
+  readonly e: number;
   readonly n: number;
   readonly reason: string;
 }
 
 export interface VerdictOptions {
+  /** the family's error rate: false coverage rate of the decided verdicts */
   readonly alpha?: number;
-  /** |effect| within this, with a CI inside it too, counts as "no significant difference" */
-  readonly equivalence?: number;
+  /** the ±margin of "no difference", and the least effect that counts as better or worse */
+  readonly margin?: number;
   /** CoV above which an inconclusive result is blamed on noise */
   readonly noisyCov?: number;
 }
 
-export function verdict(a: ReadonlyMap<number, number>, b: ReadonlyMap<number, number>, better: Better, opts: VerdictOptions = {}): Verdict {
-  const alpha = opts.alpha ?? 0.05;
-  const eq = opts.equivalence ?? 0.05;
-  const noisy = opts.noisyCov ?? 0.1;
-  const t = pairedTest(a, b);
-  if (!t) return { kind: 'inconclusive', effect: NaN, effectLow: NaN, effectHigh: NaN, p: 1, n: 0, reason: 'no paired trials: both sides must succeed in the same block' };
-  const e = improvement(t.ratio, better);
-  const [lo, hi] = improvementInterval(t.ratioLow, t.ratioHigh, better);
-  const base = { effect: e, effectLow: lo, effectHigh: hi, p: t.p, n: t.n };
-  if (t.p < alpha && (lo > 0 || hi < 0)) {
-    return { ...base, kind: e > 0 ? 'better' : 'worse', reason: `p=${t.p.toPrecision(2)} over ${t.n} paired trials` };
-  }
-  if (t.minP >= alpha) {
-    return { ...base, kind: 'inconclusive', reason: `${t.n} paired trials cannot reach p<${alpha} (best possible p=${t.minP.toPrecision(2)}); run at least 6 trials` };
-  }
-  if (Math.abs(e) <= eq && lo >= -eq && hi <= eq) {
-    return { ...base, kind: 'same', reason: `p=${t.p.toPrecision(2)}; the difference is within ±${Math.round(eq * 100)}%` };
-  }
-  const spread = Math.max(cov([...a.values()]), cov([...b.values()]));
-  const noise = Number.isFinite(spread) && spread > noisy ? `too noisy (CoV ${Math.round(spread * 100)}%)` : `the interval [${pct(lo)}, ${pct(hi)}] is too wide`;
-  return { ...base, kind: 'inconclusive', reason: `${noise}, p=${t.p.toPrecision(2)}; run more trials` };
+export const DEFAULT_ALPHA = 0.05;
+export const DEFAULT_MARGIN = 0.05;
+
+/** One comparison's data: a's and b's figures keyed by block, and which direction is better. */
+export interface PairedSample {
+  readonly a: ReadonlyMap<number, number>;
+  readonly b: ReadonlyMap<number, number>;
+  readonly better: Better;
 }
 
-function pct(x: number): string {
-  return `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
+/** log(a/b) for every block where both sides measured a positive figure. */
+export function pairedLogRatios(a: ReadonlyMap<number, number>, b: ReadonlyMap<number, number>): number[] {
+  const d: number[] = [];
+  for (const [block, va] of a) {
+    const vb = b.get(block);
+    if (vb !== undefined && va > 0 && vb > 0) d.push(Math.log(va / vb));
+  }
+  return d;
+}
+
+const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
+
+/** One comparison's verdict with its interval at level 1 − alpha. */
+export function verdictAt(s: PairedSample, alpha: number, opts: VerdictOptions = {}): Verdict {
+  const margin = opts.margin ?? DEFAULT_MARGIN;
+  const d = pairedLogRatios(s.a, s.b);
+  const cs = confidenceSequence(d, alpha);
+  const effect = d.length ? improvement(Math.exp(cs.mean), s.better) : NaN;
+  const [lo, hi] = improvementInterval(Math.exp(cs.low), Math.exp(cs.high), s.better);
+  const base = { effect, effectLow: lo, effectHigh: hi, level: 1 - alpha, e: cs.e, n: d.length };
+  const m = `±${Math.round(margin * 100)}%`;
+  if (d.length === 0) return { ...base, kind: 'inconclusive', reason: 'no paired trials: both sides must succeed in the same block' };
+  if (!Number.isFinite(cs.low) || !Number.isFinite(cs.high)) return { ...base, kind: 'inconclusive', reason: `${d.length} paired trials are too few to bound the difference at this level` };
+  const excludesZero = cs.low > 0 || cs.high < 0;
+  if (excludesZero && Math.abs(effect) > margin) return { ...base, kind: effect > 0 ? 'better' : 'worse', reason: `interval excludes no change and the effect is beyond ${m}, over ${d.length} paired trials` };
+  if (lo >= -margin && hi <= margin) return { ...base, kind: 'same', reason: `the interval lies within ${m}, over ${d.length} paired trials` };
+  if (excludesZero) return { ...base, kind: 'inconclusive', reason: `a real but small difference: the interval [${pct(lo)}, ${pct(hi)}] excludes no change but reaches inside ${m}` };
+  const spread = Math.max(cov([...s.a.values()]), cov([...s.b.values()]));
+  const noise = Number.isFinite(spread) && spread > (opts.noisyCov ?? 0.1) ? `too noisy (CoV ${Math.round(spread * 100)}%): ` : '';
+  return { ...base, kind: 'inconclusive', reason: `${noise}the interval [${pct(lo)}, ${pct(hi)}] is too wide to decide within ${m}` };
+}
+
+export interface FamilyVerdicts {
+  readonly verdicts: Verdict[];
+  /** the per-comparison level used: α·R/m (α/m when nothing is decided) */
+  readonly alpha: number;
+  readonly decided: number;
+}
+
+/**
+ * Verdicts for a family of comparisons made at once (e-BY): the largest R such that at
+ * least R comparisons are decided at level 1 − αR/m; every interval is then reported at
+ * that level.
+ */
+export function familyVerdicts(samples: readonly PairedSample[], opts: VerdictOptions = {}): FamilyVerdicts {
+  const alpha = opts.alpha ?? DEFAULT_ALPHA;
+  const m = samples.length;
+  for (let r = m; r >= 1; r--) {
+    const level = (alpha * r) / m;
+    const verdicts = samples.map((s) => verdictAt(s, level, opts));
+    const decided = verdicts.filter((v) => v.kind !== 'inconclusive').length;
+    if (decided >= r) return { verdicts, alpha: level, decided };
+  }
+  const level = m ? alpha / m : alpha;
+  return { verdicts: samples.map((s) => verdictAt(s, level, opts)), alpha: level, decided: 0 };
 }

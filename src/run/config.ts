@@ -12,6 +12,8 @@ import { newTag } from '../lab/names.js';
 import { resolveTopologyArg, resolveTopologyList } from '../topology/registry.js';
 import type { TopologySpec } from '../topology/spec.js';
 import { type Injection, parseInjection } from './inject.js';
+import { type ComparisonSides, comparisonSides } from '../results/comparisons.js';
+import { parseDuration } from '../util/format.js';
 import { TRAFFIC_PATHS, type TrafficPath, WORKLOAD_NAMES, type WorkloadName } from '../workloads/registry.js';
 
 export interface Profile {
@@ -23,6 +25,8 @@ export interface Profile {
   readonly warmup: number;
   /** traced trials per cell (in addition to the untraced ones) */
   readonly traced?: number;
+  /** stop adaptively, within this time ("3m"); `trials` is then the most blocks. Without it, `trials` is a fixed count. */
+  readonly budget?: string;
 }
 
 export interface RunFlags {
@@ -37,6 +41,10 @@ export interface RunFlags {
   readonly out?: string;
   readonly trace?: boolean;
   readonly inject?: string;
+  /** stop adaptively within this time ("3m", "90s") */
+  readonly budget?: string;
+  /** baselines the named topologies are judged against, beside host */
+  readonly against?: string;
   /** replace an existing run directory given with --out */
   readonly force?: boolean;
 }
@@ -50,7 +58,12 @@ export interface RunConfig {
   readonly workloads: readonly WorkloadName[];
   readonly paths: readonly TrafficPath[];
   readonly durationS: number;
+  /** a fixed count of blocks, or (with a budget) the most blocks an adaptive run may take */
   readonly trials: number;
+  /** seconds the whole run may take when it stops adaptively; null for a fixed count of trials */
+  readonly budgetS: number | null;
+  /** which topologies are judged against which */
+  readonly sides: ComparisonSides;
   readonly warmup: number;
   readonly outDir: string;
   /** --out names an earlier run's directory and --force says to replace it */
@@ -61,6 +74,15 @@ export interface RunConfig {
 }
 
 export const LIMITS = { duration: [1, 600], trials: [1, 100], warmup: [0, 10] } as const;
+/** the shortest budget that can hold a build, one block and a teardown */
+export const MIN_BUDGET_S = 20;
+const MAX_BUDGET_S = 24 * 3600;
+
+function budgetSeconds(text: string, source: string): number {
+  const s = parseDuration(text);
+  if (s === undefined || s < MIN_BUDGET_S || s > MAX_BUDGET_S) throw usageError(`${source} must be a duration from ${MIN_BUDGET_S}s to 24h such as 3m, 90s or 1m30s, got '${text}'`);
+  return s;
+}
 
 export function profileNames(): string[] {
   return readdirSync(join(BENCH_DIR, 'profiles'))
@@ -144,9 +166,17 @@ export function runIdFor(date: Date, tag: string): string {
 export function resolveRunConfig(flags: RunFlags, now = new Date()): RunConfig {
   const profileName = flags.profile ?? 'quick';
   const profile = loadProfile(profileName);
-  const topologies = resolveTopologyList(flags.topology ?? 'all');
+  const named = (flags.topology ?? 'all') === 'all' ? 'all' : 'some';
+  const against = flags.against ? resolveTopologyList(flags.against) : [];
+  const listed = resolveTopologyList(flags.topology ?? 'all');
+  const topologies = [...listed, ...against.filter((a) => !listed.some((t) => t.name === a.name))];
   // every figure is a ratio to host measured in the same run: host is always in it
   const withHost = topologies.some((t) => t.driver === 'host') ? topologies : [resolveTopologyArg('host'), ...topologies];
+  const sides = comparisonSides(withHost.map((t) => t.name), named, flags.against ? against.map((t) => t.name) : undefined);
+  if (flags.trials !== undefined && flags.budget !== undefined) throw usageError('--trials (a fixed count of trials) and --budget (stop adaptively within a time) exclude each other; give one');
+  // --trials keeps its meaning, a fixed count; otherwise a budget (flag or profile) makes the run adaptive
+  const budgetText = flags.trials !== undefined ? undefined : (flags.budget ?? profile.budget);
+  const budgetS = budgetText === undefined ? null : budgetSeconds(budgetText, flags.budget ? '--budget' : `profile ${profileName}'s budget`);
   const tag = newTag();
   const runId = runIdFor(now, tag);
   const outDir = flags.out ?? join(PROJECT_ROOT, 'reports', runId);
@@ -161,6 +191,8 @@ export function resolveRunConfig(flags: RunFlags, now = new Date()): RunConfig {
     paths: flags.path ? parseList(flags.path, TRAFFIC_PATHS, 'path') : [...profile.paths],
     durationS: inRange('duration', flags.duration ?? profile.duration),
     trials: inRange('trials', flags.trials ?? profile.trials),
+    budgetS,
+    sides,
     warmup: inRange('warmup', flags.warmup ?? profile.warmup),
     outDir,
     replaceOut: outState === 'run',

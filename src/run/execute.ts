@@ -14,6 +14,8 @@ import { machineEnv } from './env.js';
 import { measure, type TrialFn } from './measure.js';
 import { fixedPlanner, type Planner, planCells } from './plan.js';
 import { RunRecord } from './record.js';
+import { adaptivePlanner } from './adaptive.js';
+import { comparisonSpecs } from '../results/comparisons.js';
 import { tearDownAll } from './teardown-step.js';
 
 export type { Progress, ProgressEvent, RunDeps } from './context.js';
@@ -29,7 +31,23 @@ export interface ExecuteOptions {
   readonly trialFn?: TrialFn;
 }
 
+/** Seconds a run keeps back from its budget for teardown: measured at about 0.5 s per topology. */
+export function teardownReserveS(topologies: number): number {
+  return 3 + topologies * 0.6;
+}
+
+/** The fixed schedule for a count of trials; the adaptive plan when the run has a budget. */
+export function defaultPlanner(startedMs: number): NonNullable<ExecuteOptions['planner']> {
+  return (cells, cfg, tracedBlocks) => {
+    if (cfg.budgetS === null) return fixedPlanner(cells, cfg, tracedBlocks);
+    const specs = comparisonSpecs(cfg.sides, cfg.workloads, cfg.paths);
+    const deadlineMs = startedMs + (cfg.budgetS - teardownReserveS(cfg.topologies.length)) * 1000;
+    return adaptivePlanner(cells, { specs, seed: cfg.seed, warmup: cfg.warmup, tracedBlocks, maxBlocks: cfg.trials, durationS: cfg.durationS, deadlineMs });
+  };
+}
+
 export async function executeRun(cfg: RunConfig, deps: RunDeps, opts: ExecuteOptions = {}): Promise<RunOutcome> {
+  const startedMs = performance.now();
   const store = new RunStore(cfg.outDir);
   store.init(cfg.replaceOut);
   const tracer = deps.tracer;
@@ -47,7 +65,7 @@ export async function executeRun(cfg: RunConfig, deps: RunDeps, opts: ExecuteOpt
     record.notApplicable.push(...notApplicable);
     save();
     const tracedBlocks = tracer?.available ? cfg.tracedTrials : 0;
-    const planner = (opts.planner ?? fixedPlanner)(cells, cfg, tracedBlocks);
+    const planner = (opts.planner ?? defaultPlanner(startedMs))(cells, cfg, tracedBlocks);
     await measure(planner, cfg, ctx, record, store, save, opts.trialFn);
     deps.progress?.({ done: planner.progress.total, total: planner.progress.total, etaS: 0, message: 'tearing down' });
     record.status = deps.aborted() ? 'interrupted' : 'complete';

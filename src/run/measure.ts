@@ -40,7 +40,8 @@ export async function measure(planner: Planner, cfg: RunConfig, ctx: RunContext,
     if (!b) continue;
     const { done, total } = planner.progress;
     const perTrialS = ran > 0 ? (performance.now() - started) / 1000 / ran : cfg.durationS + 2;
-    ctx.progress?.({ done: done - 1, total, trial: st, etaS: perTrialS * (total - done + 1) });
+    const outlook = planner.outlook?.();
+    ctx.progress?.({ done: done - 1, total, trial: st, etaS: outlook?.etaS ?? perTrialS * (total - done + 1), ...(outlook ? { message: outlook.note } : {}) });
     const rec = await oneTrial(st, b, cfg, ctx, record, store, trialFn);
     if (!rec) continue;
     ran++;
@@ -49,6 +50,8 @@ export async function measure(planner: Planner, cfg: RunConfig, ctx: RunContext,
     ctx.log(`trial ${st.index} ${st.topology} ${st.workload} ${st.path} block ${st.block}: ${rec.status}${rec.status === 'failed' ? ` (${rec.error})` : ''}`);
     save();
   }
+  const stopped = planner.outlook?.().stopped;
+  if (stopped) ctx.log(`adaptive plan ended: ${stopped}`);
 }
 
 async function oneTrial(st: ScheduledTrial, b: BuiltTopology, cfg: RunConfig, ctx: RunContext, record: RunRecord, store: RunStore, trialFn: TrialFn): Promise<TrialRecord | undefined> {

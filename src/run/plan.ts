@@ -37,6 +37,8 @@ export interface Planner {
   record(trial: TrialRecord): void;
   /** trials done and trials planned in all, for progress */
   readonly progress: { readonly done: number; readonly total: number };
+  /** an adaptive plan's own account: the time left, what is undecided, and why it stopped */
+  outlook?(): { readonly etaS: number; readonly note: string; readonly stopped: string | null };
 }
 
 /** Warm-ups, then `trials` blocks of every cell in a seeded random order. */

@@ -89,7 +89,7 @@ export async function runTrial(t: ScheduledTrial, plan: RoutePlan, deps: TrialDe
       return failed(`${srv.program} never came up in ${plan.server.netns}: ${why}`);
     }
     // a test sized by count runs longer than planned if the rate fell: allow it three times over
-    const clientTimeoutS = wl.endsByCount && deps.expectedRate !== undefined ? deps.durationS * 3 + 15 : deps.durationS + 15;
+    const clientTimeoutS = wl.endsByCount ? deps.durationS * 3 + 15 : deps.durationS + 15;
     const readCpu = deps.readCpu ?? readCpuDefault;
     const cpu0 = readCpu();
     const runClient = () =>

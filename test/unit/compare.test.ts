@@ -1,111 +1,114 @@
 import { describe, expect, it } from 'vitest';
-import { pairedTest, signFlipTest } from '../../src/stats/compare.js';
-import { verdict } from '../../src/results/verdict.js';
+import { familyVerdicts, verdictAt } from '../../src/results/verdict.js';
 import { seededRng } from '../../src/stats/rng.js';
 import { compareAll, claimSummary } from '../../src/report/verdicts.js';
 import { syntheticResults, trial } from './synthetic.js';
 
 const blocks = (xs: number[]) => new Map(xs.map((x, i) => [i, x]));
-
-/** Normal variate from a seeded generator (Box-Muller). */
-function normal(rng: () => number, mean: number, sd: number): number {
-  return mean + sd * Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
-}
-
-describe('sign-flip permutation test', () => {
-  it('gives exact p-values', () => {
-    // all positive: only the all-plus and all-minus assignments are as extreme
-    expect(signFlipTest([1, 2, 3, 4, 5, 6])).toEqual({ p: 2 / 64, minP: 2 / 64 });
-    expect(signFlipTest([1, -1]).p).toBe(1);
-    // d = [3, 1, -1]: the eight sums are ±5, ±3, ±3, ±1; six reach |3|
-    expect(signFlipTest([3, 1, -1]).p).toBe(0.75);
-  });
-  it('beyond 16 pairs, its seeded Monte Carlo p agrees with the exact p from all 2^n sign flips', () => {
-    const rng = seededRng(2);
-    // 18 paired log ratios with a small shift: p is neither near 0 nor near 1
-    const d = Array.from({ length: 18 }, () => 0.008 + 0.05 * (rng() * 2 - 1));
-    const observed = Math.abs(d.reduce((a, x) => a + x, 0));
-    let extreme = 0;
-    for (let mask = 0; mask < 2 ** d.length; mask++) {
-      let s = 0;
-      for (let i = 0; i < d.length; i++) s += mask & (1 << i) ? -d[i]! : d[i]!;
-      if (Math.abs(s) >= observed - 1e-12) extreme++;
-    }
-    const exact = extreme / 2 ** d.length;
-    expect(exact).toBeGreaterThan(0.05);
-    expect(exact).toBeLessThan(0.6);
-    const r = signFlipTest(d, seededRng(3));
-    // 20,000 draws: the standard error is at most 0.0036
-    expect(Math.abs(r.p - exact)).toBeLessThan(0.015);
-    expect(r.minP).toBeCloseTo(1 / 20_001, 12);
-  });
-});
+const sample = (a: number[], b: number[], better: 'higher' | 'lower' = 'higher') => ({ a: blocks(a), b: blocks(b), better });
+/** multiplicative noise of about ±pct, seeded */
+const jitter = (xs: number[], pct: number, seed: number) => {
+  const rng = seededRng(seed);
+  return xs.map((x) => x * (1 + pct * (rng() * 2 - 1)));
+};
 
 describe('verdicts with known inputs', () => {
-  it('a consistent 12% gain is "better" with its interval', () => {
+  it('a consistent 12% gain is "better", with an interval around it at the level it was decided', () => {
     const b = [100, 104, 98, 101, 99, 102, 100, 97];
-    const a = b.map((x) => x * 1.12);
-    const v = verdict(blocks(a), blocks(b), 'higher');
+    const v = verdictAt(sample(jitter(b.map((x) => x * 1.12), 0.01, 1), b), 0.05);
     expect(v.kind).toBe('better');
-    expect(v.effect).toBeCloseTo(0.12, 10);
-    expect(v.effectLow).toBeCloseTo(0.12, 10);
-    expect(v.p).toBeCloseTo(2 / 256, 12);
+    expect(v.effect).toBeGreaterThan(0.1);
+    expect(v.effect).toBeLessThan(0.14);
+    expect(v.effectLow).toBeGreaterThan(0.05);
+    expect(v.effectHigh).toBeGreaterThan(v.effect);
+    expect(v.level).toBeCloseTo(0.95, 12);
+    expect(v.e).toBeGreaterThan(20);
   });
   it('direction matters: lower latency is better', () => {
     const b = [80, 82, 79, 81, 80, 83];
-    const a = b.map((x) => x * 0.9);
-    const v = verdict(blocks(a), blocks(b), 'lower');
+    const a = jitter(b.map((x) => x * 0.8), 0.01, 2);
+    const v = verdictAt(sample(a, b, 'lower'), 0.05);
     expect(v.kind).toBe('better');
-    expect(v.effect).toBeCloseTo(0.1, 10);
-    expect(verdict(blocks(b), blocks(a), 'lower').kind).toBe('worse');
+    expect(v.effect).toBeCloseTo(0.2, 1);
+    expect(verdictAt(sample(b, a, 'lower'), 0.05).kind).toBe('worse');
   });
-  it('three trials can never decide, and says so', () => {
-    const v = verdict(blocks([120, 121, 122]), blocks([100, 100, 100]), 'higher');
+  it('three trials are too few to bound anything at 95%, and it says so', () => {
+    const v = verdictAt(sample([120, 125, 122], [100, 101, 99]), 0.05);
     expect(v.kind).toBe('inconclusive');
-    expect(v.reason).toMatch(/3 paired trials cannot reach p<0.05.*run at least 6 trials/);
+    expect(v.reason).toMatch(/3 paired trials are too few/);
   });
   it('noise hides a difference: inconclusive, blaming the CoV', () => {
-    const a = [100, 140, 80, 125, 70, 130, 95, 60];
-    const b = [110, 90, 120, 85, 115, 90, 100, 105];
-    const v = verdict(blocks(a), blocks(b), 'higher');
+    const v = verdictAt(sample([100, 140, 80, 125, 70, 130, 95, 60], [110, 90, 120, 85, 115, 90, 100, 105]), 0.05);
     expect(v.kind).toBe('inconclusive');
     expect(v.reason).toMatch(/too noisy \(CoV \d+%\)/);
   });
-  it('a tiny difference inside ±5% is "no significant difference"', () => {
+  it('a difference shown to be inside ±5% is "same"; a wider interval around a small difference is not', () => {
     const b = [100, 101, 99, 100.5, 99.5, 100, 100.2, 99.8];
-    const a = [100.3, 100.6, 99.4, 101, 99.2, 100.4, 100, 100.1];
-    expect(verdict(blocks(a), blocks(b), 'higher').kind).toBe('same');
+    expect(verdictAt(sample([100.3, 100.6, 99.4, 101, 99.2, 100.4, 100, 100.1], b), 0.05).kind).toBe('same');
+    const loose = verdictAt(sample(jitter(b, 0.06, 3), b), 0.05);
+    expect(loose.kind).toBe('inconclusive');
+    expect(loose.reason).toMatch(/too wide to decide within ±5%/);
   });
   it('pairs only blocks where both sides succeeded', () => {
-    const t = pairedTest(new Map([[0, 2], [1, 4], [3, 9]]), new Map([[0, 1], [1, 2], [2, 5]]))!;
-    expect(t.n).toBe(2);
-    expect(t.ratio).toBe(2);
+    const v = verdictAt({ a: new Map([[0, 2], [1, 4], [3, 9]]), b: new Map([[0, 1], [1, 2], [2, 5]]), better: 'higher' }, 0.05);
+    expect(v.n).toBe(2);
   });
 });
 
-describe('A/A check', () => {
-  it('samples from one distribution are rarely called different (false positives near 5% or below)', () => {
-    const rng = seededRng(20261128);
-    let wrong = 0;
-    const runs = 400;
-    for (let r = 0; r < runs; r++) {
-      const a = Array.from({ length: 8 }, () => normal(rng, 100, 4));
-      const b = Array.from({ length: 8 }, () => normal(rng, 100, 4));
-      const k = verdict(blocks(a), blocks(b), 'higher').kind;
-      if (k === 'better' || k === 'worse') wrong++;
-    }
-    expect(wrong / runs).toBeLessThan(0.08);
+describe('the family of comparisons (e-BY)', () => {
+  const clear = (seed: number) => {
+    const b = jitter(Array.from({ length: 8 }, () => 100), 0.01, seed);
+    return sample(jitter(b.map((x) => x * 1.3), 0.01, seed + 100), b);
+  };
+  const unclear = (seed: number) => {
+    const b = jitter(Array.from({ length: 8 }, () => 100), 0.2, seed);
+    return sample(jitter(b, 0.2, seed + 100), b);
+  };
+  it('when every comparison is decided, each interval is at 1 − α', () => {
+    const f = familyVerdicts([1, 2, 3, 4].map(clear));
+    expect(f.decided).toBe(4);
+    expect(f.alpha).toBeCloseTo(0.05, 12);
+    expect(f.verdicts.every((v) => v.level === 1 - 0.05)).toBe(true);
+  });
+  it('with 1 of 10 decided, every interval is at 1 − α/10, and it is wider than alone', () => {
+    const f = familyVerdicts([clear(1), ...[2, 3, 4, 5, 6, 7, 8, 9, 10].map(unclear)]);
+    expect(f.decided).toBe(1);
+    expect(f.alpha).toBeCloseTo(0.005, 12);
+    const alone = verdictAt(clear(1), 0.05);
+    expect(f.verdicts[0]!.effectHigh - f.verdicts[0]!.effectLow).toBeGreaterThan(alone.effectHigh - alone.effectLow);
   });
 });
 
-describe('the macvlan claim', () => {
-  it('compares each macvlan mode with each incumbent present, and sums up', () => {
-    const trials = [0, 1, 2, 3, 4, 5].flatMap((b) => [trial('host', b, 1000 + b), trial('nat', b, 800 + b), trial('macvlan-bridge', b, 950 + b)]);
-    const res = { ...syntheticResults(trials), config: { ...syntheticResults(trials).config, topologies: ['host', 'nat', 'macvlan-bridge'] } };
-    const rows = compareAll(res);
+describe('the claim', () => {
+  const res = (topologies: string[], trials: ReturnType<typeof trial>[], extra: object = {}) => {
+    const base = syntheticResults(trials);
+    return { ...base, config: { ...base.config, topologies, ...extra } };
+  };
+  const tps = (b: number) => 1 + 0.004 * Math.sin(b * 7);
+  it('compares each macvlan mode with each alternative present, per alternative', () => {
+    const trials = [0, 1, 2, 3, 4, 5, 6, 7].flatMap((b) => [trial('host', b, 1000 * tps(b)), trial('nat', b, 800 * tps(b + 1)), trial('macvlan-bridge', b, 950 * tps(b + 2))]);
+    const { rows } = compareAll(res(['host', 'nat', 'macvlan-bridge'], trials));
     expect(rows.map((r) => `${r.a}/${r.b}/${r.metric}/${r.verdict.kind}`)).toEqual(['macvlan-bridge/nat/tps/better', 'macvlan-bridge/nat/p99_us/better']);
-    expect(rows[0]!.sentence).toMatch(/^macvlan-bridge is 18\.\d% \[\+18\.\d%, \+18\.\d%\] faster than nat on tcp-rr c1-peer \(transaction rate, transactions\/s\)$/);
-    expect(rows[1]!.sentence).toMatch(/^macvlan-bridge has 15\.\d% .* lower P99 latency than nat on tcp-rr c1-peer$/);
-    expect(claimSummary(rows).text).toMatch(/holds on this host: macvlan is better in 2, worse in 0/);
+    expect(rows[0]!.sentence).toMatch(/^macvlan-bridge is 18\.\d% \[\+1\d\.\d%, \+\d\d\.\d%\] faster than nat on tcp-rr c1-peer \(transaction rate, transactions\/s\)$/);
+    const claim = claimSummary(rows);
+    expect(claim.text).toMatch(/"macvlan is faster" holds on this host: better in 2, worse in 0/);
+    expect(claim.perAlternative).toEqual(['vs nat: holds; better in 2, worse in 0, within ±5% in 0, inconclusive in 0 of 2']);
+  });
+  it('a named topology is judged against host; ovs names its datapath and the claim says what userspace OVS wins mean', () => {
+    const trials = [0, 1, 2, 3, 4, 5, 6, 7].flatMap((b) => [trial('host', b, 1000 * tps(b)), trial('ovs', b, 300 * tps(b + 1)), trial('macvlan-bridge', b, 1001 * tps(b + 2))]);
+    const base = syntheticResults(trials);
+    const env = { ...base.environment, topologies: [{ name: 'ovs', driver: 'ovs', mode: null, datapath: 'netdev', hairpin: false, ipForward: null, bridgeNfCallIptables: null, interfaces: [], caveats: [], buildMs: 1, teardownMs: 1 }] };
+    const r = { ...res(['host', 'ovs', 'macvlan-bridge'], trials, { challengers: ['macvlan-bridge'], against: ['host', 'ovs'] }), environment: env };
+    const { rows } = compareAll(r);
+    expect(rows.filter((x) => x.b === 'host').map((x) => x.verdict.kind)).toEqual(['same', 'same']);
+    expect(rows.find((x) => x.b === 'host')!.sentence).toMatch(/^macvlan-bridge is within ±5% of host on tcp-rr/);
+    const ovs = rows.find((x) => x.b === 'ovs' && x.metric === 'tps')!;
+    expect(ovs.sentence).toMatch(/^macvlan-bridge is 3\.3× as fast as ovs \(userspace netdev datapath\) on tcp-rr/);
+    const claim = claimSummary(rows);
+    expect(claim.perAlternative).toEqual([
+      'vs host: does not hold (no difference); better in 0, worse in 0, within ±5% in 2, inconclusive in 0 of 2',
+      'vs ovs (userspace netdev datapath): holds; better in 2, worse in 0, within ±5% in 0, inconclusive in 0 of 2',
+    ]);
+    expect(claim.text).toMatch(/say nothing about ovs on the kernel datapath/);
   });
 });

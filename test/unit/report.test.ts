@@ -67,7 +67,7 @@ describe('report', () => {
   });
 
   it('Markdown carries the verdict table and the ratio table', () => {
-    const trials = [0, 1, 2, 3, 4, 5].flatMap((b) => [trial('host', b, 1000 + b), trial('bridge', b, 900 + b), trial('macvlan-bridge', b, 950 - b)]);
+    const trials = [0, 1, 2, 3, 4, 5, 6, 7].flatMap((b) => [trial('host', b, 1000 + b), trial('bridge', b, 800 + b), trial('macvlan-bridge', b, 950 - b)]);
     const base = syntheticResults(trials);
     const md = renderMarkdown({ ...base, config: { ...base.config, topologies: ['host', 'bridge', 'macvlan-bridge'] } });
     expect(md).toContain('🟢 | macvlan-bridge is');

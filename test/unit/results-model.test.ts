@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { FailedTrial, HopSummary, MetricSummary, OkTrial, Overhead, ReachabilityCell, ReachabilityResult, TopologyEnv, TracingCell, TracingSummary, TrialTracing } from '../../src/results/types.js';
+import type { FailedTrial, HopSummary, Interference, MetricSummary, OkTrial, Overhead, ReachabilityCell, ReachabilityResult, TopologyEnv, TracingCell, TracingSummary, TrialTracing } from '../../src/results/types.js';
 import { parseResults, resultsSchemaErrors } from '../../src/results/validate.js';
 import { syntheticResults, trial } from './synthetic.js';
 
@@ -19,8 +19,10 @@ const keysOf = (def: string) => Object.keys(schema.definitions[def]?.properties 
 
 const cell = { topology: 'bridge', workload: 'tcp-rr', path: 'c1-peer' } as const;
 const trialTracing: Required<TrialTracing> = { raw: 'raw/0001.bpftrace.json', error: 'no packet followed', packets: 10, p50Us: 12.5, p99Us: null };
-const ok: Required<OkTrial> = { ...trial('bridge', 0, 1000), tracing: trialTracing };
-const failedTrial: Required<FailedTrial> = { ...trial('bridge', 1, 1), status: 'failed', error: 'netperf: no output', metrics: {}, flags: [], tracing: trialTracing };
+const interference: Interference = { otherCpuS: 0.4, stealS: 0, waitS: 0.2, top: [{ pid: 123, command: 'node hog.js', cpuS: 0.4 }] };
+const ok: Required<OkTrial> = { ...trial('bridge', 0, 1000), tracing: trialTracing, interference, contaminated: 'another process used 40% of a CPU: pid 123 node hog.js' };
+const { contaminated: _c, ...okFields } = ok;
+const failedTrial: Required<FailedTrial> = { ...okFields, status: 'failed', error: 'netperf: no output', metrics: {}, flags: [] };
 const hop: HopSummary = { hop: 'c1 tx → c1h rx-queue', order: 0, onPath: true, packets: 10, p50Us: 1.5, meanUs: 1.6, shareUs: 1.6 };
 const overhead: Overhead = { ...cell, metric: 'tps', tracedMedian: 900, untracedMedian: 1000, ratio: 0.9, flagged: true };
 const tracingCell: TracingCell = { ...cell, tracedTrials: 1, errors: [], sample: 1, packets: 10, p50Us: 12.5, p90Us: 14.5, p99Us: 20.5, meanUs: 13, hops: [hop], hopMeanSumUs: 13, drops: [{ dev: 'up', reason: 2, count: 1 }], overhead };
@@ -44,6 +46,8 @@ describe('results model and schema', () => {
     const pairs: [string, object][] = [
       ['trial', { ...ok, error: '' }],
       ['trialTracing', trialTracing],
+      ['interference', interference],
+      ['intruder', interference.top[0]!],
       ['summary', summary],
       ['topologyEnv', topologyEnv],
       ['reachability', reachability],

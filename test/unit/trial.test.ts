@@ -107,14 +107,14 @@ describe('a trial', () => {
     expect(r.metrics['p99_us']?.unit).toBe('µs');
   });
 
-  it('tcp-crr is sized by count once its rate is known (no 4 s end-of-test pad); by time before, and other workloads always by time', async () => {
+  it('tcp-crr is always sized by count (no 4 s end-of-test pad): from its rate once known, from a short fixed count before; other workloads by time', async () => {
     const clientLine = (calls: string[]) => calls.find((c) => c.includes('netperf -H'))!;
     const sized = setup({ client: { stdout: fixture('netperf', 'tcp-crr.txt') } }, 'tcp-crr', 11_682.4);
     expect((await sized.run()).status).toBe('ok');
     expect(clientLine(sized.runner.calls)).toContain('-t TCP_CRR -l -11682 -4');
     const first = setup({ client: { stdout: fixture('netperf', 'tcp-crr.txt') } }, 'tcp-crr');
     await first.run();
-    expect(clientLine(first.runner.calls)).toContain('-t TCP_CRR -l 1 -4');
+    expect(clientLine(first.runner.calls)).toContain('-t TCP_CRR -l -3000 -4');
     const rr = setup({ client: { stdout: fixture('netperf', 'tcp-rr.txt') } }, 'tcp-rr', 13_000);
     await rr.run();
     expect(clientLine(rr.runner.calls)).toContain('-t TCP_RR -l 1 -4');

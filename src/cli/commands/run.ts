@@ -37,12 +37,15 @@ export async function performRun(session: Session, flags: RunFlags, command: str
     const started = performance.now();
     const progress: Progress = (e) => {
       if (!io.isTTY) return;
-      const line = e.trial
-        ? `[${e.done + 1}/${e.total}] ${e.trial.topology} ${e.trial.workload} ${e.trial.path} ${e.trial.warmup ? 'warm-up' : `trial ${e.trial.block + 1}/${cfg.trials}${e.trial.traced ? ' (traced)' : ''}`}, about ${fmtDuration(e.etaS)} left`
-        : (e.message ?? '');
+      const what = e.trial ? `${e.trial.topology} ${e.trial.workload} ${e.trial.path} ${e.trial.warmup ? 'warm-up' : e.trial.traced ? 'traced' : `block ${e.trial.block + 1}`}` : '';
+      const line = !e.trial
+        ? (e.message ?? '')
+        : cfg.budgetS !== null
+          ? `[${e.done + 1}] ${what} · ${e.message ?? ''}, about ${fmtDuration(e.etaS)} left`
+          : `[${e.done + 1}/${e.total}] ${what}/${cfg.trials}, about ${fmtDuration(e.etaS)} left`;
       io.err(`\r\x1b[2K${line}`);
     };
-    if (io.isTTY) io.err(`run ${cfg.runId}: ${cfg.topologies.length} topologies, ${cfg.workloads.join(' ')} on ${cfg.paths.join(' ')}, ${cfg.trials} trials of ${cfg.durationS}s (seed ${cfg.seed})\n`);
+    if (io.isTTY) io.err(`run ${cfg.runId}: ${cfg.topologies.length} topologies, ${cfg.workloads.join(' ')} on ${cfg.paths.join(' ')}, ${cfg.budgetS !== null ? `trials of ${cfg.durationS}s until every comparison is decided, within ${fmtDuration(cfg.budgetS)} (at most ${cfg.trials} blocks)` : `${cfg.trials} trials of ${cfg.durationS}s`} (seed ${cfg.seed})\n`);
     const tracer = cfg.trace ? new BpftraceTracer(session.runner) : undefined;
     if (tracer && !tracer.available) io.err(`tracing unavailable: ${tracer.reason}; the run goes on untraced\n`);
     const { results, store } = await executeRun(cfg, { runner: session.runner, state: session.state, aborted: () => session.aborted, progress, command, ...(tracer ? { tracer } : {}) });
@@ -65,7 +68,8 @@ export async function runCommand(session: Session, flags: RunCliFlags): Promise<
     io.out(`${JSON.stringify({ runId: results.runId, status: results.status, results: join(dir, 'results.json'), report: join(dir, 'report.html'), summary: results.summary, notApplicable: results.notApplicable, caveats: results.caveats }, null, 2)}\n`);
   } else {
     io.out(summaryTable(results));
-    io.out(`\n${claimSummary(compareAll(results)).text}\n`);
+    const claim = claimSummary(compareAll(results).rows);
+    io.out(`\n${claim.text}\n${claim.perAlternative.map((l) => `  ${l}\n`).join('')}`);
     io.out(`\nrun ${results.runId} ${results.status} in ${fmtDuration(wallS)}; results: ${join(dir, 'results.json')}\n${reportLine}\n`);
   }
   session.throwIfAborted();

@@ -1,0 +1,148 @@
+/**
+ * The adaptive planner: warm-ups, a first block of every cell with the traced trials
+ * grouped by topology (one tracer stays attached across them), then blocks of only the
+ * cells that some undecided comparison still needs, until every comparison is decided,
+ * the budget would be overrun, or the most blocks are taken. host runs in every block
+ * that measures its workload and path, since every ratio pairs with it. A trial taken
+ * while the machine was busy is re-run in its block, at most twice. Looking after every
+ * block is safe: the verdicts use anytime-valid intervals (results/verdict.ts).
+ */
+import { type Cell, cellKey } from '../results/cell.js';
+import { type ComparisonSpec, judge } from '../results/comparisons.js';
+import type { TrialRecord } from '../results/types.js';
+import { median } from '../stats/summary.js';
+import { type Rng, seededRng, shuffle } from '../stats/rng.js';
+import type { Planner } from './plan.js';
+import { buildSchedule, type ScheduledTrial } from './schedule.js';
+import { sampleFor } from '../trace/tracer.js';
+
+export interface AdaptiveOptions {
+  readonly specs: readonly ComparisonSpec[];
+  readonly seed: number;
+  readonly warmup: number;
+  readonly tracedBlocks: number;
+  /** the most measured blocks */
+  readonly maxBlocks: number;
+  /** seconds of traffic per trial, for estimates before any trial has run */
+  readonly durationS: number;
+  /** when the budget ends (ms on the `now` clock), teardown's reserve already taken off; Infinity for none */
+  readonly deadlineMs: number;
+  readonly now?: () => number;
+  /** re-runs of a contaminated trial in its block */
+  readonly maxReruns?: number;
+}
+
+export interface AdaptiveStatus {
+  readonly block: number;
+  readonly comparisons: number;
+  readonly undecided: number;
+  readonly activeCells: number;
+  /** why the plan ended, once it has */
+  readonly stopped: string | null;
+  readonly reruns: number;
+  /** the estimated time left, in seconds */
+  readonly etaS: number;
+}
+
+export interface AdaptivePlanner extends Planner {
+  status(): AdaptiveStatus;
+}
+
+/** Cells that the undecided comparisons need, with host's cell for every workload and path still measured. */
+export function activeCells(cells: readonly Cell[], trials: readonly TrialRecord[], specs: readonly ComparisonSpec[]): { active: Cell[]; undecided: number } {
+  const { specs: judged, family } = judge(trials, specs);
+  const decided = new Set(judged.filter((_, i) => family.verdicts[i]!.kind !== 'inconclusive'));
+  const open = specs.filter((s) => !decided.has(s));
+  const need = new Set(open.flatMap((s) => [cellKey({ topology: s.a, workload: s.workload, path: s.path }), cellKey({ topology: s.b, workload: s.workload, path: s.path })]));
+  const measured = cells.filter((c) => need.has(cellKey(c)));
+  const lanes = new Set(measured.map((c) => `${c.workload} ${c.path}`));
+  const active = cells.filter((c) => need.has(cellKey(c)) || (c.topology === 'host' && lanes.has(`${c.workload} ${c.path}`)));
+  return { active, undecided: open.length };
+}
+
+/** Traced trials, one of each cell per traced block, grouped so that one tracer serves a topology and path in a row. */
+function tracedRun(cells: readonly Cell[], blocks: number, rng: Rng): Cell[] {
+  const groups = new Map<string, Cell[]>();
+  for (const c of cells) groups.set(`${c.topology} ${c.path}`, [...(groups.get(`${c.topology} ${c.path}`) ?? []), c]);
+  const out: Cell[] = [];
+  for (const g of shuffle([...groups.values()], rng)) {
+    const bySample = [...g].sort((x, y) => sampleFor(x.workload) - sampleFor(y.workload));
+    for (let b = 0; b < blocks; b++) out.push(...bySample);
+  }
+  return out;
+}
+
+export function adaptivePlanner(cells: readonly Cell[], opts: AdaptiveOptions): AdaptivePlanner {
+  const rng = seededRng(opts.seed);
+  const now = opts.now ?? (() => performance.now());
+  const maxReruns = opts.maxReruns ?? 2;
+  const trials: TrialRecord[] = [];
+  const queue: ScheduledTrial[] = [];
+  let index = 0;
+  let block = -1;
+  let stopped: string | null = null;
+  let undecided = opts.specs.length;
+  let active: readonly Cell[] = cells;
+  let reruns = 0;
+  const rerunsOf = new Map<string, number>();
+  const push = (c: Cell, b: number, warmup: boolean, traced: boolean, front = false) => {
+    const t = { topology: c.topology, workload: c.workload, path: c.path, index: index++, block: b, warmup, traced };
+    if (front) queue.unshift(t);
+    else queue.push(t);
+  };
+  for (const w of buildSchedule(cells, 0, opts.warmup, rng)) push(w, -1, true, false);
+
+  const perTrialMs = (c: Cell): number => {
+    const mine = trials.filter((t) => !t.warmup && cellKey(t) === cellKey(c)).map((t) => t.durationMs);
+    const any = trials.filter((t) => !t.warmup && !t.traced).map((t) => t.durationMs);
+    return mine.length ? median(mine) : any.length ? median(any) : opts.durationS * 1100 + 300;
+  };
+  const estimateMs = (cs: readonly Cell[]) => cs.reduce((s, c) => s + perTrialMs(c), 0);
+
+  const nextBlock = (): void => {
+    if (block + 1 >= opts.maxBlocks) return void (stopped = `the most trials (${opts.maxBlocks}) were taken`);
+    if (block >= 0) {
+      const a = activeCells(cells, trials, opts.specs);
+      active = a.active;
+      undecided = a.undecided;
+      if (active.length === 0) return void (stopped = 'every comparison is decided');
+    }
+    if (now() + estimateMs(active) > opts.deadlineMs) return void (stopped = `the budget is spent (${undecided} of ${opts.specs.length} comparisons undecided)`);
+    block++;
+    for (const c of shuffle(active, rng)) push(c, block, false, false);
+    if (block === 0) for (const c of tracedRun(cells, opts.tracedBlocks, rng)) push(c, 0, false, true);
+  };
+
+  return {
+    next() {
+      if (stopped) return undefined;
+      if (queue.length === 0) nextBlock();
+      if (queue.length > 0 && now() > opts.deadlineMs + 30_000) stopped = 'the budget is spent';
+      return stopped ? undefined : queue.shift();
+    },
+    record(t) {
+      trials.push(t);
+      if (t.status !== 'ok' || t.contaminated === undefined || t.warmup || t.traced) return;
+      const key = `${cellKey(t)} ${t.block}`;
+      const n = rerunsOf.get(key) ?? 0;
+      if (n >= maxReruns) return;
+      rerunsOf.set(key, n + 1);
+      reruns++;
+      push(t, t.block, false, false, true);
+    },
+    get progress() {
+      const done = trials.length;
+      return { done, total: done + queue.length + (stopped ? 0 : active.length) };
+    },
+    outlook() {
+      const st = this.status();
+      const left = Number.isFinite(opts.deadlineMs) ? `, ${Math.max(0, Math.round((opts.deadlineMs - now()) / 1000))} s of budget left` : '';
+      return { etaS: st.etaS, note: `block ${st.block + 1}: ${st.undecided} of ${st.comparisons} comparisons undecided, ${st.activeCells} cells measured${st.reruns ? `, ${st.reruns} re-runs` : ''}${left}`, stopped: st.stopped };
+    },
+    status() {
+      const left = Math.max(0, opts.deadlineMs - now()) / 1000;
+      const queued = estimateMs(queue) / 1000;
+      return { block, comparisons: opts.specs.length, undecided, activeCells: active.length, stopped, reruns, etaS: stopped ? 0 : Math.min(left, Math.max(queued, estimateMs(active) / 1000)) };
+    },
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * The adaptive planner and the anytime-valid verdicts it stops on, with simulated trials:
+ * A/A runs that look after every block must rarely declare a difference, real
+ * differences must be decided early and their cells dropped, host runs in every block,
+ * busy-machine trials are re-run at most twice, and the budget is kept.
+ */
+import { describe, expect, it } from 'vitest';
+import { adaptivePlanner } from '../../src/run/adaptive.js';
+import { comparisonSides, comparisonSpecs, judge } from '../../src/results/comparisons.js';
+import type { Cell, TrialRecord } from '../../src/results/types.js';
+import { seededRng } from '../../src/stats/rng.js';
+import { confidenceSequence, tMixtureE, tThreshold } from '../../src/stats/sequential.js';
+
+const TOPOS = ['host', 'nat', 'bridge', 'macvlan-bridge', 'macvlan-vepa'];
+const cells: Cell[] = TOPOS.map((topology) => ({ topology, workload: 'tcp-rr', path: 'c1-peer' }));
+const specs = comparisonSpecs(comparisonSides(TOPOS, 'all'), ['tcp-rr'], ['c1-peer']);
+
+function normal(rng: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+}
+
+/** One trial's record: the cell's true rate times a block-wide drift and per-trial noise (heavy-tailed: Student t with 3 d.o.f.). */
+function simulate(t: { topology: string; workload: 'tcp-rr'; path: 'c1-peer'; index: number; block: number; warmup: boolean; traced: boolean }, rate: number, drift: number, rng: () => number, extra: Partial<TrialRecord> = {}): TrialRecord {
+  const chi = normal(rng) ** 2 + normal(rng) ** 2 + normal(rng) ** 2;
+  const noise = Math.exp(drift + 0.05 * (normal(rng) / Math.sqrt(chi / 3)));
+  const tps = rate * noise;
+  return { ...t, status: 'ok', metrics: { tps: { value: tps, unit: 'transactions/s' }, p99_us: { value: 2e6 / tps, unit: 'µs' } }, flags: [], raw: [], startedAt: '', durationMs: 1000, ...extra } as TrialRecord;
+}
+
+function run(rates: Record<string, number>, seed: number, opts: { maxBlocks?: number; busy?: (t: { index: number }) => boolean; deadlineMs?: number } = {}) {
+  const rng = seededRng(seed);
+  let clock = 0;
+  const planner = adaptivePlanner(cells, { specs, seed, warmup: 0, tracedBlocks: 0, maxBlocks: opts.maxBlocks ?? 30, durationS: 1, deadlineMs: opts.deadlineMs ?? Infinity, now: () => clock });
+  const trials: TrialRecord[] = [];
+  const drift = new Map<number, number>();
+  for (let t = planner.next(); t; t = planner.next()) {
+    if (!drift.has(t.block)) drift.set(t.block, 0.03 * normal(rng));
+    const rec = simulate({ ...t, workload: 'tcp-rr', path: 'c1-peer' }, rates[t.topology]!, drift.get(t.block)!, rng, opts.busy?.(t) ? { contaminated: 'busy' } : {});
+    clock += 1000;
+    trials.push(rec);
+    planner.record(rec);
+  }
+  return { trials, status: planner.status(), verdicts: judge(trials, specs).family.verdicts };
+}
+
+describe('the anytime-valid interval', () => {
+  it('its threshold is where the e-value reaches 1/α, and small samples cannot reach it', () => {
+    const t = tThreshold(8, 0.05);
+    expect(tMixtureE(t, 8)).toBeCloseTo(20, 6);
+    expect(tThreshold(3, 0.05)).toBe(Infinity);
+    const cs = confidenceSequence([0.1, 0.12, 0.09, 0.11, 0.1, 0.13, 0.08, 0.1], 0.05);
+    expect(cs.low).toBeGreaterThan(0);
+    expect(cs.high).toBeLessThan(0.2);
+  });
+});
+
+describe('A/A: looking after every block does not inflate false verdicts', () => {
+  it('over 1,000 seeded runs where nothing differs, "better" or "worse" is declared in under 5% of runs', () => {
+    const same = Object.fromEntries(TOPOS.map((t) => [t, 10_000]));
+    let falseRuns = 0;
+    let looks = 0;
+    const runs = 1000;
+    for (let s = 1; s <= runs; s++) {
+      const r = run(same, s, { maxBlocks: 20 });
+      looks += r.status.block + 1;
+      if (r.verdicts.some((v) => v.kind === 'better' || v.kind === 'worse')) falseRuns++;
+    }
+    expect(looks / runs).toBeGreaterThan(5); // it really did look many times per run
+    if (process.env['NETBENCH_AA_REPORT']) console.log(`A/A: ${falseRuns} of ${runs} runs declared a difference; ${(looks / runs).toFixed(1)} looks per run`);
+    expect(falseRuns / runs).toBeLessThan(0.05);
+  }, 120_000);
+});
+
+describe('the adaptive plan', () => {
+  const rates = { host: 10_000, nat: 8_000, bridge: 9_000, 'macvlan-bridge': 12_000, 'macvlan-vepa': 12_000 };
+  it('decides clear differences within a few blocks, then stops', () => {
+    const r = run(rates, 7);
+    expect(r.status.stopped).toBe('every comparison is decided');
+    expect(r.verdicts.every((v) => v.kind === 'better')).toBe(true);
+    expect(r.status.block + 1).toBeLessThanOrEqual(12);
+  });
+  it('drops the cells whose comparisons are decided; host runs in every block that measures anything', () => {
+    // nat is far away: decided early; bridge is 3% off macvlan: needs many more blocks
+    const r = run({ host: 10_000, nat: 5_000, bridge: 11_650, 'macvlan-bridge': 12_000, 'macvlan-vepa': 12_000 }, 3, { maxBlocks: 25 });
+    const per = (topology: string) => new Set(r.trials.filter((t) => t.topology === topology).map((t) => t.block)).size;
+    expect(per('nat')).toBeLessThan(per('bridge'));
+    expect(per('host')).toBe(r.status.block + 1);
+  });
+  it('re-runs a trial taken on a busy machine in its block, at most twice', () => {
+    const r = run(rates, 5, { maxBlocks: 3, busy: (t) => t.index === 2 || t.index === 7 });
+    const block0 = r.trials.filter((t) => t.block === 0);
+    expect(block0.length).toBe(cells.length + 1);
+    expect(r.status.reruns).toBe(2);
+    // a cell that is always busy gets two re-runs per block, then the plan moves on
+    const stuck = run(rates, 5, { maxBlocks: 2, busy: () => true });
+    expect(stuck.trials.length).toBe(2 * cells.length * 3);
+  });
+  it('does not start a block the budget cannot hold', () => {
+    // five cells of 1 s each per block: a 12.5 s budget holds two blocks
+    const r = run(rates, 9, { deadlineMs: 12_500 });
+    expect(r.status.block).toBe(1);
+    expect(r.status.stopped).toMatch(/the budget is spent \(\d+ of 8 comparisons undecided\)/);
+  });
+});
