@@ -3,6 +3,7 @@
  * embedded as JSON (and downloadable), every chart rendered client-side. A pure function
  * of the results and the library sources.
  */
+import { busySummary } from '../results/interference.js';
 import { failedTrials } from '../results/cell.js';
 import type { ReachabilityResult, Results, TopologyEnv, TracingSummary } from '../results/types.js';
 import { fmtNum, fmtPct } from '../util/format.js';
@@ -113,6 +114,7 @@ export function renderHtml(results: Results, libs: Libraries): string {
   const claim = claimSummary(cmp.rows);
   const scale = topologyScale(results);
   const legend = scale.domain.map((d, i) => `<span><i style="background:${esc(scale.range[i])}"></i>${esc(d)}</span>`).join('');
+  const busy = busySummary(results.trials);
   const caveats = results.caveats.map((c) => `<li class="caveat">${esc(c)}</li>`).join('');
   const na = results.notApplicable.map((n) => `<li>${esc(n.topology)} ${esc(n.path)}: ${esc(n.reason)}</li>`).join('');
   const failed = failedTrials(results.trials);
@@ -141,7 +143,7 @@ ${tracingNote(results)}
 <h2>Reachability of each topology</h2>
 ${reachabilityTables(results)}
 <h2>Caveats</h2>
-<ul>${caveats || '<li>none</li>'}${na}${failed[0] ? `<li class="caveat">${esc(failed.length)} measured trial(s) failed, e.g. ${esc(failed[0].topology)} ${esc(failed[0].workload)} ${esc(failed[0].path)}: ${esc(failed[0].error)}</li>` : ''}</ul>
+<ul>${caveats || '<li>none</li>'}${na}${busy.text ? `<li class="caveat">${esc(busy.text)}</li>` : ''}${failed[0] ? `<li class="caveat">${esc(failed.length)} measured trial(s) failed, e.g. ${esc(failed[0].topology)} ${esc(failed[0].workload)} ${esc(failed[0].path)}: ${esc(failed[0].error)}</li>` : ''}</ul>
 <h2>Environment</h2>
 ${environment(results)}
 <script type="application/json" id="results-data">${scriptJson(results)}</script>

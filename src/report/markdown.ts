@@ -1,4 +1,5 @@
 /** The Markdown summary for CI job summaries and pull-request comments. Pure. */
+import { busySummary } from '../results/interference.js';
 import { fmtNum, fmtPct } from '../util/format.js';
 import type { Results } from '../results/types.js';
 import { isPrimary } from './select.js';
@@ -27,5 +28,7 @@ export function renderMarkdown(results: Results): string {
     lines.push('');
   }
   for (const c of results.caveats) lines.push(`- ⚠️ ${cellText(c)}`);
+  const busy = busySummary(results.trials).text;
+  if (busy) lines.push(`- ⚠️ ${cellText(busy)}`);
   return `${lines.join('\n').trimEnd()}\n`;
 }

@@ -11,10 +11,9 @@ import { type Cell, cellKey } from '../results/cell.js';
 import { type ComparisonSpec, judge } from '../results/comparisons.js';
 import type { TrialRecord } from '../results/types.js';
 import { median } from '../stats/summary.js';
-import { type Rng, seededRng, shuffle } from '../stats/rng.js';
-import type { Planner } from './plan.js';
-import { buildSchedule, type ScheduledTrial } from './schedule.js';
-import { sampleFor } from '../trace/tracer.js';
+import { seededRng, shuffle } from '../stats/rng.js';
+import { MAX_RERUNS, type Planner } from './plan.js';
+import { buildSchedule, groupedForTracing, type ScheduledTrial } from './schedule.js';
 
 export interface AdaptiveOptions {
   readonly specs: readonly ComparisonSpec[];
@@ -60,22 +59,10 @@ export function activeCells(cells: readonly Cell[], trials: readonly TrialRecord
   return { active, undecided: open.length };
 }
 
-/** Traced trials, one of each cell per traced block, grouped so that one tracer serves a topology and path in a row. */
-function tracedRun(cells: readonly Cell[], blocks: number, rng: Rng): Cell[] {
-  const groups = new Map<string, Cell[]>();
-  for (const c of cells) groups.set(`${c.topology} ${c.path}`, [...(groups.get(`${c.topology} ${c.path}`) ?? []), c]);
-  const out: Cell[] = [];
-  for (const g of shuffle([...groups.values()], rng)) {
-    const bySample = [...g].sort((x, y) => sampleFor(x.workload) - sampleFor(y.workload));
-    for (let b = 0; b < blocks; b++) out.push(...bySample);
-  }
-  return out;
-}
-
 export function adaptivePlanner(cells: readonly Cell[], opts: AdaptiveOptions): AdaptivePlanner {
   const rng = seededRng(opts.seed);
   const now = opts.now ?? (() => performance.now());
-  const maxReruns = opts.maxReruns ?? 2;
+  const maxReruns = opts.maxReruns ?? MAX_RERUNS;
   const trials: TrialRecord[] = [];
   const queue: ScheduledTrial[] = [];
   let index = 0;
@@ -93,7 +80,7 @@ export function adaptivePlanner(cells: readonly Cell[], opts: AdaptiveOptions): 
   for (const w of buildSchedule(cells, 0, opts.warmup, rng)) push(w, -1, true, false);
 
   const perTrialMs = (c: Cell): number => {
-    const mine = trials.filter((t) => !t.warmup && cellKey(t) === cellKey(c)).map((t) => t.durationMs);
+    const mine = trials.filter((t) => !t.warmup && !t.traced && cellKey(t) === cellKey(c)).map((t) => t.durationMs);
     const any = trials.filter((t) => !t.warmup && !t.traced).map((t) => t.durationMs);
     return mine.length ? median(mine) : any.length ? median(any) : opts.durationS * 1100 + 300;
   };
@@ -110,7 +97,7 @@ export function adaptivePlanner(cells: readonly Cell[], opts: AdaptiveOptions): 
     if (now() + estimateMs(active) > opts.deadlineMs) return void (stopped = `the budget is spent (${undecided} of ${opts.specs.length} comparisons undecided)`);
     block++;
     for (const c of shuffle(active, rng)) push(c, block, false, false);
-    if (block === 0) for (const c of tracedRun(cells, opts.tracedBlocks, rng)) push(c, 0, false, true);
+    if (block === 0) for (let b = 0; b < opts.tracedBlocks; b++) for (const c of groupedForTracing(cells, rng)) push(c, 0, false, true);
   };
 
   return {

@@ -2,6 +2,7 @@
 import type { Runner } from '../exec/runner.js';
 import type { StateDirs } from '../lab/state.js';
 import type { Tracer } from '../trace/tracer.js';
+import type { ProcSample } from './interference.js';
 import type { TrafficPath, WorkloadName } from '../workloads/registry.js';
 
 export interface ProgressEvent {
@@ -22,6 +23,10 @@ export interface RunDeps {
   readonly tracer?: Tracer;
   /** the command line, recorded in ledgers and the run log */
   readonly command: string;
+  /** watch the machine from /proc: a quiet check before measuring, and every trial's interference (flagged and re-run when busy) */
+  readonly watch?: { readonly sample: () => ProcSample; readonly quietMs: number };
+  /** said at once, not only in the results: the machine is busy */
+  readonly warn?: (message: string) => void;
 }
 
 export interface RunContext extends RunDeps {

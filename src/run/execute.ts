@@ -14,6 +14,7 @@ import { machineEnv } from './env.js';
 import { measure, type TrialFn } from './measure.js';
 import { fixedPlanner, type Planner, planCells } from './plan.js';
 import { RunRecord } from './record.js';
+import { quietCheck } from './interference.js';
 import { adaptivePlanner } from './adaptive.js';
 import { comparisonSpecs } from '../results/comparisons.js';
 import { tearDownAll } from './teardown-step.js';
@@ -46,6 +47,16 @@ export function defaultPlanner(startedMs: number): NonNullable<ExecuteOptions['p
   };
 }
 
+/** Before measuring: is anything else busy? Said at once and kept as a caveat; the run goes on. */
+async function checkQuiet(ms: number, ctx: RunContext, record: RunRecord): Promise<void> {
+  ctx.progress?.({ done: 0, total: 0, etaS: 0, message: `checking for ${ms / 1000} s that the machine is quiet` });
+  const { warning } = await quietCheck(ms);
+  if (!warning) return ctx.log('quiet check: nothing else is busy');
+  ctx.log(`quiet check: ${warning}`);
+  ctx.warn?.(`${warning}; trials it disturbs are flagged, re-run and left out`);
+  record.caveats.push(`before measuring, ${warning}`);
+}
+
 export async function executeRun(cfg: RunConfig, deps: RunDeps, opts: ExecuteOptions = {}): Promise<RunOutcome> {
   const startedMs = performance.now();
   const store = new RunStore(cfg.outDir);
@@ -61,6 +72,7 @@ export async function executeRun(cfg: RunConfig, deps: RunDeps, opts: ExecuteOpt
   try {
     record.machine = await machineEnv(deps.runner);
     const measurable = await buildAndCheck(cfg, ctx, record);
+    if (deps.watch) await checkQuiet(deps.watch.quietMs, ctx, record);
     const { cells, notApplicable } = planCells(cfg, measurable);
     record.notApplicable.push(...notApplicable);
     save();

@@ -3,7 +3,10 @@
  * interrupted; run each on its topology's route (traced when the plan says so), record
  * it, save results after every trial, and report progress with an estimate of the time left.
  */
-import { Ledger } from '../lab/ledger.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ledger, type LedgerEntry } from '../lab/ledger.js';
+import { busyReason, interferenceBetween, type ProcSample } from './interference.js';
 import type { RunStore } from '../results/store.js';
 import { sameCell } from '../results/cell.js';
 import type { Cell, TrialRecord } from '../results/types.js';
@@ -33,11 +36,23 @@ export function expectedRate(trials: readonly TrialRecord[], cell: Cell): number
 }
 
 export async function measure(planner: Planner, cfg: RunConfig, ctx: RunContext, record: RunRecord, store: RunStore, save: () => void, trialFn: TrialFn = runTrial): Promise<void> {
+  try {
+    await takeTrials(planner, cfg, ctx, record, store, save, trialFn);
+  } finally {
+    // a sampler stays attached across a topology's traced trials: stop it whatever happened
+    await ctx.tracer?.release();
+  }
+  const stopped = planner.outlook?.().stopped;
+  if (stopped) ctx.log(`adaptive plan ended: ${stopped}`);
+}
+
+async function takeTrials(planner: Planner, cfg: RunConfig, ctx: RunContext, record: RunRecord, store: RunStore, save: () => void, trialFn: TrialFn): Promise<void> {
   const started = performance.now();
   let ran = 0;
   for (let st = planner.next(); st !== undefined && !ctx.aborted(); st = planner.next()) {
     const b = record.built.find((x) => x.spec.name === st!.topology);
     if (!b) continue;
+    if (!st.traced) await ctx.tracer?.release();
     const { done, total } = planner.progress;
     const perTrialS = ran > 0 ? (performance.now() - started) / 1000 / ran : cfg.durationS + 2;
     const outlook = planner.outlook?.();
@@ -47,11 +62,9 @@ export async function measure(planner: Planner, cfg: RunConfig, ctx: RunContext,
     ran++;
     record.trials.push(rec);
     planner.record(rec);
-    ctx.log(`trial ${st.index} ${st.topology} ${st.workload} ${st.path} block ${st.block}: ${rec.status}${rec.status === 'failed' ? ` (${rec.error})` : ''}`);
+    ctx.log(`trial ${st.index} ${st.topology} ${st.workload} ${st.path} block ${st.block}: ${rec.status}${rec.status === 'failed' ? ` (${rec.error})` : ''}${rec.status === 'ok' && rec.contaminated ? ` but contaminated (${rec.contaminated}); re-run` : ''}`);
     save();
   }
-  const stopped = planner.outlook?.().stopped;
-  if (stopped) ctx.log(`adaptive plan ended: ${stopped}`);
 }
 
 async function oneTrial(st: ScheduledTrial, b: BuiltTopology, cfg: RunConfig, ctx: RunContext, record: RunRecord, store: RunStore, trialFn: TrialFn): Promise<TrialRecord | undefined> {
@@ -60,6 +73,7 @@ async function oneTrial(st: ScheduledTrial, b: BuiltTopology, cfg: RunConfig, ct
   if (st.traced) ctx.log(`tracing trial ${st.index}`);
   const around = st.traced ? ctx.tracer?.forTrial(b, st, store) : undefined;
   const rate = workload(st.workload).endsByCount ? expectedRate(record.trials, st) : undefined;
+  const before = ctx.watch?.sample();
   const rec = await trialFn(st, route.plan, {
     runner: ctx.runner,
     store,
@@ -69,5 +83,40 @@ async function oneTrial(st: ScheduledTrial, b: BuiltTopology, cfg: RunConfig, ct
     ...(rate !== undefined ? { expectedRate: rate } : {}),
     ...(around ? { around } : {}),
   });
-  return ctx.aborted() && rec.status === 'failed' ? { ...rec, error: `interrupted: ${rec.error}` } : rec;
+  if (ctx.aborted() && rec.status === 'failed') return { ...rec, error: `interrupted: ${rec.error}` };
+  return before && ctx.watch ? withInterference(rec, before, ctx.watch.sample(), record) : rec;
+}
+
+/** The trial with what else ran meanwhile; a measured trial on a busy machine is marked contaminated. */
+function withInterference(rec: TrialRecord, before: ProcSample, after: ProcSample, record: RunRecord): TrialRecord {
+  const interference = interferenceBetween(before, after, suiteDaemons(record));
+  const why = rec.status === 'ok' && !rec.warmup ? busyReason(interference, (after.atMs - before.atMs) / 1000, after.cpus) : undefined;
+  return why && rec.status === 'ok' ? { ...rec, interference, contaminated: why } : { ...rec, interference };
+}
+
+/** Daemons the run started that are not its children (OVS detaches): their pids from the ledgers and pid files. */
+function suiteDaemons(record: RunRecord): Set<number> {
+  const pids = new Set<number>();
+  for (const b of record.built) {
+    let entries: readonly LedgerEntry[];
+    try {
+      entries = Ledger.open(b.ledgerPath).entries;
+    } catch {
+      continue;
+    }
+    for (const e of entries) {
+      if (e.kind === 'process') pids.add(e.pid);
+      if (e.kind === 'ovs') for (const f of ['ovsdb-server.pid', 'ovs-vswitchd.pid']) pids.add(Number(readIfThere(join(e.dir, f)).trim()));
+    }
+  }
+  pids.delete(0);
+  return pids;
+}
+
+function readIfThere(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
 }

@@ -5,6 +5,7 @@
  * behind the same interface without touching the build, measure or teardown steps.
  */
 import type { Cell, NotApplicable, TrialRecord } from '../results/types.js';
+import { cellKey } from '../results/cell.js';
 import { seededRng } from '../stats/rng.js';
 import { routeApplicability } from '../topology/routes.js';
 import type { RunConfig } from './config.js';
@@ -30,6 +31,9 @@ export function planCells(cfg: Pick<RunConfig, 'topologies' | 'workloads' | 'pat
   return { cells, notApplicable };
 }
 
+/** re-runs of a trial taken while the machine was busy, in its block */
+export const MAX_RERUNS = 2;
+
 export interface Planner {
   /** the next trial to run, or undefined when the plan is done */
   next(): ScheduledTrial | undefined;
@@ -45,9 +49,18 @@ export interface Planner {
 export function fixedPlanner(cells: readonly Cell[], cfg: Pick<RunConfig, 'trials' | 'warmup' | 'seed'>, tracedBlocks: number): Planner {
   const schedule = buildSchedule(cells, cfg.trials, cfg.warmup, seededRng(cfg.seed), tracedBlocks);
   let at = 0;
+  const reruns = new Map<string, number>();
   return {
     next: () => schedule[at++],
-    record: () => {},
+    // a measured trial taken while the machine was busy is taken again next, at most twice
+    record: (t) => {
+      if (t.status !== 'ok' || t.contaminated === undefined || t.warmup || t.traced) return;
+      const key = `${cellKey(t)} ${t.block}`;
+      const n = reruns.get(key) ?? 0;
+      if (n >= MAX_RERUNS) return;
+      reruns.set(key, n + 1);
+      schedule.splice(at, 0, { topology: t.topology, workload: t.workload, path: t.path, index: schedule.length, block: t.block, warmup: false, traced: false });
+    },
     get progress() {
       return { done: Math.min(at, schedule.length), total: schedule.length };
     },

@@ -5,6 +5,14 @@
  */
 import type { Cell } from '../results/types.js';
 import { type Rng, shuffle } from '../stats/rng.js';
+import { sampleFor } from '../trace/tracer.js';
+
+/** One traced trial of every cell, grouped by topology and path (groups in a seeded order), so one sampler serves each group in a row. */
+export function groupedForTracing<C extends Cell>(cells: readonly C[], rng: Rng): C[] {
+  const groups = new Map<string, C[]>();
+  for (const c of cells) groups.set(`${c.topology} ${c.path}`, [...(groups.get(`${c.topology} ${c.path}`) ?? []), c]);
+  return shuffle([...groups.values()], rng).flatMap((g) => [...g].sort((x, y) => sampleFor(x.workload) - sampleFor(y.workload)));
+}
 
 export interface ScheduledTrial extends Cell {
   readonly index: number;
@@ -29,9 +37,9 @@ export function buildSchedule(cells: readonly Cell[], trials: number, warmup: nu
     for (const c of shuffle(warmCells, rng)) out.push({ ...c, index: out.length, block: -1, warmup: true, traced: false });
   }
   for (let b = 0; b < trials; b++) {
-    // the first `tracedTrials` blocks also hold one traced trial of every cell, shuffled in
-    const entries = [...cells.map((c) => ({ c, traced: false })), ...(b < tracedTrials ? cells.map((c) => ({ c, traced: true })) : [])];
-    for (const e of shuffle(entries, rng)) out.push({ ...e.c, index: out.length, block: b, warmup: false, traced: e.traced });
+    for (const c of shuffle(cells, rng)) out.push({ ...c, index: out.length, block: b, warmup: false, traced: false });
+    // the first `tracedTrials` blocks end with one traced trial of every cell, grouped so that one sampler serves a topology
+    if (b < tracedTrials) for (const c of groupedForTracing(cells, rng)) out.push({ ...c, index: out.length, block: b, warmup: false, traced: true });
   }
   return out;
 }

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { adaptivePlanner } from '../../src/run/adaptive.js';
+import { fixedPlanner } from '../../src/run/plan.js';
 import { comparisonSides, comparisonSpecs, judge } from '../../src/results/comparisons.js';
 import type { Cell, TrialRecord } from '../../src/results/types.js';
 import { seededRng } from '../../src/stats/rng.js';
@@ -100,5 +101,22 @@ describe('the adaptive plan', () => {
     const r = run(rates, 9, { deadlineMs: 12_500 });
     expect(r.status.block).toBe(1);
     expect(r.status.stopped).toMatch(/the budget is spent \(\d+ of 8 comparisons undecided\)/);
+  });
+});
+
+describe('the fixed plan', () => {
+  it('re-runs a busy trial next, in its block, at most twice', () => {
+    const p = fixedPlanner(cells, { trials: 2, warmup: 0, seed: 1 }, 0);
+    const first = p.next()!;
+    const busy = (t: typeof first) => simulate({ ...t, workload: 'tcp-rr', path: 'c1-peer' }, 1, 0, seededRng(1), { contaminated: 'busy' });
+    p.record(busy(first));
+    const again = p.next()!;
+    expect([again.topology, again.block]).toEqual([first.topology, first.block]);
+    p.record(busy(again));
+    const third = p.next()!;
+    expect([third.topology, third.block]).toEqual([first.topology, first.block]);
+    p.record(busy(third));
+    expect(p.next()!.topology).not.toBe(first.topology);
+    expect(p.progress.total).toBe(2 * cells.length + 2);
   });
 });

@@ -80,3 +80,29 @@ describe('paths', () => {
     expect(routeApplicability(resolveTopologyArg('macvlan-vepa'), 'c1-c2')).toEqual({ ok: true });
   });
 });
+
+describe('adaptive runs and what they judge', () => {
+  it('profiles with a budget stop adaptively; --trials keeps its fixed meaning; --budget overrides', () => {
+    expect(resolveRunConfig({ profile: 'quick' }).budgetS).toBe(360);
+    expect(resolveRunConfig({ profile: 'quick', trials: 6 }).budgetS).toBeNull();
+    expect(resolveRunConfig({ profile: 'quick', budget: '1m30s' }).budgetS).toBe(90);
+    expect(resolveRunConfig({ profile: 'ci' }).budgetS).toBeNull();
+    expect(() => resolveRunConfig({ trials: 6, budget: '3m' })).toThrow(/--trials \(a fixed count of trials\) and --budget .* exclude each other/);
+    expect(() => resolveRunConfig({ budget: '5s' })).toThrow(/--budget must be a duration from 20s to 24h such as 3m, 90s or 1m30s, got '5s'/);
+    expect(() => resolveRunConfig({ budget: 'soon' })).toThrow(/got 'soon'/);
+  });
+  it('every profile can decide: adaptive, or enough fixed trials to bound a difference', () => {
+    for (const profile of ['quick', 'standard', 'ci']) {
+      const c = resolveRunConfig({ profile });
+      expect(c.budgetS !== null || c.trials >= 6, profile).toBe(true);
+      expect(c.trials, profile).toBeGreaterThanOrEqual(6);
+    }
+  });
+  it('all topologies: macvlan modes against nat, bridge and ovs; a named topology: against host, plus --against', () => {
+    expect(resolveRunConfig({}).sides).toEqual({ challengers: ['macvlan-bridge', 'macvlan-vepa', 'macvlan-private', 'macvlan-passthru'], against: ['nat', 'bridge', 'ovs'] });
+    expect(resolveRunConfig({ topology: 'macvlan-bridge' }).sides).toEqual({ challengers: ['macvlan-bridge'], against: ['host'] });
+    const c = resolveRunConfig({ topology: 'macvlan-bridge', against: 'nat,ovs' });
+    expect(c.topologies.map((t) => t.name)).toEqual(['host', 'macvlan-bridge', 'nat', 'ovs']);
+    expect(c.sides).toEqual({ challengers: ['macvlan-bridge'], against: ['host', 'nat', 'ovs'] });
+  });
+});

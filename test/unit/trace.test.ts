@@ -51,8 +51,8 @@ describe('bpftrace output parser (saved real outputs)', () => {
     expect(mergeBuckets([b, b]).map((x) => x.count)).toEqual([100, 80, 20]);
   });
 
-  it('builds bpftrace arguments: program, interface prefix, sender, receiver, sample, prefix length', () => {
-    expect(bpftraceArgs('p.bt', 'abcda', 'abcda-c1', 'abcda-peer', 1)).toEqual(['-f', 'json', 'p.bt', 'abcda', 'abcda-c1', 'abcda-peer', '1', '5']);
+  it('builds bpftrace arguments: program, interface prefix, sender, receiver, sample, prefix length, the controlling process (whose getpriority splits the data per trial)', () => {
+    expect(bpftraceArgs('p.bt', 'abcda', 'abcda-c1', 'abcda-peer', 1)).toEqual(['-f', 'json', 'p.bt', 'abcda', 'abcda-c1', 'abcda-peer', '1', '5', String(process.pid)]);
     expect(sampleFor('udp-pps')).toBeGreaterThan(1);
     expect(sampleFor('tcp-rr')).toBe(1);
   });

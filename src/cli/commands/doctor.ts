@@ -10,6 +10,7 @@ import { Naming, newTag } from '../../lab/names.js';
 import { teardown } from '../../lab/teardown.js';
 import { TOOL_NAMES, TOOLS, findOnPath, toolVersion } from '../../tools.js';
 import { table } from '../../util/table.js';
+import { quietCheck } from '../../run/interference.js';
 import type { Session } from '../session.js';
 
 export interface Check {
@@ -106,6 +107,8 @@ export async function doctor(session: Session, opts: { json?: boolean }): Promis
   checks.push({ item: 'node', ok: true, required: true, detail: process.version });
   if (isRoot) checks.push(...(await session.withLock('bench doctor', () => kernelChecks(session))));
   checks.push(...(await toolChecks(session)));
+  const quiet = await quietCheck(2000);
+  checks.push({ item: 'machine quiet (2 s watch of /proc)', ok: quiet.warning === undefined, required: false, detail: quiet.warning ?? `quiet: other processes used ${Math.round(quiet.interference.otherCpuS * 50)}% of a CPU` });
   const missing = checks.filter((c) => !c.ok && c.required);
   if (opts.json) {
     session.io.out(`${JSON.stringify({ ok: missing.length === 0, checks }, null, 2)}\n`);

@@ -4,6 +4,7 @@ import { EXIT, errorMessage } from '../../errors.js';
 import { missingFromRun } from '../../results/completeness.js';
 import { summaryTable } from '../../report/terminal.js';
 import { claimSummary, compareAll } from '../../report/verdicts.js';
+import { sampleProcs } from '../../run/interference.js';
 import { writeReport } from '../../report/write.js';
 import type { Results } from '../../results/types.js';
 import { type RunFlags, resolveRunConfig } from '../../run/config.js';
@@ -48,7 +49,7 @@ export async function performRun(session: Session, flags: RunFlags, command: str
     if (io.isTTY) io.err(`run ${cfg.runId}: ${cfg.topologies.length} topologies, ${cfg.workloads.join(' ')} on ${cfg.paths.join(' ')}, ${cfg.budgetS !== null ? `trials of ${cfg.durationS}s until every comparison is decided, within ${fmtDuration(cfg.budgetS)} (at most ${cfg.trials} blocks)` : `${cfg.trials} trials of ${cfg.durationS}s`} (seed ${cfg.seed})\n`);
     const tracer = cfg.trace ? new BpftraceTracer(session.runner) : undefined;
     if (tracer && !tracer.available) io.err(`tracing unavailable: ${tracer.reason}; the run goes on untraced\n`);
-    const { results, store } = await executeRun(cfg, { runner: session.runner, state: session.state, aborted: () => session.aborted, progress, command, ...(tracer ? { tracer } : {}) });
+    const { results, store } = await executeRun(cfg, { runner: session.runner, state: session.state, aborted: () => session.aborted, progress, command, watch: { sample: sampleProcs, quietMs: 2000 }, warn: (m) => io.err(`${io.isTTY ? '\r\x1b[2K' : ''}warning: ${m}\n`), ...(tracer ? { tracer } : {}) });
     if (io.isTTY) io.err('\r\x1b[2K');
     let reportLine: string;
     try {

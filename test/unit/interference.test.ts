@@ -1,0 +1,58 @@
+/**
+ * Noticing a busy machine: what other processes used between two /proc samples, the
+ * suite's own processes left out, and when a trial counts as contaminated.
+ */
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { busyReason, interferenceBetween, type ProcSample, quietCheck, sampleProcs } from '../../src/run/interference.js';
+import { busySummary } from '../../src/results/interference.js';
+import { trial } from './synthetic.js';
+
+const entry = (ppid: number, ticks: number, command: string, kernel = false) => ({ ppid, ticks, start: '100', command, kernel, cpu: 0 });
+const at = (atMs: number, procs: [number, ReturnType<typeof entry>][], stealTicks = 0): ProcSample => ({ atMs, procs: new Map(procs), stealTicks, cpuWaitUs: 1000, cpus: 2 });
+
+describe('interference between two samples', () => {
+  it('counts other processes, not the suite (its tree and its daemons) nor kernel threads', () => {
+    const me = process.pid;
+    const a = at(0, [[me, entry(1, 10, 'node bench')], [500, entry(me, 0, 'iperf3 -c')], [600, entry(1, 5, 'ovs-vswitchd')], [700, entry(1, 50, 'node hog.js')], [20, entry(2, 0, '[ksoftirqd/0]', true)]]);
+    const b = at(1000, [[me, entry(1, 30, 'node bench')], [500, entry(me, 80, 'iperf3 -c')], [501, entry(500, 9, 'iperf3 child')], [600, entry(1, 25, 'ovs-vswitchd')], [700, entry(1, 140, 'node hog.js')], [20, entry(2, 40, '[ksoftirqd/0]', true)], [800, entry(1, 3, 'cron job')]], 2);
+    const i = interferenceBetween(a, b, new Set([600]));
+    expect(i.top).toEqual([{ pid: 700, command: 'node hog.js', cpuS: 0.9 }, { pid: 800, command: 'cron job', cpuS: 0.03 }]);
+    expect(i.otherCpuS).toBeCloseTo(0.93, 10);
+    expect(i.stealS).toBeCloseTo(0.02, 10);
+    expect(busyReason(i, 1, 2)).toBe('other processes used 93% of a CPU; the busiest: pid 700 node hog.js (90%)');
+  });
+  it('a process that reused a pid counts from zero; a little background work is not busy', () => {
+    const a = at(0, [[700, { ...entry(1, 500, 'old'), start: '1' }]]);
+    const b = at(1000, [[700, { ...entry(1, 4, 'new'), start: '2' }]]);
+    const i = interferenceBetween(a, b);
+    expect(i.otherCpuS).toBeCloseTo(0.04, 10);
+    expect(busyReason(i, 1, 2)).toBeUndefined();
+  });
+  it('steal time beyond 5% of the machine is busy too', () => {
+    expect(busyReason({ otherCpuS: 0, stealS: 0.2, waitS: null, top: [] }, 1, 2)).toBe('the hypervisor stole 20% of a CPU');
+  });
+});
+
+describe('on this machine', () => {
+  it('a busy process outside the suite is named by the quiet check, with its pid', async () => {
+    // the inner shell is orphaned at once (its parent exits), so it is not the suite's child
+    const pid = Number(execFileSync('sh', ['-c', 'sh -c "while :; do :; done" >/dev/null 2>&1 & echo $!']).toString().trim());
+    try {
+      const { warning } = await quietCheck(1000);
+      expect(warning).toMatch(new RegExp(`another process used \\d+% of CPU \\d during 1\\.\\d s: pid ${pid} sh -c while`));
+      expect(sampleProcs().procs.get(pid)?.kernel).toBe(false);
+    } finally {
+      process.kill(pid, 'SIGKILL');
+    }
+  });
+});
+
+describe('the run summary', () => {
+  it('counts contaminated trials and names the worst intruders', () => {
+    const hog = { otherCpuS: 0.9, stealS: 0, waitS: 0.5, top: [{ pid: 700, command: 'node hog.js', cpuS: 0.9 }] };
+    const s = busySummary([trial('nat', 0, 1), trial('nat', 0, 1, { contaminated: 'busy', interference: hog }), trial('bridge', 1, 1, { contaminated: 'busy', interference: hog })]);
+    expect(s.contaminated).toBe(2);
+    expect(s.text).toBe('2 trial(s) ran while the machine was busy: flagged, re-run (at most twice) and left out of the statistics. Worst intruders: node hog.js (pid 700: 1.8 CPU-s over 2 trials)');
+  });
+});
