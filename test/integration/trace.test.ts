@@ -53,6 +53,30 @@ describe('tracing', () => {
     expect(ourNetns()).toEqual([]);
   });
 
+  it('one sampler serves a topology\'s traced trials in a row, its data split per trial', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'nb-trace-split-'));
+    const r = await bench(['run', '--topology', 'bridge', '--workload', 'tcp-rr,tcp-stream', '--path', 'c1-peer', '--trials', '1', '--duration', '1', '--warmup', '0', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const results = loadResults(out);
+    const traced = results.trials.filter((t) => t.traced && t.topology === 'bridge').sort((a, b) => a.index - b.index);
+    expect(traced.map((t) => t.workload).sort()).toEqual(['tcp-rr', 'tcp-stream']);
+    const raw = traced.map((t) => readFileSync(join(out, t.tracing!.raw!), 'utf8'));
+    // each segment is one trial's maps, ended by the split marker; the sampler's start-up belongs to neither
+    for (const text of raw) {
+      expect(text).not.toContain('attached_probes');
+      expect(text.trim().split('\n').at(-1)).toContain('netbench-split');
+    }
+    // each trial has its own packets: the stream's are many more than the request/response's
+    for (const t of traced) expect(t.tracing!.packets, t.workload).toBeGreaterThan(100);
+    const rr = traced.find((t) => t.workload === 'tcp-rr')!.tracing!.packets!;
+    const stream = traced.find((t) => t.workload === 'tcp-stream')!.tracing!.packets!;
+    expect(stream).not.toBe(rr);
+    // the second trial did not pay the sampler's start-up (about 1.5 s): it took about its traffic's time
+    expect(traced[1]!.durationMs).toBeLessThan(1500);
+    expect(traced[0]!.durationMs - traced[1]!.durationMs).toBeGreaterThan(500);
+    expect(ourNetns()).toEqual([]);
+  });
+
   it('a wrong tracepoint fails cleanly with bpftrace\'s reason', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nb-bt-'));
     const broken = join(dir, 'broken.bt');
