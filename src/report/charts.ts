@@ -5,6 +5,7 @@
  */
 import type { Results } from '../results/types.js';
 import { isBuiltinName, TOPOLOGY_NAMES } from '../topology/registry.js';
+import { topologyLabel } from './verdicts.js';
 import { metricDef, workload } from '../workloads/registry.js';
 import { isPrimary } from './select.js';
 
@@ -29,7 +30,7 @@ const EXTRA = ['#f58518', '#72b7b2', '#ff9da6', '#9d755d', '#bab0ac'];
 /** The colour scale every chart shares: fixed for the built-in topologies, stable for others. */
 export function topologyScale(results: Results): { domain: string[]; range: string[] } {
   const names = [...TOPOLOGY_NAMES.filter((n) => results.config.topologies.includes(n)), ...results.config.topologies.filter((n) => !isBuiltinName(n))];
-  return { domain: names, range: names.map((n, i) => PALETTE[n] ?? EXTRA[i % EXTRA.length]!) };
+  return { domain: names.map((n) => topologyLabel(results, n)), range: names.map((n, i) => PALETTE[n] ?? EXTRA[i % EXTRA.length]!) };
 }
 
 const round = (x: number | null, d = 4) => (x === null || !Number.isFinite(x) ? null : Number(x.toPrecision(d)));
@@ -48,7 +49,7 @@ function throughputChart(results: Results): Chart | undefined {
     .filter((s) => workload(s.workload).client === 'iperf3' && isPrimary(s) && s.median !== null)
     .map((s) => {
       const host = results.summary.find((h) => h.topology === 'host' && h.workload === s.workload && h.path === s.path && h.metric === s.metric);
-      return { topology: s.topology, cell: cell(s.workload, s.path), metric: `${metricDef(s.workload, s.metric)?.label} (${s.unit})`, median: round(s.median), ciLow: round(s.ciLow), ciHigh: round(s.ciHigh), host: round(host?.median ?? null), n: s.n, cov: round(s.cov, 3) };
+      return { topology: topologyLabel(results, s.topology), cell: cell(s.workload, s.path), metric: `${metricDef(s.workload, s.metric)?.label} (${s.unit})`, median: round(s.median), ciLow: round(s.ciLow), ciHigh: round(s.ciHigh), host: round(host?.median ?? null), n: s.n, cov: round(s.cov, 3) };
     });
   if (rows.length === 0) return undefined;
   return {
@@ -97,7 +98,7 @@ function throughputChart(results: Results): Chart | undefined {
 function latencyChart(results: Results): Chart | undefined {
   const rows = results.summary
     .filter((s) => ['p50_us', 'p90_us', 'p99_us'].includes(s.metric) && s.median !== null)
-    .map((s) => ({ topology: s.topology, cell: cell(s.workload, s.path), percentile: s.metric.slice(0, 3).toUpperCase(), latency: round(s.median), ciLow: round(s.ciLow), ciHigh: round(s.ciHigh), n: s.n }));
+    .map((s) => ({ topology: topologyLabel(results, s.topology), cell: cell(s.workload, s.path), percentile: s.metric.slice(0, 3).toUpperCase(), latency: round(s.median), ciLow: round(s.ciLow), ciHigh: round(s.ciHigh), n: s.n }));
   if (rows.length === 0) return undefined;
   return {
     id: 'latency',
@@ -124,7 +125,7 @@ function latencyChart(results: Results): Chart | undefined {
 function ratioChart(results: Results): Chart | undefined {
   const rows = results.summary
     .filter((s) => s.ratioToHost && isPrimary(s))
-    .map((s) => ({ topology: s.topology, cell: cell(s.workload, s.path), ratio: round(s.ratioToHost!.median), ciLow: round(s.ratioToHost!.ciLow), ciHigh: round(s.ratioToHost!.ciHigh), n: s.ratioToHost!.n, metric: s.metric }));
+    .map((s) => ({ topology: topologyLabel(results, s.topology), cell: cell(s.workload, s.path), ratio: round(s.ratioToHost!.median), ciLow: round(s.ratioToHost!.ciLow), ciHigh: round(s.ratioToHost!.ciHigh), n: s.ratioToHost!.n, metric: s.metric }));
   if (rows.length === 0) return undefined;
   return {
     id: 'ratio',
@@ -156,7 +157,7 @@ function ratioChart(results: Results): Chart | undefined {
 function cpuChart(results: Results): Chart | undefined {
   const rows = results.summary
     .filter((s) => /^cpu_/.test(s.metric) && s.metric !== 'cpu_busy_s' && s.median !== null)
-    .map((s) => ({ topology: s.topology, cell: `${cell(s.workload, s.path)} (${s.unit})`, cost: round(s.median), ciLow: round(s.ciLow), ciHigh: round(s.ciHigh), unit: s.unit }));
+    .map((s) => ({ topology: topologyLabel(results, s.topology), cell: `${cell(s.workload, s.path)} (${s.unit})`, cost: round(s.median), ciLow: round(s.ciLow), ciHigh: round(s.ciHigh), unit: s.unit }));
   if (rows.length === 0) return undefined;
   return {
     id: 'cpu',
@@ -188,8 +189,8 @@ function cpuChart(results: Results): Chart | undefined {
 
 function setupChart(results: Results): Chart | undefined {
   const rows = results.environment.topologies.flatMap((t) => [
-    { topology: t.name, phase: 'build', ms: round(t.buildMs) },
-    ...(t.teardownMs !== null ? [{ topology: t.name, phase: 'teardown', ms: round(t.teardownMs) }] : []),
+    { topology: topologyLabel(results, t.name), phase: 'build', ms: round(t.buildMs) },
+    ...(t.teardownMs !== null ? [{ topology: topologyLabel(results, t.name), phase: 'teardown', ms: round(t.teardownMs) }] : []),
   ]);
   if (rows.length === 0) return undefined;
   return {
@@ -220,7 +221,7 @@ function tracingCharts(results: Results): Chart[] {
       id: 'stack-cdf',
       title: 'Per-packet one-way stack latency, CDF (bpftrace, sending container interface to receiving interface)',
       spec: {
-        data: { values: t.cdf.map((r) => ({ ...r, cell: cell(r.workload, r.path) })) },
+        data: { values: t.cdf.map((r) => ({ ...r, topology: topologyLabel(results, r.topology), cell: cell(r.workload, r.path) })) },
         facet: { field: 'cell', type: 'nominal', title: 'workload · path' },
         columns: 2,
         spec: {
@@ -242,7 +243,7 @@ function tracingCharts(results: Results): Chart[] {
       id: 'hops',
       title: 'Where the time goes: mean time per hop along the path, stacked to the mean one-way stack latency (bpftrace, µs)',
       spec: {
-        data: { values: t.hops.map((r) => ({ ...r, cell: cell(r.workload, r.path) })) },
+        data: { values: t.hops.map((r) => ({ ...r, topology: topologyLabel(results, r.topology), cell: cell(r.workload, r.path) })) },
         facet: { field: 'cell', type: 'nominal', title: 'workload · path' },
         columns: 2,
         resolve: { scale: { y: 'independent' } },

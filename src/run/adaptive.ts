@@ -11,9 +11,9 @@ import { type Cell, cellKey } from '../results/cell.js';
 import { type ComparisonSpec, judge } from '../results/comparisons.js';
 import type { TrialRecord } from '../results/types.js';
 import { median } from '../stats/summary.js';
-import { seededRng, shuffle } from '../stats/rng.js';
+import { seededRng } from '../stats/rng.js';
 import { MAX_RERUNS, type Planner } from './plan.js';
-import { buildSchedule, groupedForTracing, type ScheduledTrial } from './schedule.js';
+import { blockOrder, buildSchedule, groupedForTracing, type ScheduledTrial } from './schedule.js';
 
 export interface AdaptiveOptions {
   readonly specs: readonly ComparisonSpec[];
@@ -96,7 +96,7 @@ export function adaptivePlanner(cells: readonly Cell[], opts: AdaptiveOptions): 
     }
     if (now() + estimateMs(active) > opts.deadlineMs) return void (stopped = `the budget is spent (${undecided} of ${opts.specs.length} comparisons undecided)`);
     block++;
-    for (const c of shuffle(active, rng)) push(c, block, false, false);
+    for (const c of blockOrder(active, rng)) push(c, block, false, false);
     if (block === 0) for (let b = 0; b < opts.tracedBlocks; b++) for (const c of groupedForTracing(cells, rng)) push(c, 0, false, true);
   };
 

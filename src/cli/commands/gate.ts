@@ -45,7 +45,8 @@ export async function gateCommand(session: Session, flags: GateFlags): Promise<n
       topology: flags.topology ?? baseline.config.topologies.join(','),
       workload: flags.workload ?? baseline.config.workloads.join(','),
       path: flags.path ?? baseline.config.paths.join(','),
-      trials: flags.trials ?? baseline.config.trials,
+      // a fixed count, so that every cell has as many trials as the gate may need: the baseline's, or the blocks an adaptive baseline took
+      ...(flags.budget ? {} : { trials: flags.trials ?? (baseline.config.budgetS ? Math.max(6, ...baseline.trials.map((t) => t.block + 1)) : baseline.config.trials) }),
       duration: flags.duration ?? baseline.config.durationS,
       profile: flags.profile ?? baseline.profile,
     };
