@@ -23,7 +23,11 @@ export function missingFromRun(r: Results): string[] {
       for (const workload of r.config.workloads) {
         const cell = { topology, workload, path };
         const tried = r.trials.filter((t) => !t.warmup && !t.traced && t.topology === topology && t.workload === workload && t.path === path);
-        if (measuredTrials(r.trials, cell).length === 0) out.push(`${topology} ${workload} ${path}: no successful trial${tried.length ? ` (${tried.length} failed)` : ''}`);
+        if (measuredTrials(r.trials, cell).length > 0) continue;
+        const busy = tried.filter((t) => t.status === 'ok' && t.contaminated !== undefined).length;
+        const failed = tried.filter((t) => t.status === 'failed').length;
+        const why = [failed ? `${failed} failed` : '', busy ? `${busy} taken while the machine was busy` : ''].filter(Boolean).join(', ');
+        out.push(`${topology} ${workload} ${path}: no successful trial${why ? ` (${why})` : ''}`);
       }
     }
   }

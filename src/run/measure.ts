@@ -62,7 +62,7 @@ async function takeTrials(planner: Planner, cfg: RunConfig, ctx: RunContext, rec
     ran++;
     record.trials.push(rec);
     planner.record(rec);
-    ctx.log(`trial ${st.index} ${st.topology} ${st.workload} ${st.path} block ${st.block}: ${rec.status}${rec.status === 'failed' ? ` (${rec.error})` : ''}${rec.status === 'ok' && rec.contaminated ? ` but contaminated (${rec.contaminated}); re-run` : ''}`);
+    ctx.log(`trial ${st.index} ${st.topology} ${st.workload} ${st.path} block ${st.block}: ${rec.status}${rec.status === 'failed' ? ` (${rec.error})` : ''}${rec.status === 'ok' && rec.contaminated ? ` but contaminated (${rec.contaminated}): left out, re-run at most twice` : ''}`);
     save();
   }
 }

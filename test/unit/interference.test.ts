@@ -60,3 +60,13 @@ describe('the run summary', () => {
     expect(s.text).toBe('2 trial(s) ran while the machine was busy: flagged, re-run (at most twice) and left out of the statistics. Worst intruders: node hog.js (pid 700: 1.8 CPU-s over 2 trials)');
   });
 });
+
+describe('a run that measured nothing clean', () => {
+  it('says which cells had no successful trial, and that the machine was busy, not that tools failed', async () => {
+    const { missingFromRun } = await import('../../src/results/completeness.js');
+    const { syntheticResults } = await import('./synthetic.js');
+    const busy = [0, 1, 2].map((b) => trial('bridge', b, 900, { contaminated: 'busy' }));
+    const r = syntheticResults([trial('host', 0, 1000), ...busy]);
+    expect(missingFromRun(r)).toEqual(['bridge tcp-rr c1-peer: no successful trial (3 taken while the machine was busy)']);
+  });
+});
