@@ -92,7 +92,7 @@ export function adaptivePlanner(cells: readonly Cell[], opts: AdaptiveOptions): 
       const a = activeCells(cells, trials, opts.specs);
       active = a.active;
       undecided = a.undecided;
-      if (active.length === 0) return void (stopped = 'every comparison is decided');
+      if (active.length === 0) return void (stopped = undecided === 0 ? 'every comparison is decided' : `every comparison that was measured is decided; ${undecided} lack a measured side`);
     }
     if (now() + estimateMs(active) > opts.deadlineMs) return void (stopped = `the budget is spent (${undecided} of ${opts.specs.length} comparisons undecided)`);
     block++;
