@@ -2,7 +2,8 @@
  * The adaptive planner: warm-ups, a first block of every cell with the traced trials
  * grouped by topology (one tracer stays attached across them), then blocks of only the
  * cells that some undecided comparison still needs, until every comparison is decided,
- * the budget would be overrun, or the most blocks are taken. host runs in every block
+ * the budget would be overrun (the first block runs whatever the budget), or the most
+ * blocks are taken. host runs in every block
  * that measures its workload and path, since every ratio pairs with it. A trial taken
  * while the machine was busy is re-run in its block, at most twice. Looking after every
  * block is safe: the verdicts use anytime-valid intervals (results/verdict.ts).
@@ -94,7 +95,8 @@ export function adaptivePlanner(cells: readonly Cell[], opts: AdaptiveOptions): 
       undecided = a.undecided;
       if (active.length === 0) return void (stopped = undecided === 0 ? 'every comparison is decided' : `every comparison that was measured is decided; ${undecided} lack a measured side`);
     }
-    if (now() + estimateMs(active) > opts.deadlineMs) return void (stopped = `the budget is spent (${undecided} of ${opts.specs.length} comparisons undecided)`);
+    // the first block always runs: a run that measured nothing would answer nothing
+    if (block >= 0 && now() + estimateMs(active) > opts.deadlineMs) return void (stopped = `the budget is spent (${undecided} of ${opts.specs.length} comparisons undecided)`);
     block++;
     for (const c of blockOrder(active, rng)) push(c, block, false, false);
     if (block === 0) for (let b = 0; b < opts.tracedBlocks; b++) for (const c of groupedForTracing(cells, rng)) push(c, 0, false, true);
@@ -104,7 +106,7 @@ export function adaptivePlanner(cells: readonly Cell[], opts: AdaptiveOptions): 
     next() {
       if (stopped) return undefined;
       if (queue.length === 0) nextBlock();
-      if (queue.length > 0 && now() > opts.deadlineMs + 30_000) stopped = 'the budget is spent';
+      if (queue.length > 0 && block > 0 && now() > opts.deadlineMs + 30_000) stopped = 'the budget is spent';
       return stopped ? undefined : queue.shift();
     },
     record(t) {

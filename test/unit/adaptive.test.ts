@@ -96,6 +96,12 @@ describe('the adaptive plan', () => {
     const stuck = run(rates, 5, { maxBlocks: 2, busy: () => true });
     expect(stuck.trials.length).toBe(2 * cells.length * 3);
   });
+  it('always runs the first block, however small the budget', () => {
+    const r = run(rates, 9, { deadlineMs: 1 });
+    expect(r.status.block).toBe(0);
+    expect(r.trials.length).toBe(cells.length);
+    expect(r.status.stopped).toMatch(/the budget is spent/);
+  });
   it('does not start a block the budget cannot hold', () => {
     // five cells of 1 s each per block: a 12.5 s budget holds two blocks
     const r = run(rates, 9, { deadlineMs: 12_500 });
