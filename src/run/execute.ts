@@ -11,7 +11,7 @@ import { buildAndCheck } from './build-step.js';
 import type { RunConfig } from './config.js';
 import type { RunContext, RunDeps } from './context.js';
 import { machineEnv } from './env.js';
-import { measure, type TrialFn } from './measure.js';
+import { measure, suiteDaemons, type TrialFn } from './measure.js';
 import { fixedPlanner, type Planner, planCells } from './plan.js';
 import { RunRecord } from './record.js';
 import { quietCheck } from './interference.js';
@@ -50,7 +50,7 @@ export function defaultPlanner(startedMs: number): NonNullable<ExecuteOptions['p
 /** Before measuring: is anything else busy? Said at once and kept as a caveat; the run goes on. */
 async function checkQuiet(ms: number, ctx: RunContext, record: RunRecord): Promise<void> {
   ctx.progress?.({ done: 0, total: 0, etaS: 0, message: `checking for ${ms / 1000} s that the machine is quiet` });
-  const { warning } = await quietCheck(ms);
+  const { warning } = await quietCheck(ms, suiteDaemons(record));
   if (!warning) return ctx.log('quiet check: nothing else is busy');
   ctx.log(`quiet check: ${warning}`);
   ctx.warn?.(`${warning}; trials it disturbs are flagged, re-run and left out`);

@@ -12,6 +12,13 @@ import type { Interference, Intruder } from '../results/types.js';
 export const OTHER_CPU_LIMIT = 0.1;
 /** Share of the machine's CPU time that the hypervisor may steal before a trial is flagged. */
 export const STEAL_LIMIT = 0.05;
+/**
+ * Share of the trial's time during which some task waited for a CPU (pressure stall
+ * information) before it is flagged: catches bursts of short-lived processes that end
+ * before the trial does. Quiet trials here reach at most 0.16 (the suite's own tools
+ * and daemons); with a CPU hog beside them, half of them reach 0.59.
+ */
+export const WAIT_LIMIT = 0.35;
 
 const TICK_S = 0.01; // USER_HZ is 100 on Linux
 
@@ -107,6 +114,7 @@ export function busyReason(i: Interference, wallS: number, cpus: number): string
     return `other processes used ${share(i.otherCpuS)} of a CPU; the busiest: pid ${top.pid} ${top.command} (${share(top.cpuS)})`;
   }
   if (i.stealS > STEAL_LIMIT * wallS * Math.max(1, cpus)) return `the hypervisor stole ${share(i.stealS)} of a CPU`;
+  if (i.waitS !== null && i.waitS > WAIT_LIMIT * wallS) return `tasks waited for a CPU ${share(i.waitS)} of the time (pressure stall information)${top ? `; the busiest other process: pid ${top.pid} ${top.command}` : ''}`;
   return undefined;
 }
 

@@ -95,7 +95,7 @@ function withInterference(rec: TrialRecord, before: ProcSample, after: ProcSampl
 }
 
 /** Daemons the run started that are not its children (OVS detaches): their pids from the ledgers and pid files. */
-function suiteDaemons(record: RunRecord): Set<number> {
+export function suiteDaemons(record: RunRecord): Set<number> {
   const pids = new Set<number>();
   for (const b of record.built) {
     let entries: readonly LedgerEntry[];

@@ -90,6 +90,8 @@ interface Session {
   /** how much of its output earlier trials took */
   consumed: number;
   splits: number;
+  /** false once the sampler has exited (a crash): the next trial starts a new one */
+  alive: boolean;
 }
 
 const SPLIT = 'netbench-split';
@@ -137,7 +139,7 @@ export class BpftraceTracer implements Tracer {
         const segment = await this.split(s);
         const raw = store.writeRaw(`${String(trial.index).padStart(4, '0')}-${built.spec.name}-${trial.workload}-${trial.path}.bpftrace.json`, segment.text);
         const data = parseBpftrace(segment.text);
-        const why = segment.ok ? 'the sampler answered; no packet of the trial reached the receiver' : 'the sampler did not answer the split within 5 s';
+        const why = segment.ok ? 'the sampler answered; no packet of the trial reached the receiver' : s.alive ? 'the sampler did not answer the split within 5 s' : 'the sampler exited during the trial';
         this.traces.push({ ...base, raw, data, ...(data.e2e.length === 0 ? { error: `no packet was followed end to end (${why})` } : {}) });
       }
       return result;
@@ -147,13 +149,15 @@ export class BpftraceTracer implements Tracer {
   /** The running sampler when it traces the same interfaces; otherwise a new one (the old one stopped). */
   private async open(args: string[], built: BuiltTopology): Promise<Session | { error: string }> {
     const key = args.join(' ');
-    if (this.session?.key === key) return this.session;
+    if (this.session?.key === key && this.session.alive) return this.session;
     await this.release();
     const started = await startSampler(this.runner, args, this.readyTimeoutMs);
     if ('error' in started) return { error: started.error };
     Ledger.open(built.ledgerPath).append({ kind: 'process', label: 'bpftrace', pid: started.proc.pid, startTime: procfs.startTime(started.proc.pid) ?? '' });
-    this.session = { key, proc: started.proc, consumed: 0, splits: 0 };
-    return this.session;
+    const session: Session = { key, proc: started.proc, consumed: 0, splits: 0, alive: true };
+    void started.proc.exited.then(() => (session.alive = false));
+    this.session = session;
+    return session;
   }
 
   /** Ask the sampler to print and clear its maps; its output since the last split. */
@@ -161,7 +165,7 @@ export class BpftraceTracer implements Tracer {
     getPriority(0); // the sampler's split probe fires on this process's getpriority(2)
     const until = Date.now() + 5000;
     let out = s.proc.output();
-    while (countOf(out, SPLIT) <= s.splits && Date.now() < until) {
+    while (countOf(out, SPLIT) <= s.splits && Date.now() < until && s.alive) {
       await delay(5);
       out = s.proc.output();
     }
