@@ -3,6 +3,7 @@
  * embedded as JSON (and downloadable), every chart rendered client-side. A pure function
  * of the results and the library sources.
  */
+import { legendFor } from './roles.js';
 import { busySummary } from '../results/interference.js';
 import { failedTrials } from '../results/cell.js';
 import type { ReachabilityResult, Results, TopologyEnv, TracingSummary } from '../results/types.js';
@@ -86,7 +87,14 @@ function stackLatencyTable(t: TracingSummary): string {
         `<tr><td>${esc(c.topology)}</td><td>${esc(c.workload)}</td><td>${esc(c.path)}</td><td class="num">${esc(c.packets)}${c.sample > 1 ? ` (1 in ${esc(c.sample)})` : ''}</td><td class="num">${esc(fmtNum(c.p50Us))}</td><td class="num">${esc(fmtNum(c.p90Us))}</td><td class="num">${esc(fmtNum(c.p99Us))}</td><td class="num">${esc(fmtNum(c.meanUs))}</td><td class="num">${esc(fmtNum(c.hopMeanSumUs))}</td><td>${esc(c.hops.map((h) => `${h.hop}: ${fmtNum(h.shareUs)}`).join('; '))}</td><td>${esc(c.drops.map((d) => `${d.dev} reason ${d.reason}: ${d.count}`).join('; ') || '-')}</td></tr>`,
     )
     .join('');
-  return `<h3>Per-packet stack latency (bpftrace)</h3><table><thead><tr><th>topology</th><th>workload</th><th>path</th><th>packets followed</th><th>P50 µs</th><th>P90 µs</th><th>P99 µs</th><th>mean µs</th><th>sum of hop shares µs</th><th>hops (on the path)</th><th>drops</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return `<h3>Per-packet stack latency (bpftrace)</h3><table><thead><tr><th>topology</th><th>workload</th><th>path</th><th>packets followed</th><th>P50 µs</th><th>P90 µs</th><th>P99 µs</th><th>mean µs</th><th>sum of hop shares µs</th><th>hops (on the path)</th><th>drops</th></tr></thead><tbody>${rows}</tbody></table>${hopLegend(t)}`;
+}
+
+/** What the role and event names in the hop labels mean. */
+function hopLegend(t: TracingSummary): string {
+  const legend = legendFor(t.cells.flatMap((c) => c.hops.map((h) => h.hop)));
+  if (!legend.length) return '';
+  return `<details open class="legend"><summary>What the names in the hops mean</summary><table><tbody>${legend.map((l) => `<tr><td><code>${esc(l.term)}</code></td><td>${esc(l.meaning)}</td></tr>`).join('')}</tbody></table></details>`;
 }
 
 function overheadTable(t: TracingSummary): string {

@@ -75,3 +75,26 @@ describe('report', () => {
     expect(md).toMatch(/\| macvlan-bridge \| tcp-rr \| c1-peer \| 9\d\d transactions\/s \| 0\.9\d/);
   });
 });
+
+describe('hop names in plain language', () => {
+  it('the legend explains every role and event the hops use, and nothing else', async () => {
+    const { legendFor } = await import('../../src/report/roles.js');
+    expect(legendFor(['c1 tx → c1h rx-queue', 'c1h rx → dbr rx', 'dbr rx → up tx'])).toEqual([
+      { term: 'c1', meaning: "container c1's own interface (a veth end, or a macvlan child)" },
+      { term: 'tx', meaning: 'handed to the device to transmit' },
+      { term: 'c1h', meaning: "host end of c1's veth pair, in hostA" },
+      { term: 'rx-queue', meaning: 'queued for receive on the device (veth, backlog)' },
+      { term: 'rx', meaning: 'received and processed by the device' },
+      { term: 'dbr', meaning: "Linux bridge in hostA: nat's private bridge (like Docker's docker0), or the bridge topology's LAN bridge" },
+      { term: 'up', meaning: "hostA's uplink to the LAN" },
+    ]);
+  });
+  it('a traced run\'s report carries the legend under the per-packet table', () => {
+    const cell = { topology: 'bridge', workload: 'tcp-rr', path: 'c1-peer' } as const;
+    const hop = { hop: 'c1 tx → c1h rx-queue', order: 0, onPath: true, packets: 10, p50Us: 1.5, meanUs: 1.6, shareUs: 1.6 };
+    const tracing = { program: 'p.bt', available: true, reason: null, cells: [{ ...cell, tracedTrials: 1, errors: [], sample: 1, packets: 10, p50Us: 12.5, p90Us: 14.5, p99Us: 20.5, meanUs: 13, hops: [hop], hopMeanSumUs: 13, drops: [] }], cdf: [], hops: [], overhead: [] };
+    const html = renderHtml({ ...small, tracing }, libs);
+    expect(html).toContain('What the names in the hops mean');
+    expect(html).toContain('<code>c1h</code></td><td>host end of c1&#39;s veth pair, in hostA');
+  });
+});
