@@ -142,7 +142,7 @@ export function renderHtml(results: Results, libs: Libraries): string {
 <p class="claim">${esc(claim.text)}</p>
 ${claim.perAlternative.length ? `<ul class="alternatives">${claim.perAlternative.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>` : ''}
 ${verdictTable(cmp)}
-<p>Paired sign-flip permutation test on per-block log ratios (trials interleaved in a seeded random order); effect = median paired ratio with its order-statistic interval. Green: macvlan better; red: worse; grey: no significant difference or inconclusive.</p>
+<p>Per-block log ratios (trials interleaved in a seeded random order), judged with anytime-valid confidence sequences so that the run could stop as soon as the answer was known; effect = geometric-mean paired ratio with the interval the decision used. Green: better; red: worse; grey: within ±5% or inconclusive.</p>
 <h2>Ratios to host</h2>
 ${ratioTable(results)}
 <h2>Charts</h2>

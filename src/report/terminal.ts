@@ -39,7 +39,7 @@ export function summaryTable(results: Results): string {
     .map((s) => [s.topology, s.workload, s.path, `${s.metric} (${s.unit})`, fmtNum(s.median), s.ciLow === null ? '-' : `[${fmtNum(s.ciLow)}, ${fmtNum(s.ciHigh)}]`, fmtPct(s.cov), ratioText(s), `${s.n}${s.failed ? ` (${s.failed} failed)` : ''}`]);
   let out = table(['topology', 'workload', 'path', 'metric', 'median', 'CI', 'CoV', 'x host [CI]', 'n'], rows);
   const level = Math.min(...results.summary.filter((s) => s.n > 1).map((s) => s.ciLevel));
-  if (Number.isFinite(level) && level < 0.95) out += `note: with ${results.config.trials} trials the median's order-statistic interval covers ${fmtPct(level)}, not 95%; run at least 6 trials for 95%\n`;
+  if (Number.isFinite(level) && level < 0.95) out += `note: where a cell has fewer than 6 trials, the median's order-statistic interval covers ${fmtPct(level)}, not 95%\n`;
   out += tracingTable(results);
   for (const na of results.notApplicable) out += `${na.topology} ${na.path}: ${na.reason}\n`;
   for (const c of results.caveats) out += `caveat: ${c}\n`;

@@ -32,9 +32,8 @@ describe('interference between two samples', () => {
   it('steal time beyond 5% of the machine is busy too', () => {
     expect(busyReason({ otherCpuS: 0, stealS: 0.2, waitS: null, top: [] }, 1, 2)).toBe('the hypervisor stole 20% of a CPU');
   });
-  it('tasks waiting for a CPU a third of the time is busy, though no process that is still running used much', () => {
-    expect(busyReason({ otherCpuS: 0.02, stealS: 0, waitS: 0.6, top: [{ pid: 9, command: 'make', cpuS: 0.02 }] }, 1, 2)).toBe('tasks waited for a CPU 60% of the time (pressure stall information); the busiest other process: pid 9 make');
-    expect(busyReason({ otherCpuS: 0.02, stealS: 0, waitS: 0.16, top: [] }, 1, 2)).toBeUndefined();
+  it('CPU pressure alone does not flag a trial: the suite\'s own tools contend too', () => {
+    expect(busyReason({ otherCpuS: 0.02, stealS: 0, waitS: 0.39, top: [{ pid: 9, command: 'make', cpuS: 0.02 }] }, 1, 2)).toBeUndefined();
   });
 });
 
