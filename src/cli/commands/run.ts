@@ -38,12 +38,13 @@ export async function performRun(session: Session, flags: RunFlags, command: str
     const started = performance.now();
     const progress: Progress = (e) => {
       if (!io.isTTY) return;
-      const what = e.trial ? `${e.trial.topology} ${e.trial.workload} ${e.trial.path} ${e.trial.warmup ? 'warm-up' : e.trial.traced ? 'traced' : `block ${e.trial.block + 1}`}` : '';
+      const phase = !e.trial ? '' : e.trial.warmup ? 'warm-up' : e.trial.traced ? 'traced' : `block ${e.trial.block + 1}${cfg.budgetS === null ? `/${cfg.trials}` : ''}`;
+      const what = e.trial ? `${e.trial.topology} ${e.trial.workload} ${e.trial.path} ${phase}` : '';
       const line = !e.trial
         ? (e.message ?? '')
         : cfg.budgetS !== null
           ? `[${e.done + 1}] ${what} · ${e.message ?? ''}, about ${fmtDuration(e.etaS)} left`
-          : `[${e.done + 1}/${e.total}] ${what}/${cfg.trials}, about ${fmtDuration(e.etaS)} left`;
+          : `[${e.done + 1}/${e.total}] ${what}, about ${fmtDuration(e.etaS)} left`;
       io.err(`\r\x1b[2K${line}`);
     };
     if (io.isTTY) io.err(`run ${cfg.runId}: ${cfg.topologies.length} topologies, ${cfg.workloads.join(' ')} on ${cfg.paths.join(' ')}, ${cfg.budgetS !== null ? `trials of ${cfg.durationS}s until every comparison is decided, within ${fmtDuration(cfg.budgetS)} (at most ${cfg.trials} blocks)` : `${cfg.trials} trials of ${cfg.durationS}s`} (seed ${cfg.seed})\n`);
