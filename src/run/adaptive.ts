@@ -72,6 +72,7 @@ export function adaptivePlanner(cells: readonly Cell[], opts: AdaptiveOptions): 
   let undecided = opts.specs.length;
   let active: readonly Cell[] = cells;
   let reruns = 0;
+  let taken = 0;
   const rerunsOf = new Map<string, number>();
   const push = (c: Cell, b: number, warmup: boolean, traced: boolean, front = false) => {
     const t = { topology: c.topology, workload: c.workload, path: c.path, index: index++, block: b, warmup, traced };
@@ -107,7 +108,9 @@ export function adaptivePlanner(cells: readonly Cell[], opts: AdaptiveOptions): 
       if (stopped) return undefined;
       if (queue.length === 0) nextBlock();
       if (queue.length > 0 && block > 0 && now() > opts.deadlineMs + 30_000) stopped = 'the budget is spent';
-      return stopped ? undefined : queue.shift();
+      if (stopped || queue.length === 0) return undefined;
+      taken++;
+      return queue.shift();
     },
     record(t) {
       trials.push(t);
@@ -119,19 +122,18 @@ export function adaptivePlanner(cells: readonly Cell[], opts: AdaptiveOptions): 
       reruns++;
       push(t, t.block, false, false, true);
     },
+    // like the fixed plan's: `done` counts the trials handed out, the one running included
     get progress() {
-      const done = trials.length;
-      return { done, total: done + queue.length + (stopped ? 0 : active.length) };
+      return { done: taken, total: taken + queue.length + (stopped ? 0 : active.length) };
     },
     outlook() {
       const st = this.status();
-      const left = Number.isFinite(opts.deadlineMs) ? `, ${Math.max(0, Math.round((opts.deadlineMs - now()) / 1000))} s of budget left` : '';
-      return { etaS: st.etaS, note: `block ${st.block + 1}: ${st.undecided} of ${st.comparisons} comparisons undecided, ${st.activeCells} cells measured${st.reruns ? `, ${st.reruns} re-runs` : ''}${left}`, stopped: st.stopped };
+      return { etaS: st.etaS, note: `${st.undecided} of ${st.comparisons} comparisons undecided, ${st.activeCells} cells measured${st.reruns ? `, ${st.reruns} re-runs` : ''}`, stopped: st.stopped };
     },
     status() {
-      const left = Math.max(0, opts.deadlineMs - now()) / 1000;
-      const queued = estimateMs(queue) / 1000;
-      return { block, comparisons: opts.specs.length, undecided, activeCells: active.length, stopped, reruns, etaS: stopped ? 0 : Math.min(left, Math.max(queued, estimateMs(active) / 1000)) };
+      // the run goes on until the budget unless everything is decided first: the budget left is the honest bound
+      const left = Number.isFinite(opts.deadlineMs) ? Math.max(0, opts.deadlineMs - now()) / 1000 : ((opts.maxBlocks - block - 1) * estimateMs(active) + estimateMs(queue)) / 1000;
+      return { block, comparisons: opts.specs.length, undecided, activeCells: active.length, stopped, reruns, etaS: stopped ? 0 : left };
     },
   };
 }

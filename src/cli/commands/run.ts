@@ -43,7 +43,7 @@ export async function performRun(session: Session, flags: RunFlags, command: str
       const line = !e.trial
         ? (e.message ?? '')
         : cfg.budgetS !== null
-          ? `[${e.done + 1}] ${what} · ${e.message ?? ''}, about ${fmtDuration(e.etaS)} left`
+          ? `[${e.done + 1}] ${what} · ${e.message ?? ''}; at most ${fmtDuration(e.etaS)} left`
           : `[${e.done + 1}/${e.total}] ${what}, about ${fmtDuration(e.etaS)} left`;
       io.err(`\r\x1b[2K${line}`);
     };
