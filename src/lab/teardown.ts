@@ -96,28 +96,33 @@ export async function undoEntry(e: LedgerEntry, deps: TeardownDeps): Promise<voi
   }
 }
 
+/** The pids an OVS instance's run directory names in its pidfiles (unchecked: they may be stale). */
+export function ovsPidfiles(dir: string): { file: string; pid: number }[] {
+  let files: string[];
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith('.pid'));
+  } catch {
+    return [];
+  }
+  return files.flatMap((file) => {
+    try {
+      const pid = Number(readFileSync(join(dir, file), 'utf8').trim());
+      return Number.isInteger(pid) && pid > 1 ? [{ file, pid }] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
 /**
  * Stop an OVS instance from the pidfiles in its run directory. A pid is stopped only if
  * that process is an ovs daemon whose command line names this very pidfile: a pid
  * recycled by anything else is left alone.
  */
 export async function stopOvs(dir: string, ctl: ProcessControl = procfs): Promise<void> {
-  let files: string[] = [];
-  try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.pid'));
-  } catch {
-    return;
-  }
   // vswitchd before the database it talks to
-  files.sort((a, b) => (a.includes('vswitchd') ? -1 : b.includes('vswitchd') ? 1 : 0));
-  for (const f of files) {
-    let pid: number;
-    try {
-      pid = Number(readFileSync(join(dir, f), 'utf8').trim());
-    } catch {
-      continue;
-    }
-    if (!Number.isInteger(pid) || pid <= 1) continue;
+  const daemons = ovsPidfiles(dir).sort((a, b) => (a.file.includes('vswitchd') ? -1 : b.file.includes('vswitchd') ? 1 : 0));
+  for (const { file: f, pid } of daemons) {
     const comm = ctl.comm(pid);
     if (comm === undefined || !comm.startsWith('ovs')) continue;
     if (!(ctl.cmdline(pid) ?? []).includes(`--pidfile=${join(dir, f)}`)) continue;

@@ -13,7 +13,7 @@ import { type ComparisonSpec, judge } from '../results/comparisons.js';
 import type { TrialRecord } from '../results/types.js';
 import { median } from '../stats/summary.js';
 import { seededRng } from '../stats/rng.js';
-import { MAX_RERUNS, type Planner } from './plan.js';
+import { MAX_RERUNS, type Planner, rerunRule } from './plan.js';
 import { blockOrder, buildSchedule, groupedForTracing, type ScheduledTrial } from './schedule.js';
 
 export interface AdaptiveOptions {
@@ -63,7 +63,7 @@ export function activeCells(cells: readonly Cell[], trials: readonly TrialRecord
 export function adaptivePlanner(cells: readonly Cell[], opts: AdaptiveOptions): AdaptivePlanner {
   const rng = seededRng(opts.seed);
   const now = opts.now ?? (() => performance.now());
-  const maxReruns = opts.maxReruns ?? MAX_RERUNS;
+  const rerun = rerunRule(opts.maxReruns ?? MAX_RERUNS);
   const trials: TrialRecord[] = [];
   const queue: ScheduledTrial[] = [];
   let index = 0;
@@ -73,7 +73,6 @@ export function adaptivePlanner(cells: readonly Cell[], opts: AdaptiveOptions): 
   let active: readonly Cell[] = cells;
   let reruns = 0;
   let taken = 0;
-  const rerunsOf = new Map<string, number>();
   const push = (c: Cell, b: number, warmup: boolean, traced: boolean, front = false) => {
     const t = { topology: c.topology, workload: c.workload, path: c.path, index: index++, block: b, warmup, traced };
     if (front) queue.unshift(t);
@@ -114,11 +113,7 @@ export function adaptivePlanner(cells: readonly Cell[], opts: AdaptiveOptions): 
     },
     record(t) {
       trials.push(t);
-      if (t.status !== 'ok' || t.contaminated === undefined || t.warmup || t.traced) return;
-      const key = `${cellKey(t)} ${t.block}`;
-      const n = rerunsOf.get(key) ?? 0;
-      if (n >= maxReruns) return;
-      rerunsOf.set(key, n + 1);
+      if (!rerun(t)) return;
       reruns++;
       push(t, t.block, false, false, true);
     },

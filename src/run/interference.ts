@@ -7,6 +7,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Interference, Intruder } from '../results/types.js';
+import { delay } from '../util/delay.js';
 
 /** Share of one CPU that other processes may use during a trial before it is flagged. */
 export const OTHER_CPU_LIMIT = 0.1;
@@ -118,7 +119,7 @@ export function busyReason(i: Interference, wallS: number, cpus: number): string
 /** Watch the machine for `ms` with nothing of the suite running; a warning when it is busy. */
 export async function quietCheck(ms = 2000, daemons: ReadonlySet<number> = new Set()): Promise<{ warning: string | undefined; interference: Interference }> {
   const a = sampleProcs();
-  await new Promise((r) => setTimeout(r, ms));
+  await delay(ms);
   const b = sampleProcs();
   const i = interferenceBetween(a, b, daemons);
   const s = (b.atMs - a.atMs) / 1000;

@@ -3,9 +3,8 @@
  * interrupted; run each on its topology's route (traced when the plan says so), record
  * it, save results after every trial, and report progress with an estimate of the time left.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Ledger, type LedgerEntry } from '../lab/ledger.js';
+import { ovsPidfiles } from '../lab/teardown.js';
 import { busyReason, interferenceBetween, type ProcSample } from './interference.js';
 import type { RunStore } from '../results/store.js';
 import { sameCell } from '../results/cell.js';
@@ -106,17 +105,8 @@ export function suiteDaemons(record: RunRecord): Set<number> {
     }
     for (const e of entries) {
       if (e.kind === 'process') pids.add(e.pid);
-      if (e.kind === 'ovs') for (const f of ['ovsdb-server.pid', 'ovs-vswitchd.pid']) pids.add(Number(readIfThere(join(e.dir, f)).trim()));
+      if (e.kind === 'ovs') for (const d of ovsPidfiles(e.dir)) pids.add(d.pid);
     }
   }
-  pids.delete(0);
   return pids;
-}
-
-function readIfThere(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
 }

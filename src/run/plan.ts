@@ -34,6 +34,22 @@ export function planCells(cfg: Pick<RunConfig, 'topologies' | 'workloads' | 'pat
 /** re-runs of a trial taken while the machine was busy, in its block */
 export const MAX_RERUNS = 2;
 
+/**
+ * The re-run rule both planners share: a measured trial taken while the machine was busy
+ * is taken again in its block, at most `max` times. Returns whether `t` is to be re-run.
+ */
+export function rerunRule(max = MAX_RERUNS): (t: TrialRecord) => boolean {
+  const counts = new Map<string, number>();
+  return (t) => {
+    if (t.status !== 'ok' || t.contaminated === undefined || t.warmup || t.traced) return false;
+    const key = `${cellKey(t)} ${t.block}`;
+    const n = counts.get(key) ?? 0;
+    if (n >= max) return false;
+    counts.set(key, n + 1);
+    return true;
+  };
+}
+
 export interface Planner {
   /** the next trial to run, or undefined when the plan is done */
   next(): ScheduledTrial | undefined;
@@ -49,16 +65,12 @@ export interface Planner {
 export function fixedPlanner(cells: readonly Cell[], cfg: Pick<RunConfig, 'trials' | 'warmup' | 'seed'>, tracedBlocks: number): Planner {
   const schedule = buildSchedule(cells, cfg.trials, cfg.warmup, seededRng(cfg.seed), tracedBlocks);
   let at = 0;
-  const reruns = new Map<string, number>();
+  const rerun = rerunRule();
   return {
     next: () => schedule[at++],
     // a measured trial taken while the machine was busy is taken again next, at most twice
     record: (t) => {
-      if (t.status !== 'ok' || t.contaminated === undefined || t.warmup || t.traced) return;
-      const key = `${cellKey(t)} ${t.block}`;
-      const n = reruns.get(key) ?? 0;
-      if (n >= MAX_RERUNS) return;
-      reruns.set(key, n + 1);
+      if (!rerun(t)) return;
       schedule.splice(at, 0, { topology: t.topology, workload: t.workload, path: t.path, index: schedule.length, block: t.block, warmup: false, traced: false });
     },
     get progress() {
