@@ -1,7 +1,7 @@
 /** The run's summary as terminal tables: an exporter beside html and markdown. Pure. */
 import { busySummary } from '../results/interference.js';
 import { failedTrials } from '../results/cell.js';
-import type { Results } from '../results/types.js';
+import type { Overhead, Results } from '../results/types.js';
 import { fmtNum, fmtPct } from '../util/format.js';
 import { table } from '../util/table.js';
 import { isHeadline } from './select.js';
@@ -20,9 +20,15 @@ export function tracingTable(results: Results): string {
     fmtNum(c.meanUs),
     fmtNum(c.hopMeanSumUs),
     String(c.hops.filter((h) => h.onPath).length),
-    c.overhead ? `${fmtNum(c.overhead.ratio)}${c.overhead.flagged ? ' (beyond noise)' : ''}` : '-',
+    c.overhead ? overheadText(c.overhead) : '-',
   ]);
-  return `\nstack latency (bpftrace, sender interface to receiver interface):\n${table(['topology', 'workload', 'path', 'packets', 'P50 µs', 'P99 µs', 'mean µs', 'sum of hops µs', 'hops', 'traced/untraced'], rows)}`;
+  return `\nstack latency (bpftrace, sender interface to receiver interface):\n${table(['topology', 'workload', 'path', 'packets', 'P50 µs', 'P99 µs', 'mean µs', 'sum of hops µs', 'hops', 'traced/untraced [95%] per-packet'], rows)}`;
+}
+
+/** "0.97 [0.95, 0.99] measured" or "0.71 [0.66, 0.77] upper bound" */
+function overheadText(o: Overhead): string {
+  const iv = o.ratioLow !== null && o.ratioHigh !== null ? ` [${fmtNum(o.ratioLow)}, ${fmtNum(o.ratioHigh)}]` : '';
+  return `${fmtNum(o.ratio)}${iv} ${o.kind === 'within' ? 'measured' : 'upper bound'}`;
 }
 
 function ratioText(s: Results['summary'][number]): string {

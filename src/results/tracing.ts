@@ -22,19 +22,30 @@ export interface HopSummary {
   readonly onPath: boolean;
   readonly packets: number;
   readonly p50Us: number | null;
+  readonly p99Us: number | null;
   readonly meanUs: number | null;
   /** this hop's time per packet delivered end to end: the shares add up to the mean journey */
   readonly shareUs: number | null;
 }
 
-/** Traced against untraced trials of the same cell, on its primary metric. */
+/**
+ * Traced against untraced trials of the same cell, paired by block, on its primary metric
+ * (results/overhead.ts). `ratio` is performance traced / untraced: 0.93 = 7% slower traced.
+ */
 export interface Overhead extends Cell {
   readonly metric: string;
+  /** blocks with both a traced and an untraced trial */
+  readonly pairs: number;
   readonly tracedMedian: number;
-  readonly untracedMedian: number;
-  readonly ratio: number;
-  /** the traced median lies outside the range of the untraced trials */
-  readonly flagged: boolean;
+  readonly untracedMedian: number | null;
+  /** geometric mean of the per-block ratios */
+  readonly ratio: number | null;
+  /** the interval of the ratio at `level`; null with fewer than two pairs */
+  readonly ratioLow: number | null;
+  readonly ratioHigh: number | null;
+  readonly level: number;
+  /** within: the interval lies inside 1 ± 5%, so per-packet figures are measurements; otherwise they are upper bounds */
+  readonly kind: 'within' | 'slower' | 'faster' | 'unresolved';
 }
 
 export interface TracingCell extends Cell {
@@ -63,6 +74,7 @@ export interface HopRow extends Cell {
   readonly hop: string;
   readonly order: number;
   readonly medianUs: number | null;
+  readonly p99Us: number | null;
   readonly meanUs: number | null;
   readonly packets: number;
 }

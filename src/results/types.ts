@@ -14,7 +14,7 @@ export type { Cell } from './cell.js';
 export type { ReachabilityCell, ReachabilityCellId, ReachabilityResult, ReachabilityValue } from './reachability.js';
 export type { CdfPoint, HopRow, HopSummary, Overhead, TracingCell, TracingSummary, TrialTracing } from './tracing.js';
 
-export const RESULTS_SCHEMA_VERSION = 'netbench.results/1';
+export const RESULTS_SCHEMA_VERSION = 'netbench.results/2';
 
 export interface Measured {
   readonly value: number;

@@ -28,6 +28,32 @@ function schemaVersion(data: unknown): unknown {
   return typeof data === 'object' && data !== null && 'schema' in data ? data.schema : undefined;
 }
 
+const PREVIOUS_VERSION = 'netbench.results/1';
+
+type Json = Record<string, unknown>;
+const isObject = (x: unknown): x is Json => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/**
+ * A version-1 file (before paired tracing overhead) read as version 2, so that earlier
+ * baselines still load: its overhead had one traced trial per cell and no interval, so it
+ * becomes "unresolved"; per-hop P99s were not kept. Everything else is unchanged; the
+ * result is still checked against the schema.
+ */
+function fromVersion1(data: unknown): unknown {
+  if (!isObject(data)) return data;
+  const tracing = data.tracing;
+  if (!isObject(tracing)) return { ...data, schema: RESULTS_SCHEMA_VERSION };
+  const overhead = (o: unknown): unknown => {
+    if (!isObject(o)) return o;
+    const { flagged: _flagged, ...rest } = o;
+    return { ...rest, pairs: 0, ratioLow: null, ratioHigh: null, level: 0.95, kind: 'unresolved' };
+  };
+  const hop = (h: unknown): unknown => (isObject(h) ? { ...h, p99Us: null } : h);
+  const list = (x: unknown, f: (y: unknown) => unknown): unknown => (Array.isArray(x) ? x.map(f) : x);
+  const cell = (c: unknown): unknown => (isObject(c) ? { ...c, overhead: c.overhead === null ? null : overhead(c.overhead), hops: list(c.hops, hop) } : c);
+  return { ...data, schema: RESULTS_SCHEMA_VERSION, tracing: { ...tracing, cells: list(tracing.cells, cell), overhead: list(tracing.overhead, overhead), hops: list(tracing.hops, hop) } };
+}
+
 /** Parse and validate results text; `source` names it in errors. */
 export function parseResults(text: string, source: string): Results {
   let data: unknown;
@@ -36,7 +62,11 @@ export function parseResults(text: string, source: string): Results {
   } catch (err) {
     throw new NetbenchError('USAGE', `cannot read results ${source}: ${errorMessage(err)}`);
   }
-  const version = schemaVersion(data);
+  let version = schemaVersion(data);
+  if (version === PREVIOUS_VERSION) {
+    data = fromVersion1(data);
+    version = RESULTS_SCHEMA_VERSION;
+  }
   if (version !== RESULTS_SCHEMA_VERSION) throw new NetbenchError('USAGE', `${source} is not a netbench results file of version ${RESULTS_SCHEMA_VERSION} (schema: ${JSON.stringify(version)})`);
   const validate = validator();
   if (validate(data)) return data;

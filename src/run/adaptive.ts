@@ -1,6 +1,6 @@
 /**
- * The adaptive planner: warm-ups, a first block of every cell with the traced trials
- * grouped by topology (one tracer stays attached across them), then blocks of only the
+ * The adaptive planner: warm-ups, the tracing blocks (every cell, each untraced trial
+ * paired with a traced one in the same block), then blocks of only the
  * cells that some undecided comparison still needs, until every comparison is decided,
  * the budget would be overrun (the first block runs whatever the budget), or the most
  * blocks are taken. host runs in every block
@@ -14,7 +14,7 @@ import type { TrialRecord } from '../results/types.js';
 import { median } from '../stats/summary.js';
 import { seededRng } from '../stats/rng.js';
 import { MAX_RERUNS, type Planner, rerunRule } from './plan.js';
-import { blockOrder, buildSchedule, groupedForTracing, type ScheduledTrial } from './schedule.js';
+import { blockOrder, buildSchedule, type ScheduledTrial, tracingBlockOrder } from './schedule.js';
 
 export interface AdaptiveOptions {
   readonly specs: readonly ComparisonSpec[];
@@ -96,10 +96,13 @@ export function adaptivePlanner(cells: readonly Cell[], opts: AdaptiveOptions): 
       if (active.length === 0) return void (stopped = undecided === 0 ? 'every comparison is decided' : `every comparison that was measured is decided; ${undecided} lack a measured side`);
     }
     // the first block always runs: a run that measured nothing would answer nothing
-    if (block >= 0 && now() + estimateMs(active) > opts.deadlineMs) return void (stopped = `the budget is spent (${undecided} of ${opts.specs.length} comparisons undecided)`);
+    // a tracing block runs every cell twice (untraced and traced)
+    const cost = block + 1 < opts.tracedBlocks ? 2 * estimateMs(cells) : estimateMs(active);
+    if (block >= 0 && now() + cost > opts.deadlineMs) return void (stopped = `the budget is spent (${undecided} of ${opts.specs.length} comparisons undecided)`);
     block++;
-    for (const c of blockOrder(active, rng)) push(c, block, false, false);
-    if (block === 0) for (let b = 0; b < opts.tracedBlocks; b++) for (const c of groupedForTracing(cells, rng)) push(c, 0, false, true);
+    // the first `tracedBlocks` blocks measure every cell, each paired with a traced trial
+    if (block < opts.tracedBlocks) for (const { cell, traced } of tracingBlockOrder(cells, rng)) push(cell, block, false, traced);
+    else for (const c of blockOrder(active, rng)) push(c, block, false, false);
   };
 
   return {

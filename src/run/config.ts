@@ -23,7 +23,7 @@ export interface Profile {
   readonly duration: number;
   readonly trials: number;
   readonly warmup: number;
-  /** traced trials per cell (in addition to the untraced ones) */
+  /** tracing blocks: each pairs every cell's untraced trial with a traced one */
   readonly traced?: number;
   /** stop adaptively, within this time ("3m"); `trials` is then the most blocks. Without it, `trials` is a fixed count. */
   readonly budget?: string;
@@ -40,6 +40,8 @@ export interface RunFlags {
   readonly seed?: number;
   readonly out?: string;
   readonly trace?: boolean;
+  /** tracing blocks (see Profile.traced) */
+  readonly traced?: number;
   readonly inject?: string;
   /** stop adaptively within this time ("3m", "90s") */
   readonly budget?: string;
@@ -69,11 +71,12 @@ export interface RunConfig {
   /** --out names an earlier run's directory and --force says to replace it */
   readonly replaceOut: boolean;
   readonly trace: boolean;
-  readonly tracedTrials: number;
+  /** the first blocks, in which every cell's untraced trial is paired with a traced one */
+  readonly tracedBlocks: number;
   readonly inject: Injection | null;
 }
 
-export const LIMITS = { duration: [1, 600], trials: [1, 100], warmup: [0, 10] } as const;
+export const LIMITS = { duration: [1, 600], trials: [1, 100], warmup: [0, 10], traced: [1, 100] } as const;
 /** the shortest budget that can hold a build, one block and a teardown */
 export const MIN_BUDGET_S = 20;
 const MAX_BUDGET_S = 24 * 3600;
@@ -197,7 +200,7 @@ export function resolveRunConfig(flags: RunFlags, now = new Date()): RunConfig {
     outDir,
     replaceOut: outState === 'run',
     trace: flags.trace ?? true,
-    tracedTrials: (flags.trace ?? true) ? Math.min(profile.traced ?? 1, inRange('trials', flags.trials ?? profile.trials)) : 0,
+    tracedBlocks: (flags.trace ?? true) ? Math.min(inRange('traced', flags.traced ?? profile.traced ?? 1), inRange('trials', flags.trials ?? profile.trials)) : 0,
     inject: flags.inject ? parseInjection(flags.inject) : null,
   });
 }

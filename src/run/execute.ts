@@ -76,7 +76,7 @@ export async function executeRun(cfg: RunConfig, deps: RunDeps, opts: ExecuteOpt
     const { cells, notApplicable } = planCells(cfg, measurable);
     record.notApplicable.push(...notApplicable);
     save();
-    const tracedBlocks = tracer?.available ? cfg.tracedTrials : 0;
+    const tracedBlocks = tracer?.available ? cfg.tracedBlocks : 0;
     const planner = (opts.planner ?? defaultPlanner(startedMs))(cells, cfg, tracedBlocks);
     await measure(planner, cfg, ctx, record, store, save, opts.trialFn);
     deps.progress?.({ done: planner.progress.total, total: planner.progress.total, etaS: 0, message: 'tearing down' });

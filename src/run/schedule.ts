@@ -21,11 +21,20 @@ export function blockOrder<C extends Cell>(cells: readonly C[], rng: Rng): C[] {
   return shuffle([...lanes.values()], rng).flatMap((lane) => shuffle(lane, rng));
 }
 
-/** One traced trial of every cell, grouped by topology and path (groups in a seeded order), so one sampler serves each group in a row. */
-export function groupedForTracing<C extends Cell>(cells: readonly C[], rng: Rng): C[] {
+/**
+ * A tracing block: one untraced and one traced trial of every cell. Cells are grouped by
+ * topology and path (the groups in a seeded order): a group's untraced trials run first
+ * (shuffled), then the same cells traced, so that each traced trial's twin ran seconds
+ * before it in the same block, and one sampler serves the whole traced run of the group.
+ * The untraced trials are the block's ordinary measured trials.
+ */
+export function tracingBlockOrder<C extends Cell>(cells: readonly C[], rng: Rng): { cell: C; traced: boolean }[] {
   const groups = new Map<string, C[]>();
   for (const c of cells) groups.set(`${c.topology} ${c.path}`, [...(groups.get(`${c.topology} ${c.path}`) ?? []), c]);
-  return shuffle([...groups.values()], rng).flatMap((g) => [...g].sort((x, y) => sampleFor(x.workload) - sampleFor(y.workload)));
+  return shuffle([...groups.values()], rng).flatMap((g) => [
+    ...shuffle(g, rng).map((cell) => ({ cell, traced: false })),
+    ...[...g].sort((x, y) => sampleFor(x.workload) - sampleFor(y.workload)).map((cell) => ({ cell, traced: true })),
+  ]);
 }
 
 export interface ScheduledTrial extends Cell {
@@ -33,11 +42,11 @@ export interface ScheduledTrial extends Cell {
   /** -1 for warm-up trials */
   readonly block: number;
   readonly warmup: boolean;
-  /** traced trials run beside the untraced ones, to measure the stack and the tracing overhead */
+  /** traced trials run beside their block's untraced ones, to measure the stack and the tracing overhead */
   readonly traced: boolean;
 }
 
-export function buildSchedule(cells: readonly Cell[], trials: number, warmup: number, rng: Rng, tracedTrials = 0): ScheduledTrial[] {
+export function buildSchedule(cells: readonly Cell[], trials: number, warmup: number, rng: Rng, tracedBlocks = 0): ScheduledTrial[] {
   const out: ScheduledTrial[] = [];
   // one warm-up per (topology, workload), on its first applicable path
   const seen = new Map<string, Set<string>>();
@@ -51,9 +60,9 @@ export function buildSchedule(cells: readonly Cell[], trials: number, warmup: nu
     for (const c of shuffle(warmCells, rng)) out.push({ ...c, index: out.length, block: -1, warmup: true, traced: false });
   }
   for (let b = 0; b < trials; b++) {
-    for (const c of blockOrder(cells, rng)) out.push({ ...c, index: out.length, block: b, warmup: false, traced: false });
-    // the first `tracedTrials` blocks end with one traced trial of every cell, grouped so that one sampler serves a topology
-    if (b < tracedTrials) for (const c of groupedForTracing(cells, rng)) out.push({ ...c, index: out.length, block: b, warmup: false, traced: true });
+    // the first `tracedBlocks` blocks pair every cell's untraced trial with a traced one
+    const order = b < tracedBlocks ? tracingBlockOrder(cells, rng) : blockOrder(cells, rng).map((cell) => ({ cell, traced: false }));
+    for (const { cell, traced } of order) out.push({ ...cell, index: out.length, block: b, warmup: false, traced });
   }
   return out;
 }

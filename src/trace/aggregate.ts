@@ -2,12 +2,11 @@
  * Fold per-trial bpftrace data into results: each traced trial gets its stack-latency
  * figures; results.tracing gets, per topology/workload/path, the merged distribution
  * (P50/P90/P99, CDF), the per-hop split along the path, drops, and the tracing overhead
- * (traced against untraced trials of the same run). Pure.
+ * (traced against untraced trials paired by block: results/overhead.ts). Pure.
  */
-import { byCell, measuredTrials, tracedTrials } from '../results/cell.js';
-import type { Cell, HopSummary, Overhead, Results, TracingCell, TracingSummary, TrialRecord } from '../results/types.js';
-import { median } from '../stats/summary.js';
-import { workload } from '../workloads/registry.js';
+import { byCell } from '../results/cell.js';
+import { overheadMeaning, overheadOf } from '../results/overhead.js';
+import type { Cell, HopSummary, Results, TracingCell, TracingSummary, TrialRecord } from '../results/types.js';
 import { type Bucket, cdf, mergeBuckets, percentile, type TraceData, total } from './parse.js';
 
 export interface TrialTrace extends Cell {
@@ -48,18 +47,6 @@ function orderHops(hops: readonly { from: string; to: string; packets: number }[
   return order;
 }
 
-/** Traced against untraced trials of one cell, on the workload's primary metric. */
-export function overheadFor(trials: readonly TrialRecord[], cell: Cell): Overhead | null {
-  const metric = workload(cell.workload).primary;
-  const values = (ts: readonly TrialRecord[]) => ts.flatMap((t) => (t.status === 'ok' && t.metrics[metric] ? [t.metrics[metric].value] : []));
-  const tr = values(tracedTrials(trials, cell));
-  const un = values(measuredTrials(trials, cell));
-  if (tr.length === 0 || un.length === 0) return null;
-  const tm = median(tr);
-  const um = median(un);
-  return { ...cell, metric, tracedMedian: tm, untracedMedian: um, ratio: tm / um, flagged: tm < Math.min(...un) || tm > Math.max(...un) };
-}
-
 /** Every hop of a cell's traced trials, merged across trials and ordered along the path. */
 function hopSummaries(ok: readonly (TrialTrace & { data: TraceData })[], first: TrialTrace, delivered: number): HopSummary[] {
   const hopMap = new Map<string, { from: string; to: string; buckets: Bucket[][]; sumNs: number }>();
@@ -78,7 +65,7 @@ function hopSummaries(ok: readonly (TrialTrace & { data: TraceData })[], first: 
   return merged
     .map((h) => {
       const o = order.get(`${h.from}>${h.to}`);
-      return { hop: `${h.from} → ${h.to}`, order: o ?? 1000, onPath: o !== undefined, packets: h.packets, p50Us: finite(percentile(h.b, 0.5)), meanUs: h.packets ? h.sumNs / h.packets / 1000 : null, shareUs: delivered ? h.sumNs / delivered / 1000 : null };
+      return { hop: `${h.from} → ${h.to}`, order: o ?? 1000, onPath: o !== undefined, packets: h.packets, p50Us: finite(percentile(h.b, 0.5)), p99Us: finite(percentile(h.b, 0.99)), meanUs: h.packets ? h.sumNs / h.packets / 1000 : null, shareUs: delivered ? h.sumNs / delivered / 1000 : null };
     })
     .sort((a, b) => a.order - b.order || b.packets - a.packets);
 }
@@ -109,18 +96,19 @@ function tracingCell(trials: readonly TrialRecord[], ts: readonly TrialTrace[]):
     hops,
     hopMeanSumUs: hops.reduce((s, h) => s + (h.shareUs ?? 0), 0),
     drops: [...drops.values()],
-    overhead: overheadFor(trials, cell),
+    overhead: overheadOf(trials, cell),
   };
 }
 
 /** One line for the overhead, however many cells it touched: the per-cell figures are in tracing.overhead. */
 function tracingCaveats(cells: readonly TracingCell[]): string[] {
   const out: string[] = [];
-  const flagged = cells.flatMap((c) => (c.overhead?.flagged ? [c.overhead] : []));
-  if (flagged.length) {
-    const ratios = flagged.map((o) => o.ratio);
-    const which = flagged.length === 1 ? `${flagged[0]!.topology} ${flagged[0]!.workload} ${flagged[0]!.path}` : `${flagged.length} of ${cells.length} traced cells`;
-    out.push(`tracing changed ${which} beyond the noise (traced/untraced headline metric ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}): traced latencies are upper bounds; the figures come from untraced trials`);
+  const bounds = cells.filter((c) => c.overhead?.kind !== 'within');
+  if (bounds.length === 1) out.push(`tracing ${bounds[0]!.topology} ${bounds[0]!.workload} ${bounds[0]!.path}: ${overheadMeaning(bounds[0]!.overhead)}`);
+  else if (bounds.length > 1) {
+    const ratios = bounds.flatMap((c) => (c.overhead?.ratio != null ? [c.overhead.ratio] : []));
+    const range = ratios.length ? ` (traced/untraced ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})` : '';
+    out.push(`tracing was not shown to change the traffic by less than 5% in ${bounds.length} of ${cells.length} traced cells${range}: their per-packet figures are upper bounds; every other figure comes from untraced trials`);
   }
   for (const c of cells) if (c.errors.length) out.push(`tracing ${c.topology} ${c.workload} ${c.path}: ${c.errors[0]}`);
   return out;
@@ -149,7 +137,7 @@ export function aggregateTracing(results: Results, traces: readonly TrialTrace[]
       const ok = withData(traces.filter((t) => t.topology === c.topology && t.workload === c.workload && t.path === c.path));
       return cdf(mergeBuckets(ok.map((t) => t.data.e2e))).map((p) => ({ topology: c.topology, workload: c.workload, path: c.path, ...p }));
     }),
-    hops: cells.flatMap((c) => c.hops.map((h) => ({ topology: c.topology, workload: c.workload, path: c.path, hop: h.hop, order: h.order, medianUs: h.p50Us, meanUs: h.shareUs, packets: h.packets }))),
+    hops: cells.flatMap((c) => c.hops.map((h) => ({ topology: c.topology, workload: c.workload, path: c.path, hop: h.hop, order: h.order, medianUs: h.p50Us, p99Us: h.p99Us, meanUs: h.shareUs, packets: h.packets }))),
     overhead: cells.flatMap((c) => (c.overhead ? [c.overhead] : [])),
   };
   return { ...results, trials, caveats: [...results.caveats, ...tracingCaveats(cells)], tracing };

@@ -126,3 +126,41 @@ describe('the fixed plan', () => {
     expect(p.progress.total).toBe(2 * cells.length + 2);
   });
 });
+
+describe('tracing blocks', () => {
+  const twoWorkloads: Cell[] = TOPOS.flatMap((topology) => (['tcp-rr', 'tcp-stream'] as const).map((workload) => ({ topology, workload, path: 'c1-peer' as const })));
+  const drain = (p: { next(): unknown; record(t: TrialRecord): void }) => {
+    const out: { topology: string; workload: string; block: number; traced: boolean; warmup: boolean }[] = [];
+    for (let t = p.next() as (typeof out)[number] | undefined; t; t = p.next() as (typeof out)[number] | undefined) {
+      out.push(t);
+      p.record({ ...t, path: 'c1-peer', index: out.length, status: 'ok', metrics: {}, flags: [], raw: [], startedAt: '', durationMs: 1000 } as TrialRecord);
+    }
+    return out;
+  };
+  const check = (trials: ReturnType<typeof drain>, tracedBlocks: number) => {
+    for (let b = 0; b < tracedBlocks; b++) {
+      const block = trials.filter((t) => t.block === b && !t.warmup);
+      // every cell once untraced and once traced
+      expect(block.filter((t) => t.traced)).toHaveLength(twoWorkloads.length);
+      expect(block.filter((t) => !t.traced)).toHaveLength(twoWorkloads.length);
+      // a topology's trials are contiguous, untraced before traced: one sampler per topology, twins seconds apart
+      const runs = block.map((t) => t.topology).filter((x, i, a) => i === 0 || a[i - 1] !== x);
+      expect(new Set(runs).size).toBe(runs.length);
+      for (const topo of TOPOS) {
+        const mine = block.filter((t) => t.topology === topo).map((t) => t.traced);
+        expect(mine).toEqual([false, false, true, true]);
+      }
+    }
+    expect(trials.filter((t) => t.traced && t.block >= tracedBlocks)).toHaveLength(0);
+  };
+  it('the fixed plan pairs every cell with a traced trial in each of its first N blocks', () => {
+    check(drain(fixedPlanner(twoWorkloads, { trials: 6, warmup: 1, seed: 3 }, 3)), 3);
+  });
+  it('so does the adaptive plan, whatever is decided meanwhile', () => {
+    const specs2 = comparisonSpecs(comparisonSides(TOPOS, 'all'), ['tcp-rr', 'tcp-stream'], ['c1-peer']);
+    const p = adaptivePlanner(twoWorkloads, { specs: specs2, seed: 5, warmup: 0, tracedBlocks: 4, maxBlocks: 6, durationS: 1, deadlineMs: Infinity });
+    const trials = drain(p);
+    check(trials, 4);
+    expect(Math.max(...trials.map((t) => t.block))).toBeGreaterThanOrEqual(3);
+  });
+});

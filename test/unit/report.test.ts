@@ -91,7 +91,7 @@ describe('hop names in plain language', () => {
   });
   it('a traced run\'s report carries the legend under the per-packet table', () => {
     const cell = { topology: 'bridge', workload: 'tcp-rr', path: 'c1-peer' } as const;
-    const hop = { hop: 'c1 tx → c1h rx-queue', order: 0, onPath: true, packets: 10, p50Us: 1.5, meanUs: 1.6, shareUs: 1.6 };
+    const hop = { hop: 'c1 tx → c1h rx-queue', order: 0, onPath: true, packets: 10, p50Us: 1.5, p99Us: 4.5, meanUs: 1.6, shareUs: 1.6 };
     const tracing = { program: 'p.bt', available: true, reason: null, cells: [{ ...cell, tracedTrials: 1, errors: [], sample: 1, packets: 10, p50Us: 12.5, p90Us: 14.5, p99Us: 20.5, meanUs: 13, hops: [hop], hopMeanSumUs: 13, drops: [], overhead: null }], cdf: [], hops: [], overhead: [] };
     const html = renderHtml({ ...small, tracing }, libs);
     expect(html).toContain('What the names in the hops mean');

@@ -65,8 +65,9 @@ describe('tracing aggregation', () => {
     const roles = Object.fromEntries(['c1', 'c1h', 'up', 'swa', 'swp', 'peer'].map((r) => [`${prefix}-${r}`, r]));
     const trace: TrialTrace = { index: 99, topology: 'bridge', workload: 'tcp-rr', path: 'c1-peer', sender: `${prefix}-c1`, receiver: `${prefix}-peer`, roles, sample: 1, raw: 'raw/x.json', data };
     const trials = [0, 1, 2, 3].map((b) => trial('bridge', b, 15000 + b * 10));
-    const traced = { ...trial('bridge', 0, 11000), index: 99, traced: true };
-    const res = aggregateTracing(syntheticResults([...trials, traced]), [trace], { program: '/x/bench/trace/stack-latency.bt', available: true, reason: null });
+    // traced trials in blocks 0-2, each paired with its block's untraced trial
+    const traced = [0, 1, 2].map((b) => ({ ...trial('bridge', b, 11000 + b * 100), index: 99 + b, traced: true }));
+    const res = aggregateTracing(syntheticResults([...trials, ...traced]), [trace], { program: '/x/bench/trace/stack-latency.bt', available: true, reason: null });
     const t = res.tracing!;
     const cell = t.cells[0]!;
     expect(cell.hops.filter((h) => h.onPath).map((h) => h.hop)).toEqual([
@@ -80,11 +81,14 @@ describe('tracing aggregation', () => {
       'peer rx-queue → peer rx',
     ]);
     expect(cell.hopMeanSumUs / (cell.meanUs ?? NaN)).toBeCloseTo(1, 2);
-    expect(cell.overhead?.ratio).toBeCloseTo(11000 / 15015, 3);
-    expect(cell.overhead?.flagged).toBe(true);
+    const logs = [0, 1, 2].map((b) => Math.log((11000 + b * 100) / (15000 + b * 10)));
+    expect(cell.overhead?.pairs).toBe(3);
+    expect(cell.overhead?.ratio).toBeCloseTo(Math.exp(logs.reduce((s, x) => s + x, 0) / 3), 6);
+    expect(cell.overhead?.ratioHigh).toBeLessThan(0.95);
+    expect(cell.overhead?.kind).toBe('slower');
     expect(t.program).toBe('bench/trace/stack-latency.bt');
     expect(res.trials.find((x) => x.index === 99)?.tracing?.packets).toBe(total(data.e2e));
     expect(resultsSchemaErrors(JSON.parse(JSON.stringify(res)))).toEqual([]);
-    expect(res.caveats.some((c) => c.startsWith('tracing changed bridge tcp-rr c1-peer beyond the noise'))).toBe(true);
+    expect(res.caveats.some((c) => c.startsWith('tracing bridge tcp-rr c1-peer: tracing slowed the traffic (95% interval'))).toBe(true);
   });
 });

@@ -1,0 +1,89 @@
+/**
+ * The cost of observing: per cell, each block's traced trial set against the same
+ * block's untraced trial on the workload's primary metric. The ratio is expressed as
+ * performance (traced / untraced for a rate, untraced / traced for a time), so 0.93 means
+ * tracing made the cell 7% slower. Its interval is a Student t interval on the mean
+ * per-block log ratio: the number of pairs is fixed before the run (the profile's traced
+ * blocks), so a fixed-n interval is valid. The per-packet figures of a cell count as
+ * measurements only when that interval lies within ±5% of 1: tracing is then shown to
+ * change the traffic by less than the margin the verdicts use. See docs/methodology.md.
+ */
+import { mean, sampleStandardDeviation } from 'simple-statistics';
+import { blockValues, type Cell, tracedTrials } from './cell.js';
+import type { Overhead, TrialRecord } from './types.js';
+import { median } from '../stats/summary.js';
+import { studentT975 } from '../stats/student.js';
+import { workload } from '../workloads/registry.js';
+
+export const OVERHEAD_MARGIN = 0.05;
+
+/** Traced against untraced trials of one cell, paired by block; null when the cell has no traced trial. */
+export function overheadOf(trials: readonly TrialRecord[], cell: Cell, margin = OVERHEAD_MARGIN): Overhead | null {
+  const def = workload(cell.workload);
+  const metric = def.primary;
+  const better = def.metrics.find((m) => m.name === metric)?.better ?? 'higher';
+  const traced = new Map<number, number>();
+  for (const t of tracedTrials(trials, cell)) {
+    const v = t.metrics[metric]?.value;
+    if (v !== undefined && Number.isFinite(v) && v > 0) traced.set(t.block, v);
+  }
+  if (traced.size === 0) return null;
+  const untraced = blockValues(trials, cell, metric);
+  const logs: number[] = [];
+  for (const [block, tv] of traced) {
+    const uv = untraced.get(block);
+    if (uv !== undefined && uv > 0) logs.push(better === 'higher' ? Math.log(tv / uv) : Math.log(uv / tv));
+  }
+  const tm = median([...traced.values()]);
+  const um = untraced.size ? median([...untraced.values()]) : NaN;
+  const n = logs.length;
+  const center = n ? mean(logs) : better === 'higher' ? Math.log(tm / um) : Math.log(um / tm);
+  let low: number | null = null;
+  let high: number | null = null;
+  if (n >= 2) {
+    const half = studentT975(n - 1) * (sampleStandardDeviation(logs) / Math.sqrt(n));
+    low = Math.exp(center - half);
+    high = Math.exp(center + half);
+  }
+  const ratio = Math.exp(center);
+  return {
+    ...cell,
+    metric,
+    pairs: n,
+    tracedMedian: tm,
+    untracedMedian: Number.isFinite(um) ? um : null,
+    ratio: Number.isFinite(ratio) ? ratio : null,
+    ratioLow: low,
+    ratioHigh: high,
+    level: 0.95,
+    kind: overheadKind(low, high, margin),
+  };
+}
+
+/**
+ * "within": the interval lies inside 1 ± margin (the per-packet figures are measurements);
+ * "slower"/"faster": it excludes 1 (tracing changed the traffic); "unresolved": neither.
+ */
+export function overheadKind(low: number | null, high: number | null, margin = OVERHEAD_MARGIN): Overhead['kind'] {
+  if (low === null || high === null) return 'unresolved';
+  if (low >= 1 - margin && high <= 1 + margin) return 'within';
+  if (high < 1) return 'slower';
+  if (low > 1) return 'faster';
+  return 'unresolved';
+}
+
+/** What a cell's overhead means for its per-packet figures, in words for the report. */
+export function overheadMeaning(o: Overhead | null): string {
+  if (!o) return 'no traced trial: overhead unknown, per-packet figures are upper bounds';
+  const iv = o.ratioLow !== null && o.ratioHigh !== null ? ` (95% interval ${o.ratioLow.toFixed(3)}–${o.ratioHigh.toFixed(3)}, ${o.pairs} pairs)` : ` (${o.pairs} pair${o.pairs === 1 ? '' : 's'}: no interval)`;
+  switch (o.kind) {
+    case 'within':
+      return `tracing changed the traffic by less than ${OVERHEAD_MARGIN * 100}%${iv}: per-packet figures are measurements`;
+    case 'slower':
+      return `tracing slowed the traffic${iv}: per-packet figures are upper bounds`;
+    case 'faster':
+      return `traced trials were faster${iv}: per-packet figures are not representative`;
+    default:
+      return `tracing's effect is not resolved${iv}: per-packet figures are upper bounds`;
+  }
+}

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { overheadKind, overheadMeaning, overheadOf } from '../../src/results/overhead.js';
+import { parseResults } from '../../src/results/validate.js';
+import { studentT975 } from '../../src/stats/student.js';
+import { trial } from './synthetic.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const cell = { topology: 'bridge', workload: 'tcp-rr', path: 'c1-peer' } as const;
+const traced = (block: number, tps: number) => trial('bridge', block, tps, { index: 100 + block, traced: true });
+
+describe('tracing overhead, paired by block', () => {
+  it('is the geometric mean of per-block traced/untraced ratios, with a Student t interval', () => {
+    const untraced = [10000, 10400, 9800, 10100, 10200];
+    const tr = [9700, 10050, 9500, 9850, 9800];
+    const trials = [...untraced.map((v, b) => trial('bridge', b, v)), ...tr.map((v, b) => traced(b, v))];
+    const o = overheadOf(trials, cell)!;
+    const logs = tr.map((v, i) => Math.log(v / untraced[i]!));
+    const m = logs.reduce((s, x) => s + x, 0) / 5;
+    const sd = Math.sqrt(logs.reduce((s, x) => s + (x - m) ** 2, 0) / 4);
+    expect(o.pairs).toBe(5);
+    expect(o.ratio).toBeCloseTo(Math.exp(m), 9);
+    expect(o.ratioLow).toBeCloseTo(Math.exp(m - 2.776 * (sd / Math.sqrt(5))), 9);
+    expect(o.ratioHigh).toBeCloseTo(Math.exp(m + 2.776 * (sd / Math.sqrt(5))), 9);
+    // about 3% slower, tightly: inside 1 ± 5%
+    expect(o.kind).toBe('within');
+    expect(overheadMeaning(o)).toMatch(/^tracing changed the traffic by less than 5% \(95% interval 0\.9\d\d–0\.9\d\d, 5 pairs\): per-packet figures are measurements$/);
+  });
+
+  it('pairs only blocks that have both trials, and ignores warm-ups and failed trials', () => {
+    const trials = [
+      trial('bridge', 0, 10000),
+      trial('bridge', 1, 10000),
+      traced(0, 8000),
+      traced(2, 1), // no untraced twin in block 2
+      { ...traced(1, 9000), warmup: true },
+      { ...traced(1, 9000), status: 'failed' as const, error: 'x', metrics: {} },
+    ];
+    const o = overheadOf(trials, cell)!;
+    expect(o.pairs).toBe(1);
+    expect(o.ratio).toBeCloseTo(0.8, 9);
+    expect(o.ratioLow).toBeNull();
+    expect(o.kind).toBe('unresolved');
+    expect(overheadMeaning(o)).toContain('1 pair: no interval');
+  });
+
+  it("judges each workload on its primary metric (tcp-crr's connection rate)", () => {
+    const crr = (b: number, us: number, t: boolean) => ({ ...trial('bridge', b, 1), index: b + (t ? 50 : 0), workload: 'tcp-crr' as const, traced: t, metrics: { tps: { value: 1e6 / us, unit: 'connections/s' } } });
+    const trials = [0, 1, 2, 3].flatMap((b) => [crr(b, 100, false), crr(b, 125 + b, true)]);
+    const o = overheadOf(trials, { ...cell, workload: 'tcp-crr' });
+    expect(o?.metric).toBe('tps');
+    expect(o?.ratio).toBeLessThan(0.81);
+    expect(o?.kind).toBe('slower');
+  });
+
+  it('classifies intervals against the ±5% margin', () => {
+    expect(overheadKind(0.96, 1.03)).toBe('within');
+    expect(overheadKind(0.9, 0.97)).toBe('slower');
+    expect(overheadKind(1.01, 1.2)).toBe('faster');
+    expect(overheadKind(0.9, 1.02)).toBe('unresolved');
+    expect(overheadKind(null, null)).toBe('unresolved');
+    expect(overheadOf([trial('bridge', 0, 1)], cell)).toBeNull();
+  });
+
+  it('uses the t quantiles of a fixed number of pairs', () => {
+    expect(studentT975(1)).toBe(12.706);
+    expect(studentT975(4)).toBe(2.776);
+    expect(studentT975(40)).toBeCloseTo(2.021, 3);
+    expect(studentT975(120)).toBeCloseTo(1.98, 3);
+    expect(studentT975(0)).toBe(Infinity);
+  });
+
+  it('reads a version-1 results file: its one-trial overhead becomes unresolved', () => {
+    const v2 = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'results', 'traced-run.json'), 'utf8'));
+    expect(v2.schema).toBe('netbench.results/2');
+    const v1 = {
+      ...v2,
+      schema: 'netbench.results/1',
+      tracing: {
+        ...v2.tracing,
+        overhead: v2.tracing.overhead.map(({ pairs: _p, ratioLow: _l, ratioHigh: _h, level: _v, kind: _k, ...o }: Record<string, unknown>) => ({ ...o, flagged: true })),
+        cells: v2.tracing.cells.map((c: Record<string, unknown>) => ({ ...c, overhead: null, hops: (c.hops as Record<string, unknown>[]).map(({ p99Us: _p, ...h }) => h) })),
+        hops: v2.tracing.hops.map(({ p99Us: _p, ...h }: Record<string, unknown>) => h),
+      },
+    };
+    const r = parseResults(JSON.stringify(v1), 'v1.json');
+    expect(r.schema).toBe('netbench.results/2');
+    expect(r.tracing?.overhead.every((o) => o.kind === 'unresolved' && o.pairs === 0)).toBe(true);
+    expect(r.tracing?.hops.every((h) => h.p99Us === null)).toBe(true);
+    expect(() => parseResults(JSON.stringify({ ...v2, schema: 'netbench.results/0' }), 'old.json')).toThrow(/not a netbench results file of version netbench.results\/2/);
+  });
+});
