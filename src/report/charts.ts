@@ -7,6 +7,7 @@ import type { Results } from '../results/types.js';
 import { isBuiltinName, TOPOLOGY_NAMES } from '../topology/registry.js';
 import { topologyLabel } from './verdicts.js';
 import { metricDef, workload } from '../workloads/registry.js';
+import { pathDiagrams } from './paths.js';
 import { isPrimary } from './select.js';
 
 export interface Chart {
@@ -238,33 +239,9 @@ function tracingCharts(results: Results): Chart[] {
       },
     });
   }
-  if (t?.hops?.length) {
-    out.push({
-      id: 'hops',
-      title: 'Where the time goes: mean time per hop along the path, stacked to the mean one-way stack latency (bpftrace, µs)',
-      spec: {
-        data: { values: t.hops.map((r) => ({ ...r, topology: topologyLabel(results, r.topology), cell: cell(r.workload, r.path) })) },
-        facet: { field: 'cell', type: 'nominal', title: 'workload · path' },
-        columns: 2,
-        resolve: { scale: { y: 'independent' } },
-        spec: {
-          width: 340,
-          height: 220,
-          mark: 'bar',
-          encoding: {
-            x: { field: 'topology', type: 'nominal', sort: topologyScale(results).domain, axis: { labelAngle: -40 }, title: 'topology' },
-            y: { field: 'meanUs', type: 'quantitative', title: 'mean time per hop, stacked (µs)', stack: 'zero' },
-            color: { field: 'hop', type: 'nominal', title: 'hop (from → to)' },
-            order: { field: 'order', type: 'quantitative' },
-            tooltip: [{ field: 'topology' }, { field: 'hop' }, { field: 'meanUs', title: 'mean (µs)', format: ',.3~f' }, { field: 'medianUs', title: 'median (µs)', format: ',.3~f' }, { field: 'packets', title: 'packets matched' }],
-          },
-        },
-      },
-    });
-  }
   return out;
 }
 
 export function buildCharts(results: Results): Chart[] {
-  return [throughputChart(results), latencyChart(results), ratioChart(results), ...tracingCharts(results), cpuChart(results), setupChart(results)].filter((c): c is Chart => c !== undefined);
+  return [throughputChart(results), latencyChart(results), ratioChart(results), ...tracingCharts(results), ...pathDiagrams(results), cpuChart(results), setupChart(results)].filter((c): c is Chart => c !== undefined);
 }

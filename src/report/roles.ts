@@ -35,3 +35,25 @@ export function legendFor(hops: readonly string[]): { term: string; meaning: str
   }
   return [...seen].map(([term, meaning]) => ({ term, meaning }));
 }
+
+const SHORT: Readonly<Record<string, string>> = {
+  c1: 'c1',
+  c2: 'c2',
+  c1h: 'c1 veth, host end',
+  c2h: 'c2 veth, host end',
+  dbr: 'bridge',
+  obr: 'OVS bridge',
+  up: 'uplink',
+  sw: 'switch',
+  swa: 'switch port A',
+  swp: 'switch port P',
+  peer: 'peer',
+};
+
+/** A role's name for a path diagram's node: a few plain words ("uplink", "NAT bridge"). */
+export function shortRole(role: string, driver: string | null): string {
+  if (role === 'dbr' && driver === 'nat') return 'NAT bridge';
+  if ((role === 'c1' || role === 'c2') && driver === 'macvlan') return `${role} (macvlan child)`;
+  if ((role === 'c1' || role === 'c2') && driver !== 'host') return `${role} (container)`;
+  return SHORT[role] ?? role;
+}

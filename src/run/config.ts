@@ -3,7 +3,7 @@
  * read-only config. Everything below the CLI sees only this.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { randomInt } from 'node:crypto';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { NetbenchError, usageError } from '../errors.js';
@@ -42,6 +42,8 @@ export interface RunFlags {
   readonly trace?: boolean;
   /** tracing blocks (see Profile.traced) */
   readonly traced?: number;
+  /** another bpftrace program with the arguments of bench/trace/path-latency.bt (to compare tracers) */
+  readonly traceProgram?: string;
   readonly inject?: string;
   /** stop adaptively within this time ("3m", "90s") */
   readonly budget?: string;
@@ -73,6 +75,8 @@ export interface RunConfig {
   readonly trace: boolean;
   /** the first blocks, in which every cell's untraced trial is paired with a traced one */
   readonly tracedBlocks: number;
+  /** the bpftrace program, when not the suite's own */
+  readonly traceProgram: string | null;
   readonly inject: Injection | null;
 }
 
@@ -166,6 +170,12 @@ export function runIdFor(date: Date, tag: string): string {
   return `${iso}-${tag}`;
 }
 
+function traceProgramFile(file: string): string {
+  const abs = resolve(file);
+  if (!existsSync(abs) || !statSync(abs).isFile()) throw usageError(`--trace-program ${file}: no such file`);
+  return abs;
+}
+
 export function resolveRunConfig(flags: RunFlags, now = new Date()): RunConfig {
   const profileName = flags.profile ?? 'quick';
   const profile = loadProfile(profileName);
@@ -201,6 +211,7 @@ export function resolveRunConfig(flags: RunFlags, now = new Date()): RunConfig {
     replaceOut: outState === 'run',
     trace: flags.trace ?? true,
     tracedBlocks: (flags.trace ?? true) ? Math.min(inRange('traced', flags.traced ?? profile.traced ?? 1), inRange('trials', flags.trials ?? profile.trials)) : 0,
+    traceProgram: flags.traceProgram === undefined ? null : traceProgramFile(flags.traceProgram),
     inject: flags.inject ? parseInjection(flags.inject) : null,
   });
 }

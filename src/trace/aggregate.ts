@@ -80,8 +80,9 @@ function tracingCell(trials: readonly TrialRecord[], ts: readonly TrialTrace[]):
   const hops = hopSummaries(ok, first, n);
   const drops = new Map<string, { dev: string; reason: number; count: number }>();
   for (const d of ok.flatMap((t) => t.data.drops)) {
-    const k = `${d.dev}|${d.reason}`;
-    drops.set(k, { dev: first.roles[d.dev] ?? d.dev, reason: d.reason, count: (drops.get(k)?.count ?? 0) + d.count });
+    const where = label(first.roles, d.dev, d.ev);
+    const k = `${where}|${d.reason}`;
+    drops.set(k, { dev: where, reason: d.reason, count: (drops.get(k)?.count ?? 0) + d.count });
   }
   return {
     ...cell,

@@ -1,7 +1,9 @@
 /**
- * bpftrace -f json output of bench/trace/stack-latency.bt: one JSON object per line
- * (attach notice, printf, then each map at exit). Parsed into histograms and counts.
+ * bpftrace -f json output of bench/trace/path-latency.bt: one JSON object per line
+ * (attach notice, printf, then each map at a split). Parsed into histograms and counts;
+ * the program's location numbers become interface names through `name` (trace/devices.ts).
  */
+import { splitLocation } from './devices.js';
 
 /** One linear bucket: [lowUs, lowUs+1) µs; the overflow bucket has no upper bound. */
 export interface Bucket {
@@ -27,8 +29,8 @@ export interface TraceData {
   readonly e2eLog: readonly Bucket[];
   readonly e2eSumNs: number;
   readonly hops: readonly HopData[];
-  readonly seen: readonly { dev: string; ev: number; count: number }[];
-  readonly drops: readonly { dev: string; reason: number; count: number }[];
+  /** drops of followed packets: the last place each was seen, and the kernel's reason */
+  readonly drops: readonly { dev: string; ev: number; reason: number; count: number }[];
   readonly errors: readonly string[];
 }
 
@@ -42,7 +44,14 @@ function buckets(raw: unknown): Bucket[] {
   return raw.map((b: { min?: number; max?: number; count?: number }) => ({ lowUs: b.min ?? 0, highUs: b.max === undefined ? null : b.max + 1, count: b.count ?? 0 }));
 }
 
-export function parseBpftrace(stdout: string): TraceData {
+/** Names an interface from its location number (event part 0); the number itself when unknown. */
+export type DeviceNamer = (device: number) => string;
+
+export function parseBpftrace(stdout: string, name: DeviceNamer = String): TraceData {
+  const place = (loc: string): { dev: string; ev: number } => {
+    const { device, event } = splitLocation(Number(loc));
+    return { dev: name(device), ev: event };
+  };
   let attachedProbes = 0;
   let ready = false;
   let e2e: Bucket[] = [];
@@ -50,7 +59,6 @@ export function parseBpftrace(stdout: string): TraceData {
   let e2eSumNs = 0;
   const hopHists = new Map<string, Bucket[]>();
   const hopSums = new Map<string, number>();
-  const seen: TraceData['seen'][number][] = [];
   const drops: TraceData['drops'][number][] = [];
   const errors: string[] = [];
   for (const text of stdout.split('\n')) {
@@ -72,21 +80,19 @@ export function parseBpftrace(stdout: string): TraceData {
     } else if (line.type === 'map') {
       if ('@e2esum' in data) e2eSumNs = Number(data['@e2esum']);
       if ('@hopsum' in data) for (const [k, v] of Object.entries(data['@hopsum'] as Record<string, number>)) hopSums.set(k, Number(v));
-      if ('@seen' in data) for (const [k, v] of Object.entries(data['@seen'] as Record<string, number>)) {
-        const [dev = '', ev = '0'] = k.split(',');
-        seen.push({ dev, ev: Number(ev), count: Number(v) });
-      }
       if ('@drops' in data) for (const [k, v] of Object.entries(data['@drops'] as Record<string, number>)) {
-        const [dev = '', reason = '0'] = k.split(',');
-        drops.push({ dev, reason: Number(reason), count: Number(v) });
+        const [loc = '0', reason = '0'] = k.split(',');
+        drops.push({ ...place(loc), reason: Number(reason), count: Number(v) });
       }
     }
   }
   const hops: HopData[] = [...hopHists.entries()].map(([k, b]) => {
-    const [fromDev = '', fromEv = '0', toDev = '', toEv = '0'] = k.split(',');
-    return { fromDev, fromEv: Number(fromEv), toDev, toEv: Number(toEv), buckets: b, sumNs: hopSums.get(k) ?? 0 };
+    const [from = '0', to = '0'] = k.split(',');
+    const f = place(from);
+    const t = place(to);
+    return { fromDev: f.dev, fromEv: f.ev, toDev: t.dev, toEv: t.ev, buckets: b, sumNs: hopSums.get(k) ?? 0 };
   });
-  return { attachedProbes, ready, e2e, e2eLog, e2eSumNs, hops, seen, drops, errors };
+  return { attachedProbes, ready, e2e, e2eLog, e2eSumNs, hops, drops, errors };
 }
 
 export function total(b: readonly Bucket[]): number {

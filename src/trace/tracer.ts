@@ -1,12 +1,14 @@
 /**
  * Tracing trials with bpftrace: the sampler starts before the traffic and is confirmed
  * attached (its BEGIN line) before the client starts. It stays attached across the
- * traced trials of one topology and path that run in a row, so its start-up (seconds)
- * is paid once: around each trial the suite asks it to print and clear its maps, which
- * splits the data per trial. It is stopped before any untraced trial. Raw output is
- * kept; a sampler that cannot attach is a recorded reason, never a hung run.
+ * traced trials of one topology and path that run in a row, so its start-up is paid
+ * once: around each trial the suite asks it to print and clear its maps, which splits
+ * the data per trial. It is stopped before any untraced trial. The kernel side speaks
+ * in location numbers; the suite names them from the interfaces it created
+ * (trace/devices.ts). Raw output is kept; a sampler that cannot attach is a recorded
+ * reason, never a hung run.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import { join } from 'node:path';
 import { errorMessage } from '../errors.js';
@@ -21,9 +23,10 @@ import { resolveRoute } from '../topology/routes.js';
 import { findOnPath } from '../tools.js';
 import type { BuiltTopology } from '../topology/build.js';
 import { aggregateTracing, type TrialTrace } from './aggregate.js';
+import { deviceDirectory, type DeviceRef, netnsInode, RX, TX } from './devices.js';
 import { parseBpftrace } from './parse.js';
 
-export const STACK_PROGRAM = join(BENCH_DIR, 'trace', 'stack-latency.bt');
+export const STACK_PROGRAM = join(BENCH_DIR, 'trace', 'path-latency.bt');
 const TRACEPOINT_DIR = '/sys/kernel/tracing/events/net';
 
 /** Why tracing cannot run here, or undefined when it can. */
@@ -34,9 +37,37 @@ export function tracingUnavailable(): string | undefined {
   return undefined;
 }
 
-/** One packet in N is followed; UDP at an unlimited rate would cost too much otherwise. */
+/**
+ * One packet in N is followed, chosen on a hash of its IP id before any other work.
+ * The work per followed event (about 0.3 µs here) is what slows traffic most; a packet
+ * not followed costs only the tracepoint and three reads. 1 in 8 still follows
+ * thousands of packets per trial, enough for a P99 per step (docs/methodology.md).
+ */
 export function sampleFor(workload: string): number {
-  return workload === 'udp-pps' ? 8 : 1;
+  if (workload === 'udp-pps') return 64;
+  if (workload.startsWith('tcp-stream')) return 16;
+  return 8;
+}
+
+/** The program's threshold for a sample of 1 in n: packets whose 16-bit hash is below it are followed. */
+export function keepFor(sample: number): number {
+  return Math.floor(65536 / Math.max(1, sample));
+}
+
+/** The file holding uv_os_getpriority for this process (libuv, or node itself when libuv is built in): the split probe's target. */
+export function splitBinary(maps = '/proc/self/maps', exe = process.execPath): string {
+  let text = '';
+  try {
+    text = readFileSync(maps, 'utf8');
+  } catch {
+    // no /proc: fall back to the executable
+  }
+  const lib = text.split('\n').map((l) => l.trim().split(/\s+/)[5] ?? '').find((p) => /\/libuv\.so(\.|$)/.test(p));
+  try {
+    return realpathSync(lib ?? exe);
+  } catch {
+    return lib ?? exe;
+  }
 }
 
 /** Wraps one trial's client run (tracing attaches around it); must call `run`. */
@@ -57,11 +88,21 @@ export interface Tracer {
 export interface BpftraceTracerOptions {
   readonly program?: string;
   readonly readyTimeoutMs?: number;
+  /** a namespace's inode (tests stand in for /run/netns) */
+  readonly inode?: (netns: string) => number;
 }
 
-/** The sampler's arguments; the last is this process's id, whose getpriority(2) calls split the data between trials. */
-export function bpftraceArgs(program: string, prefix: string, sender: string, receiver: string, sample: number): string[] {
-  return ['-f', 'json', program, prefix, sender, receiver, String(sample), String(prefix.length), String(process.pid)];
+/** Where a trial's packets start and end, as the program's location numbers (trace/devices.ts). */
+export interface Endpoints {
+  readonly sender: number;
+  readonly receiver: number;
+  /** a second place the journey may end (0 for none) */
+  readonly receiver2: number;
+}
+
+/** The sampler's arguments; the last two name this process, whose os.getPriority() calls split the data between trials. */
+export function bpftraceArgs(program: string, ends: Endpoints, sample: number, binary = splitBinary(), pid = process.pid): string[] {
+  return ['-f', 'json', program, String(ends.sender), String(ends.receiver), String(ends.receiver2), String(keepFor(sample)), binary, String(pid)];
 }
 
 /** Start bpftrace and wait for its BEGIN line; on failure, stop it and say why. */
@@ -103,6 +144,8 @@ export class BpftraceTracer implements Tracer {
   private readonly program: string;
   private readonly readyTimeoutMs: number;
   private session: Session | undefined;
+  private readonly directories = new Map<string, Map<number, DeviceRef>>();
+  private readonly inode: (netns: string) => number;
 
   constructor(
     private readonly runner: Runner,
@@ -113,19 +156,31 @@ export class BpftraceTracer implements Tracer {
     this.reason = why ?? null;
     this.program = opts.program ?? STACK_PROGRAM;
     this.readyTimeoutMs = opts.readyTimeoutMs ?? 20_000;
+    this.inode = opts.inode ?? ((ns) => netnsInode(ns));
   }
 
   forTrial(built: BuiltTopology, trial: Cell & { readonly index: number }, store: RunStore): AroundClient | undefined {
     const res = resolveRoute(built.spec, built, trial.path);
     if (!res.ok) return undefined;
-    const sender = res.plan.client.ifname;
-    const receiver = res.plan.server.ifname;
-    const prefix = sender.split('-')[0]!;
-    const roles = Object.fromEntries(built.interfaces.map((i) => [i.name, i.role]));
-    const base = { index: trial.index, topology: built.spec.name, workload: trial.workload, path: trial.path, sender, receiver, roles, sample: sampleFor(trial.workload) };
-    const args = bpftraceArgs(this.program, prefix, sender, receiver, base.sample);
+    const { client, server } = res.plan;
+    const roleOf = new Map(built.interfaces.map((i) => [`${i.netns} ${i.name}`, i.role]));
+    const role = (netns: string, name: string) => roleOf.get(`${netns} ${name}`) ?? name;
+    // a macvlan child's packets from outside are received on its parent, hostA's uplink
+    const viaParent = built.spec.driver === 'macvlan' && built.containers.some((c) => c.netns === server.netns);
+    const sample = sampleFor(trial.workload);
+    const base = { index: trial.index, topology: built.spec.name, workload: trial.workload, path: trial.path, sender: role(client.netns, client.ifname), receiver: role(server.netns, server.ifname), roles: {}, sample };
     return async (run: () => Promise<CommandResult>): Promise<CommandResult> => {
-      const s = await this.open(args, built);
+      const dir = await this.directory(built, store);
+      const loc = (netns: string, name: string, ev: number): number => {
+        for (const [device, ref] of dir) if (ref.netns === netns && ref.name === name) return device + ev;
+        return 0;
+      };
+      const ends = { sender: loc(client.netns, client.ifname, TX), receiver: loc(server.netns, server.ifname, RX), receiver2: viaParent ? loc(built.lan.hostA, built.lan.uplink, RX) : 0 };
+      if (ends.sender === 0 || ends.receiver === 0) {
+        this.traces.push({ ...base, error: `the sender or receiver interface was not found (${client.netns}/${client.ifname}, ${server.netns}/${server.ifname})`, raw: null });
+        return run();
+      }
+      const s = await this.open(bpftraceArgs(this.program, ends, sample), built);
       if ('error' in s) {
         this.traces.push({ ...base, error: s.error, raw: null });
         return run();
@@ -138,12 +193,27 @@ export class BpftraceTracer implements Tracer {
       } finally {
         const segment = await this.split(s);
         const raw = store.writeRaw(`${String(trial.index).padStart(4, '0')}-${built.spec.name}-${trial.workload}-${trial.path}.bpftrace.json`, segment.text);
-        const data = parseBpftrace(segment.text);
+        const data = parseBpftrace(segment.text, (device) => {
+          const ref = dir.get(device);
+          return ref ? role(ref.netns, ref.name) : `interface ${device}`;
+        });
         const why = segment.ok ? 'the sampler answered; no packet of the trial reached the receiver' : s.alive ? 'the sampler did not answer the split within 5 s' : 'the sampler exited during the trial';
         this.traces.push({ ...base, raw, data, ...(data.e2e.length === 0 ? { error: `no packet was followed end to end (${why})` } : {}) });
       }
       return result;
     };
+  }
+
+  /** Every interface of the topology's namespaces by location number, read once per topology (before its first traced trial). */
+  private async directory(built: BuiltTopology, store: RunStore): Promise<Map<number, DeviceRef>> {
+    const known = this.directories.get(built.spec.name);
+    if (known) return known;
+    const namespaces = [...new Set([...built.interfaces.map((i) => i.netns), built.lan.hostA, built.lan.switchNs, built.lan.peerNs, ...built.containers.map((c) => c.netns)])];
+    const dir = await deviceDirectory(this.runner, namespaces, this.inode);
+    this.directories.set(built.spec.name, dir);
+    // kept with the raw output: which location number is which interface
+    store.writeRaw(`${built.spec.name}-devices.json`, `${JSON.stringify(directoryRecord(dir, built), null, 1)}\n`);
+    return dir;
   }
 
   /** The running sampler when it traces the same interfaces; otherwise a new one (the old one stopped). */
@@ -162,7 +232,7 @@ export class BpftraceTracer implements Tracer {
 
   /** Ask the sampler to print and clear its maps; its output since the last split. */
   private async split(s: Session): Promise<{ text: string; ok: boolean }> {
-    getPriority(0); // the sampler's split probe fires on this process's getpriority(2)
+    getPriority(0); // the sampler's split probe fires on this process's uv_os_getpriority
     const until = Date.now() + 5000;
     let out = s.proc.output();
     while (countOf(out, SPLIT) <= s.splits && Date.now() < until && s.alive) {
@@ -187,6 +257,12 @@ export class BpftraceTracer implements Tracer {
   finish(results: Results): Results {
     return aggregateTracing(results, this.traces, { program: this.program, available: this.available, reason: this.reason });
   }
+}
+
+/** The device directory as saved beside the raw output: location number, namespace, interface, role. */
+export function directoryRecord(dir: ReadonlyMap<number, DeviceRef>, built: Pick<BuiltTopology, 'interfaces'>): { device: number; netns: string; name: string; role: string | null }[] {
+  const roleOf = new Map(built.interfaces.map((i) => [`${i.netns} ${i.name}`, i.role]));
+  return [...dir].map(([device, ref]) => ({ device, ...ref, role: roleOf.get(`${ref.netns} ${ref.name}`) ?? null }));
 }
 
 function countOf(text: string, word: string): number {

@@ -57,15 +57,33 @@ describe('the HTML report in a real browser', () => {
     expect(marks.length).toBe(state.expected);
     for (const m of marks) expect(m.marks, m.id).toBeGreaterThan(0);
     expect(statSync(shot).size).toBeGreaterThan(10_000);
-    if (fixture === 'traced-run.json') expect(marks.map((m) => m.id)).toEqual(expect.arrayContaining(['chart-stack-cdf', 'chart-hops']));
+    if (fixture === 'traced-run.json') {
+      expect(marks.map((m) => m.id)).toEqual(expect.arrayContaining(['chart-stack-cdf', 'chart-path-tcp-rr-c1-peer']));
+      // the path diagram: a row per topology with plain-language places, each step labelled with mean and P99, one step per row highlighted
+      const diagram = await inBrowser(html, () => {
+        const svg = document.querySelector('#chart-path-tcp-rr-c1-peer svg');
+        // a label of several lines is one text element with a tspan per line
+        const texts = [...(svg?.querySelectorAll('text') ?? [])].flatMap((t) => {
+          const lines = [...t.querySelectorAll('tspan')];
+          return lines.length ? lines.map((l) => l.textContent ?? '') : [t.textContent ?? ''];
+        });
+        const red = [...(svg?.querySelectorAll('.mark-rule line, .mark-rule path') ?? [])].filter((l) => (l.getAttribute('stroke') ?? '').toLowerCase() === '#d62728').length;
+        return { texts, red };
+      });
+      for (const word of ['macvlan-bridge', 'nat', 'bridge', 'uplink', 'NAT bridge', 'c1 veth, host end', 'peer']) expect(diagram.texts.join('|'), word).toContain(word);
+      expect(diagram.texts.some((t) => /^end to end: mean [\d.]+ µs, P99 [\d.]+ µs \(\d+ steps\)$/.test(t))).toBe(true);
+      expect(diagram.texts.filter((t) => /^P99 [\d.]+$/.test(t)).length).toBeGreaterThan(10);
+      expect(diagram.red).toBe(results.tracing!.cells.filter((c) => c.workload === 'tcp-rr' && c.path === 'c1-peer' && c.hops.some((h) => h.onPath)).length);
+    }
   });
 
-  it('renders the same charts to SVG without a browser', async () => {
-    const results = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'results', 'small-run.json'), 'utf8')) as Results;
+  it.each(['small-run.json', 'traced-run.json'])('renders the same charts of %s to SVG without a browser', async (fixture) => {
+    const results = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'results', fixture), 'utf8')) as Results;
     const dir = mkdtempSync(join(tmpdir(), 'nb-svg-'));
     const files = await writeSvgs(results, dir);
     expect(files.map((f) => f.split('/').pop())).toEqual(buildCharts(results).map((c) => `${c.id}.svg`));
     for (const f of files) expect(readFileSync(f, 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>$/);
+    if (fixture === 'traced-run.json') expect(readFileSync(join(dir, 'path-tcp-rr-c1-peer.svg'), 'utf8')).toMatch(/uplink[\s\S]*P99/);
   });
 });
 

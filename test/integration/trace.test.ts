@@ -1,6 +1,7 @@
 /**
- * bpftrace on real traffic: the hops it sees are the topology's path, the hops add up
- * to the journey, and a wrong tracepoint fails cleanly instead of hanging a run.
+ * bpftrace on real traffic: the hops it sees are the topology's path (both ways), the
+ * hops add up to the journey, the overhead is paired by block, and a wrong tracepoint
+ * fails cleanly instead of hanging a run.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { ExecaRunner } from '../../src/exec/execa-runner.js';
 import { procfs } from '../../src/lab/processes.js';
 import { loadResults } from '../../src/results/validate.js';
-import { STACK_PROGRAM, startSampler, tracingUnavailable } from '../../src/trace/tracer.js';
+import { bpftraceArgs, STACK_PROGRAM, startSampler, tracingUnavailable } from '../../src/trace/tracer.js';
 import { bench, ourNetns } from './helpers.js';
 
 describe('tracing', () => {
@@ -17,39 +18,55 @@ describe('tracing', () => {
     expect(tracingUnavailable()).toBeUndefined();
   });
 
-  it('follows packets hop by hop along each topology\'s own path', async () => {
+  it('follows packets hop by hop along each topology\'s own path, both ways', async () => {
     const out = mkdtempSync(join(tmpdir(), 'nb-trace-'));
-    const r = await bench(['run', '--topology', 'bridge,nat,macvlan-bridge', '--workload', 'tcp-rr', '--path', 'c1-peer', '--trials', '2', '--duration', '1', '--warmup', '0', '--out', out]);
+    const r = await bench(['run', '--topology', 'bridge,nat,ovs,macvlan-bridge', '--workload', 'tcp-rr', '--path', 'c1-peer,peer-c1', '--trials', '2', '--traced', '2', '--duration', '1', '--warmup', '0', '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     // loadResults validates against the schema
     const results = loadResults(out);
     expect(results.environment.tracing).toEqual({ enabled: true, available: true, reason: null });
     const cells = results.tracing?.cells ?? [];
-    const cell = (t: string) => cells.find((c) => c.topology === t)!;
-    const path = (t: string) => cell(t).hops.filter((h) => h.onPath).map((h) => h.hop);
-    for (const t of ['host', 'bridge', 'nat', 'macvlan-bridge']) {
-      const c = cell(t);
-      expect(c.errors, t).toEqual([]);
-      expect(c.packets, t).toBeGreaterThan(1000);
-      expect(c.p50Us ?? NaN).toBeGreaterThan(0);
-      expect(c.p99Us ?? NaN).toBeGreaterThanOrEqual(c.p50Us ?? NaN);
-      // every followed packet arrived, so the hops' shares add up to the mean journey
-      const mean = c.meanUs ?? NaN;
-      expect(Math.abs(c.hopMeanSumUs - mean) / mean, t).toBeLessThan(0.05);
-      expect(c.overhead?.metric).toBe('tps');
+    const cell = (t: string, p = 'c1-peer') => cells.find((c) => c.topology === t && c.path === p)!;
+    const path = (t: string, p = 'c1-peer') => cell(t, p).hops.filter((h) => h.onPath).map((h) => h.hop);
+    for (const t of ['host', 'bridge', 'nat', 'ovs', 'macvlan-bridge']) {
+      for (const p of ['c1-peer', 'peer-c1']) {
+        const c = cell(t, p);
+        expect(c.errors, `${t} ${p}`).toEqual([]);
+        expect(c.packets, `${t} ${p}`).toBeGreaterThan(1000);
+        expect(c.p50Us ?? NaN).toBeGreaterThan(0);
+        expect(c.p99Us ?? NaN).toBeGreaterThanOrEqual(c.p50Us ?? NaN);
+        // every followed packet arrived, so the hops' shares add up to the mean journey
+        const mean = c.meanUs ?? NaN;
+        expect(Math.abs(c.hopMeanSumUs - mean) / mean, `${t} ${p}`).toBeLessThan(0.05);
+        // two traced trials, each paired with its block's untraced one: a ratio with an interval
+        expect(c.overhead?.metric).toBe('tps');
+        expect(c.overhead?.pairs).toBe(2);
+        expect(c.overhead?.ratioLow).toBeLessThanOrEqual(c.overhead?.ratio ?? NaN);
+        for (const h of c.hops.filter((x) => x.onPath)) expect(h.p99Us ?? NaN, `${t} ${p} ${h.hop}`).toBeGreaterThanOrEqual(h.p50Us ?? NaN);
+      }
     }
     // the host baseline leaves from hostA's uplink; containers from their own interface
     expect(path('host')[0]).toBe('up tx → swa rx-queue');
     // bridge: the container's veth, then the bridge forwards to the uplink
-    expect(path('bridge').slice(0, 3)).toEqual(['c1 tx → c1h rx-queue', 'c1h rx-queue → c1h rx', 'c1h rx → up tx']);
+    expect(path('bridge')).toEqual(['c1 tx → c1h rx-queue', 'c1h rx-queue → c1h rx', 'c1h rx → up tx', 'up tx → swa rx-queue', 'swa rx-queue → swa rx', 'swa rx → swp tx', 'swp tx → peer rx-queue', 'peer rx-queue → peer rx']);
     // nat: the same veth, then routing through hostA's private bridge
-    expect(path('nat')).toContain('c1h rx → dbr rx');
+    expect(path('nat').slice(0, 4)).toEqual(['c1 tx → c1h rx-queue', 'c1h rx-queue → c1h rx', 'c1h rx → dbr rx', 'dbr rx → up tx']);
+    // ovs: the veth, then the OVS bridge's datapath, out of the uplink
+    expect(path('ovs')[0]).toBe('c1 tx → c1h rx-queue');
+    expect(path('ovs').at(-1)).toBe('peer rx-queue → peer rx');
+    expect(path('ovs').some((h) => h.includes('dbr'))).toBe(false);
     // macvlan: straight from the child onto the uplink, no veth, no bridge
     expect(path('macvlan-bridge')[0]).toBe('c1 tx → up tx');
     expect(path('macvlan-bridge').some((h) => h.includes('c1h') || h.includes('dbr'))).toBe(false);
+    // the way back ends on the macvlan's parent, whose receive hands the packet to the child
+    expect(path('macvlan-bridge', 'peer-c1').at(-1)).toBe('up rx-queue → up rx');
+    expect(path('nat', 'peer-c1').at(-1)).toBe('c1 rx-queue → c1 rx');
     // traced trials are kept apart from the figures
-    expect(results.trials.filter((t) => t.traced).length).toBe(4);
-    expect(results.summary.find((s) => s.topology === 'bridge' && s.metric === 'tps')!.n).toBe(2);
+    expect(results.trials.filter((t) => t.traced).length).toBe(5 * 2 * 2);
+    expect(results.summary.find((s) => s.topology === 'bridge' && s.metric === 'tps' && s.path === 'c1-peer')!.n).toBe(2);
+    // which location number was which interface is kept with the raw output
+    const devices = JSON.parse(readFileSync(join(out, 'raw', 'nat-devices.json'), 'utf8')) as { role: string | null }[];
+    expect(devices.map((d) => d.role)).toEqual(expect.arrayContaining(['c1', 'c1h', 'dbr', 'up', 'swa', 'swp', 'peer']));
     expect(ourNetns()).toEqual([]);
   });
 
@@ -82,7 +99,7 @@ describe('tracing', () => {
     const broken = join(dir, 'broken.bt');
     writeFileSync(broken, readFileSync(STACK_PROGRAM, 'utf8').replace('tracepoint:net:netif_rx\n', 'tracepoint:net:netif_rx_no_such_event\n'));
     const started = Date.now();
-    const r = await startSampler(new ExecaRunner(), ['-f', 'json', broken, 'zzzza', 'zzzza-c1', 'zzzza-peer', '1', '5'], 20_000);
+    const r = await startSampler(new ExecaRunner(), bpftraceArgs(broken, { sender: 1, receiver: 2, receiver2: 0 }, 1), 20_000);
     expect('error' in r).toBe(true);
     if (!('error' in r)) return;
     expect(r.error).toMatch(/bpftrace did not attach: .*netif_rx_no_such_event/);

@@ -1,45 +1,61 @@
 import { resultsSchemaErrors } from '../../src/results/validate.js';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { aggregateTracing, type TrialTrace } from '../../src/trace/aggregate.js';
 import { cdf, mergeBuckets, parseBpftrace, percentile, total } from '../../src/trace/parse.js';
-import { bpftraceArgs, sampleFor } from '../../src/trace/tracer.js';
+import { bpftraceArgs, keepFor, sampleFor, splitBinary } from '../../src/trace/tracer.js';
+import { location, parseLinks, splitLocation } from '../../src/trace/devices.js';
 import { syntheticResults, trial } from './synthetic.js';
 
 const fixture = (f: string) => readFileSync(join(import.meta.dirname, '..', 'fixtures', 'bpftrace', f), 'utf8');
 
+/** Names locations as the tracer does: by the device directory saved beside the raw output. */
+function namer(topology: string): (device: number) => string {
+  const dir = JSON.parse(fixture(`${topology}-devices.json`)) as { device: number; name: string; role: string | null }[];
+  const by = new Map(dir.map((d) => [d.device, d.role ?? d.name]));
+  return (device) => by.get(device) ?? `interface ${device}`;
+}
+
 describe('bpftrace output parser (saved real outputs)', () => {
-  it('reads the attach notice, the ready line, the end-to-end histogram and every hop', () => {
-    const d = parseBpftrace(fixture('bridge-tcp-rr.json'));
-    expect(d.attachedProbes).toBe(6); // BEGIN, three net tracepoints, skb:kfree_skb, END
-    expect(d.ready).toBe(true);
+  it('reads the ready line, the end-to-end histogram and every hop, named by role through the device directory', () => {
+    const d = parseBpftrace(fixture('bridge-tcp-rr.json'), namer('bridge'));
     expect(d.errors).toEqual([]);
     const n = total(d.e2e);
     expect(n).toBeGreaterThan(1000);
     // the bridge path: c1 -> c1h (veth) -> up (through the bridge) -> switch -> peer
-    const devs = new Set(d.hops.flatMap((h) => [h.fromDev.split('-')[1], h.toDev.split('-')[1]]));
+    const devs = new Set(d.hops.flatMap((h) => [h.fromDev, h.toDev]));
     expect([...devs].sort()).toEqual(['c1', 'c1h', 'peer', 'swa', 'swp', 'up']);
     // one clock read per event: the hops add up to the journey
     const hopSum = d.hops.reduce((s, h) => s + h.sumNs, 0);
     expect(hopSum / d.e2eSumNs).toBeCloseTo(1, 2);
-    expect(d.seen.find((s) => s.dev.endsWith('-c1') && s.ev === 1)?.count).toBe(n);
+    // every journey starts with the sender's transmit
+    const first = d.hops.filter((h) => h.fromDev === 'c1' && h.fromEv === 1);
+    expect(first.reduce((s, h) => s + total(h.buckets), 0)).toBeGreaterThanOrEqual(n);
   });
 
   it('a macvlan path has no container veth and no host bridge hop', () => {
-    const d = parseBpftrace(fixture('macvlan-vepa-tcp-rr.json'));
-    const devs = new Set(d.hops.flatMap((h) => [h.fromDev.split('-')[1], h.toDev.split('-')[1]]));
+    const d = parseBpftrace(fixture('macvlan-vepa-tcp-rr.json'), namer('macvlan-vepa'));
+    const devs = new Set(d.hops.flatMap((h) => [h.fromDev, h.toDev]));
     expect(devs.has('c1h')).toBe(false);
+    expect(devs.has('dbr')).toBe(false);
     expect(devs.has('up')).toBe(true);
+    expect(d.hops.some((h) => h.fromDev === 'c1' && h.toDev === 'up')).toBe(true);
+  });
+
+  it('names a location it does not know by its number', () => {
+    const d = parseBpftrace(fixture('bridge-tcp-rr.json'), () => 'x');
+    expect(new Set(d.hops.map((h) => h.fromDev))).toEqual(new Set(['x']));
+    const raw = parseBpftrace(fixture('bridge-tcp-rr.json'));
+    expect(raw.hops[0]!.fromDev).toMatch(/^\d+$/);
   });
 
   it('places percentiles beyond 1 ms with the power-of-two histogram', () => {
-    const d = parseBpftrace(fixture('ovs-tcp-stream.json'));
+    const d = parseBpftrace(fixture('ovs-tcp-stream.json'), namer('ovs'));
     expect(d.e2eLog.length).toBeGreaterThan(0);
-    const over = d.e2e.find((b) => b.highUs === null);
-    expect(over?.count).toBeGreaterThan(0);
-    const p50 = percentile(d.e2e, 0.5, d.e2eLog);
-    expect(p50).toBeGreaterThan(1000);
+    const p99 = percentile(d.e2e, 0.99, d.e2eLog);
+    expect(p99).toBeGreaterThan(1000);
   });
 
   it('computes percentiles and CDFs from linear buckets', () => {
@@ -51,23 +67,42 @@ describe('bpftrace output parser (saved real outputs)', () => {
     expect(mergeBuckets([b, b]).map((x) => x.count)).toEqual([100, 80, 20]);
   });
 
-  it('builds bpftrace arguments: program, interface prefix, sender, receiver, sample, prefix length, the controlling process (whose getpriority splits the data per trial)', () => {
-    expect(bpftraceArgs('p.bt', 'abcda', 'abcda-c1', 'abcda-peer', 1)).toEqual(['-f', 'json', 'p.bt', 'abcda', 'abcda-c1', 'abcda-peer', '1', '5', String(process.pid)]);
-    expect(sampleFor('udp-pps')).toBeGreaterThan(1);
+  it('builds bpftrace arguments: program, sender, receivers, sample threshold, and the process whose os.getPriority() splits the data', () => {
+    expect(bpftraceArgs('p.bt', { sender: 101, receiver: 203, receiver2: 0 }, 4, '/usr/lib/libuv.so.1', 42)).toEqual(['-f', 'json', 'p.bt', '101', '203', '0', '16384', '/usr/lib/libuv.so.1', '42']);
+    expect(keepFor(1)).toBe(65536);
+    expect(keepFor(16)).toBe(4096);
+    expect(sampleFor('udp-pps')).toBeGreaterThan(sampleFor('tcp-stream'));
     expect(sampleFor('tcp-rr')).toBe(1);
+    expect(sampleFor('tcp-crr')).toBe(1);
+  });
+
+  it('finds the split probe\'s file: libuv when it is a library of its own, else node itself', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nb-maps-'));
+    const maps = join(dir, 'maps');
+    writeFileSync(maps, '7f00-7f01 r-xp 00000000 08:01 123 /no/such/libuv.so.1.0.3\n7f02-7f03 r-xp 00000000 08:01 9 /usr/lib/libc.so.6\n');
+    expect(splitBinary(maps, '/usr/bin/node')).toBe('/no/such/libuv.so.1.0.3');
+    writeFileSync(maps, '7f02-7f03 r-xp 00000000 08:01 9 /usr/lib/libc.so.6\n');
+    expect(splitBinary(maps, process.execPath)).toBe(realpathSync(process.execPath));
+  });
+
+  it('numbers locations so that namespace, interface and event come back apart', () => {
+    const loc = location(4026532475, 17, 3);
+    expect(loc).toBeLessThan(2 ** 53);
+    expect(splitLocation(loc)).toEqual({ device: location(4026532475, 17, 0), event: 3 });
+    expect(location(4026532475, 17, 0)).not.toBe(location(4026532476, 17, 0));
+    expect(parseLinks('[{"ifindex":1,"ifname":"lo"},{"ifindex":5,"ifname":"abcd-c1h","link_index":4}]')).toEqual([{ ifindex: 1, ifname: 'lo' }, { ifindex: 5, ifname: 'abcd-c1h' }]);
+    expect(parseLinks('not json')).toEqual([]);
   });
 });
 
 describe('tracing aggregation', () => {
   it('orders hops along the path, names them by role, and measures the overhead', () => {
-    const data = parseBpftrace(fixture('bridge-tcp-rr.json'));
-    const prefix = data.hops[0]!.fromDev.split('-')[0]!;
-    const roles = Object.fromEntries(['c1', 'c1h', 'up', 'swa', 'swp', 'peer'].map((r) => [`${prefix}-${r}`, r]));
-    const trace: TrialTrace = { index: 99, topology: 'bridge', workload: 'tcp-rr', path: 'c1-peer', sender: `${prefix}-c1`, receiver: `${prefix}-peer`, roles, sample: 1, raw: 'raw/x.json', data };
+    const data = parseBpftrace(fixture('bridge-tcp-rr.json'), namer('bridge'));
+    const trace: TrialTrace = { index: 99, topology: 'bridge', workload: 'tcp-rr', path: 'c1-peer', sender: 'c1', receiver: 'peer', roles: {}, sample: 1, raw: 'raw/x.json', data };
     const trials = [0, 1, 2, 3].map((b) => trial('bridge', b, 15000 + b * 10));
     // traced trials in blocks 0-2, each paired with its block's untraced trial
     const traced = [0, 1, 2].map((b) => ({ ...trial('bridge', b, 11000 + b * 100), index: 99 + b, traced: true }));
-    const res = aggregateTracing(syntheticResults([...trials, ...traced]), [trace], { program: '/x/bench/trace/stack-latency.bt', available: true, reason: null });
+    const res = aggregateTracing(syntheticResults([...trials, ...traced]), [trace], { program: '/x/bench/trace/path-latency.bt', available: true, reason: null });
     const t = res.tracing!;
     const cell = t.cells[0]!;
     expect(cell.hops.filter((h) => h.onPath).map((h) => h.hop)).toEqual([
@@ -86,7 +121,8 @@ describe('tracing aggregation', () => {
     expect(cell.overhead?.ratio).toBeCloseTo(Math.exp(logs.reduce((s, x) => s + x, 0) / 3), 6);
     expect(cell.overhead?.ratioHigh).toBeLessThan(0.95);
     expect(cell.overhead?.kind).toBe('slower');
-    expect(t.program).toBe('bench/trace/stack-latency.bt');
+    expect(t.program).toBe('bench/trace/path-latency.bt');
+    expect(t.hops.filter((h) => h.topology === 'bridge').every((h) => h.p99Us === null || h.p99Us >= (h.medianUs ?? 0))).toBe(true);
     expect(res.trials.find((x) => x.index === 99)?.tracing?.packets).toBe(total(data.e2e));
     expect(resultsSchemaErrors(JSON.parse(JSON.stringify(res)))).toEqual([]);
     expect(res.caveats.some((c) => c.startsWith('tracing bridge tcp-rr c1-peer: tracing slowed the traffic (95% interval'))).toBe(true);

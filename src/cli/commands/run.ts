@@ -48,7 +48,7 @@ export async function performRun(session: Session, flags: RunFlags, command: str
       io.err(`\r\x1b[2K${line}`);
     };
     if (io.isTTY) io.err(`run ${cfg.runId}: ${cfg.topologies.length} topologies, ${cfg.workloads.join(' ')} on ${cfg.paths.join(' ')}, ${cfg.budgetS !== null ? `trials of ${cfg.durationS}s until every comparison is decided, within ${fmtDuration(cfg.budgetS)} (at most ${cfg.trials} blocks)` : `${cfg.trials} trials of ${cfg.durationS}s`} (seed ${cfg.seed})\n`);
-    const tracer = cfg.trace ? new BpftraceTracer(session.runner) : undefined;
+    const tracer = cfg.trace ? new BpftraceTracer(session.runner, cfg.traceProgram ? { program: cfg.traceProgram } : {}) : undefined;
     if (tracer && !tracer.available) io.err(`tracing unavailable: ${tracer.reason}; the run goes on untraced\n`);
     const { results, store } = await executeRun(cfg, { runner: session.runner, state: session.state, aborted: () => session.aborted, progress, command, watch: { sample: sampleProcs, quietMs: 2000 }, warn: (m) => io.err(`${io.isTTY ? '\r\x1b[2K' : ''}warning: ${m}\n`), ...(tracer ? { tracer } : {}) });
     if (io.isTTY) io.err('\r\x1b[2K');
