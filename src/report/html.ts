@@ -85,10 +85,10 @@ function stackLatencyTable(t: TracingSummary): string {
   const rows = t.cells
     .map(
       (c) =>
-        `<tr><td>${esc(c.topology)}</td><td>${esc(c.workload)}</td><td>${esc(c.path)}</td><td class="num">${esc(c.packets)}${c.sample > 1 ? ` (1 in ${esc(c.sample)})` : ''}</td><td class="num">${esc(fmtNum(c.p50Us))}</td><td class="num">${esc(fmtNum(c.p90Us))}</td><td class="num">${esc(fmtNum(c.p99Us))}</td><td class="num">${esc(fmtNum(c.meanUs))}</td><td class="num">${esc(fmtNum(c.hopMeanSumUs))}</td><td>${esc(c.hops.map((h) => `${h.hop}: ${fmtNum(h.shareUs)}`).join('; '))}</td><td>${esc(c.drops.map((d) => `${d.dev} reason ${d.reason}: ${d.count}`).join('; ') || '-')}</td></tr>`,
+        `<tr><td>${esc(c.topology)}</td><td>${esc(c.workload)}</td><td>${esc(c.path)}</td><td class="num">${esc(c.packets)}${c.sample > 1 ? ` (1 in ${esc(c.sample)})` : ''}</td><td class="num">${esc(fmtNum(c.p50Us))}</td><td class="num">${esc(fmtNum(c.p90Us))}</td><td class="num">${esc(fmtNum(c.p99Us))}</td><td class="num">${esc(fmtNum(c.meanUs))}</td><td class="num">${esc(fmtNum(c.hopMeanSumUs))}</td><td>${esc(c.hops.map((h) => `${h.hop}: ${fmtNum(h.shareUs)}`).join('; '))}</td><td>${esc(c.drops.map((d) => `${d.dev} reason ${d.reason}: ${d.count}`).join('; ') || '-')}</td><td>${c.overhead?.kind === 'within' ? 'measurements' : 'upper bounds'}</td></tr>`,
     )
     .join('');
-  return `<h3>Per-packet stack latency (bpftrace)</h3><table><thead><tr><th>topology</th><th>workload</th><th>path</th><th>packets followed</th><th>P50 µs</th><th>P90 µs</th><th>P99 µs</th><th>mean µs</th><th>sum of hop shares µs</th><th>hops (on the path)</th><th>drops</th></tr></thead><tbody>${rows}</tbody></table>${hopLegend(t)}`;
+  return `<h3>Per-packet stack latency (bpftrace)</h3><table><thead><tr><th>topology</th><th>workload</th><th>path</th><th>packets followed</th><th>P50 µs</th><th>P90 µs</th><th>P99 µs</th><th>mean µs</th><th>sum of hop shares µs</th><th>hops (on the path)</th><th>drops</th><th>per-packet figures</th></tr></thead><tbody>${rows}</tbody></table>${hopLegend(t)}`;
 }
 
 /** What the role and event names in the hop labels mean. */

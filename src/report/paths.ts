@@ -87,6 +87,49 @@ export function diagramRows(cell: TracingCell, topology: string, driver: string 
   return out;
 }
 
+const Y = { datum: 0.5, type: 'quantitative', scale: { domain: [0, 1] }, axis: null } as const;
+const RED = '#d62728';
+
+/** The layers of one row: steps (the costliest red and thicker), their labels, the places, their names, the total. */
+function layers(steps: number): Record<string, unknown>[] {
+  const x = (field: string) => ({ field, type: 'quantitative', scale: { domain: [-0.6, steps + 3.2] }, axis: null });
+  const only = (kind: DiagramDatum['kind']) => [{ filter: `datum.kind === '${kind}'` }];
+  return [
+    {
+      transform: only('segment'),
+      mark: { type: 'rule' },
+      encoding: {
+        x: x('x0'),
+        x2: { field: 'x1' },
+        y: Y,
+        color: { condition: { test: 'datum.costliest', value: RED }, value: '#9e9e9e' },
+        strokeWidth: { condition: { test: 'datum.costliest', value: 5 }, value: 2.5 },
+        tooltip: [{ field: 'hop', title: 'step' }, { field: 'meanUs', title: 'mean (µs)', format: ',.3~f' }, { field: 'p99Us', title: 'P99 (µs)', format: ',.3~f' }, { field: 'packets', title: 'packets' }],
+      },
+    },
+    {
+      transform: only('segment'),
+      mark: { type: 'text', baseline: 'top', dy: 8, fontSize: 10, lineBreak: '\n' },
+      encoding: { x: x('xm'), y: Y, text: { field: 'label' }, color: { condition: { test: 'datum.costliest', value: RED }, value: '#333333' } },
+    },
+    {
+      transform: only('node'),
+      mark: { type: 'point', filled: true, size: 90, color: '#4c78a8' },
+      encoding: { x: x('x'), y: Y, tooltip: [{ field: 'role', title: 'interface role' }, { field: 'event' }] },
+    },
+    {
+      transform: only('node'),
+      mark: { type: 'text', baseline: 'bottom', dy: -8, fontSize: 10, lineBreak: '\n' },
+      encoding: { x: x('x'), y: Y, text: { field: 'label' } },
+    },
+    {
+      transform: only('total'),
+      mark: { type: 'text', align: 'left', baseline: 'middle', fontSize: 11, fontWeight: 'bold' },
+      encoding: { x: x('x'), y: Y, text: { field: 'label' } },
+    },
+  ];
+}
+
 /** One diagram per traced workload and path with at least one followed packet. */
 export function pathDiagrams(results: Results): Chart[] {
   const cells = results.tracing?.cells ?? [];
@@ -99,70 +142,14 @@ export function pathDiagrams(results: Results): Chart[] {
     const values = sorted.flatMap((c) => diagramRows(c, topologyLabel(results, c.topology), drivers.get(c.topology) ?? null));
     const steps = Math.max(...sorted.map((c) => c.hops.filter((h) => h.onPath).length));
     const { workload, path } = lane[0]!;
-    const rows = sorted.map((c) => topologyLabel(results, c.topology));
-    const x = { type: 'quantitative', scale: { domain: [-0.6, steps + 3.2] }, axis: null };
     return {
       id: `path-${workload}-${path}`,
       title: `The path of a packet, ${workload} ${path}: each step's mean and P99 time (µs); the costliest step of each topology in red (bpftrace)`,
       spec: {
         data: { values },
-        facet: { row: { field: 'topology', type: 'nominal', sort: rows, title: null, header: { labelAngle: 0, labelAlign: 'left', labelFontWeight: 'bold', labelFontSize: 12 } } },
+        facet: { row: { field: 'topology', type: 'nominal', sort: sorted.map((c) => topologyLabel(results, c.topology)), title: null, header: { labelAngle: 0, labelAlign: 'left', labelFontWeight: 'bold', labelFontSize: 12 } } },
         spacing: 6,
-        spec: {
-          width: Math.max(520, (steps + 4) * 92),
-          height: 74,
-          layer: [
-            {
-              transform: [{ filter: "datum.kind === 'segment'" }],
-              mark: { type: 'rule' },
-              encoding: {
-                x: { field: 'x0', ...x },
-                x2: { field: 'x1' },
-                y: { datum: 0.5, type: 'quantitative', scale: { domain: [0, 1] }, axis: null },
-                color: { condition: { test: 'datum.costliest', value: '#d62728' }, value: '#9e9e9e' },
-                strokeWidth: { condition: { test: 'datum.costliest', value: 5 }, value: 2.5 },
-                tooltip: [{ field: 'hop', title: 'step' }, { field: 'meanUs', title: 'mean (µs)', format: ',.3~f' }, { field: 'p99Us', title: 'P99 (µs)', format: ',.3~f' }, { field: 'packets', title: 'packets' }],
-              },
-            },
-            {
-              transform: [{ filter: "datum.kind === 'segment'" }],
-              mark: { type: 'text', baseline: 'top', dy: 8, fontSize: 10, lineBreak: '\n' },
-              encoding: {
-                x: { field: 'xm', ...x },
-                y: { datum: 0.5, type: 'quantitative', scale: { domain: [0, 1] }, axis: null },
-                text: { field: 'label' },
-                color: { condition: { test: 'datum.costliest', value: '#d62728' }, value: '#333333' },
-              },
-            },
-            {
-              transform: [{ filter: "datum.kind === 'node'" }],
-              mark: { type: 'point', filled: true, size: 90, color: '#4c78a8' },
-              encoding: {
-                x: { field: 'x', ...x },
-                y: { datum: 0.5, type: 'quantitative', scale: { domain: [0, 1] }, axis: null },
-                tooltip: [{ field: 'role', title: 'interface role' }, { field: 'event' }],
-              },
-            },
-            {
-              transform: [{ filter: "datum.kind === 'node'" }],
-              mark: { type: 'text', baseline: 'bottom', dy: -8, fontSize: 10, lineBreak: '\n' },
-              encoding: {
-                x: { field: 'x', ...x },
-                y: { datum: 0.5, type: 'quantitative', scale: { domain: [0, 1] }, axis: null },
-                text: { field: 'label' },
-              },
-            },
-            {
-              transform: [{ filter: "datum.kind === 'total'" }],
-              mark: { type: 'text', align: 'left', baseline: 'middle', fontSize: 11, fontWeight: 'bold' },
-              encoding: {
-                x: { field: 'x', ...x },
-                y: { datum: 0.5, type: 'quantitative', scale: { domain: [0, 1] }, axis: null },
-                text: { field: 'label' },
-              },
-            },
-          ],
-        },
+        spec: { width: Math.max(520, (steps + 4) * 92), height: 74, layer: layers(steps) },
       },
     };
   });

@@ -46,21 +46,21 @@ describe('tracing', () => {
       }
     }
     // the host baseline leaves from hostA's uplink; containers from their own interface
-    expect(path('host')[0]).toBe('up tx → swa rx-queue');
+    expect(path('host')[0]).toBe('up tx → swa rx');
     // bridge: the container's veth, then the bridge forwards to the uplink
-    expect(path('bridge')).toEqual(['c1 tx → c1h rx-queue', 'c1h rx-queue → c1h rx', 'c1h rx → up tx', 'up tx → swa rx-queue', 'swa rx-queue → swa rx', 'swa rx → swp tx', 'swp tx → peer rx-queue', 'peer rx-queue → peer rx']);
+    expect(path('bridge')).toEqual(['c1 tx → c1h rx', 'c1h rx → up tx', 'up tx → swa rx', 'swa rx → swp tx', 'swp tx → peer rx']);
     // nat: the same veth, then routing through hostA's private bridge
-    expect(path('nat').slice(0, 4)).toEqual(['c1 tx → c1h rx-queue', 'c1h rx-queue → c1h rx', 'c1h rx → dbr rx', 'dbr rx → up tx']);
+    expect(path('nat').slice(0, 3)).toEqual(['c1 tx → c1h rx', 'c1h rx → dbr rx', 'dbr rx → up tx']);
     // ovs: the veth, then the OVS bridge's datapath, out of the uplink
-    expect(path('ovs')[0]).toBe('c1 tx → c1h rx-queue');
-    expect(path('ovs').at(-1)).toBe('peer rx-queue → peer rx');
+    expect(path('ovs')[0]).toBe('c1 tx → c1h rx');
+    expect(path('ovs').at(-1)).toBe('swp tx → peer rx');
     expect(path('ovs').some((h) => h.includes('dbr'))).toBe(false);
     // macvlan: straight from the child onto the uplink, no veth, no bridge
     expect(path('macvlan-bridge')[0]).toBe('c1 tx → up tx');
     expect(path('macvlan-bridge').some((h) => h.includes('c1h') || h.includes('dbr'))).toBe(false);
     // the way back ends on the macvlan's parent, whose receive hands the packet to the child
-    expect(path('macvlan-bridge', 'peer-c1').at(-1)).toBe('up rx-queue → up rx');
-    expect(path('nat', 'peer-c1').at(-1)).toBe('c1 rx-queue → c1 rx');
+    expect(path('macvlan-bridge', 'peer-c1').at(-1)).toBe('swa tx → up rx');
+    expect(path('nat', 'peer-c1').at(-1)).toBe('c1h tx → c1 rx');
     // traced trials are kept apart from the figures
     expect(results.trials.filter((t) => t.traced).length).toBe(5 * 2 * 2);
     expect(results.summary.find((s) => s.topology === 'bridge' && s.metric === 'tps' && s.path === 'c1-peer')!.n).toBe(2);

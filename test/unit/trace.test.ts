@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { aggregateTracing, type TrialTrace } from '../../src/trace/aggregate.js';
 import { cdf, mergeBuckets, parseBpftrace, percentile, total } from '../../src/trace/parse.js';
 import { bpftraceArgs, keepFor, sampleFor, splitBinary } from '../../src/trace/tracer.js';
-import { location, parseLinks, splitLocation } from '../../src/trace/devices.js';
+import { deviceDirectory, location, parseLinks, splitLocation } from '../../src/trace/devices.js';
+import { RecordingRunner } from '../../src/exec/recording-runner.js';
 import { syntheticResults, trial } from './synthetic.js';
 
 const fixture = (f: string) => readFileSync(join(import.meta.dirname, '..', 'fixtures', 'bpftrace', f), 'utf8');
@@ -93,6 +94,18 @@ describe('bpftrace output parser (saved real outputs)', () => {
     expect(parseLinks('[{"ifindex":1,"ifname":"lo"},{"ifindex":5,"ifname":"abcd-c1h","link_index":4}]')).toEqual([{ ifindex: 1, ifname: 'lo' }, { ifindex: 5, ifname: 'abcd-c1h' }]);
     expect(parseLinks('not json')).toEqual([]);
   });
+
+  it('names every interface of the given namespaces once, each namespace by its inode', async () => {
+    const links: Record<string, string> = { 'nb-a': '[{"ifindex":1,"ifname":"lo"},{"ifindex":7,"ifname":"abcd-up"}]', 'nb-b': '[{"ifindex":7,"ifname":"abcd-peer"}]' };
+    const runner = new RecordingRunner((spec) => ({ stdout: links[spec.args[2]!] ?? '[]' }));
+    const inodes: Record<string, number> = { 'nb-a': 4026532801, 'nb-b': 4026532802 };
+    const dir = await deviceDirectory(runner, ['nb-a', 'nb-b', 'nb-a'], (ns) => inodes[ns]!);
+    expect(runner.commandLines).toEqual(['ip -j -n nb-a link show', 'ip -j -n nb-b link show']);
+    // the same ifindex in two namespaces is two interfaces
+    expect(dir.get(location(4026532801, 7, 0))).toEqual({ netns: 'nb-a', name: 'abcd-up' });
+    expect(dir.get(location(4026532802, 7, 0))).toEqual({ netns: 'nb-b', name: 'abcd-peer' });
+    expect(dir.size).toBe(3);
+  });
 });
 
 describe('tracing aggregation', () => {
@@ -105,16 +118,7 @@ describe('tracing aggregation', () => {
     const res = aggregateTracing(syntheticResults([...trials, ...traced]), [trace], { program: '/x/bench/trace/path-latency.bt', available: true, reason: null });
     const t = res.tracing!;
     const cell = t.cells[0]!;
-    expect(cell.hops.filter((h) => h.onPath).map((h) => h.hop)).toEqual([
-      'c1 tx → c1h rx-queue',
-      'c1h rx-queue → c1h rx',
-      'c1h rx → up tx',
-      'up tx → swa rx-queue',
-      'swa rx-queue → swa rx',
-      'swa rx → swp tx',
-      'swp tx → peer rx-queue',
-      'peer rx-queue → peer rx',
-    ]);
+    expect(cell.hops.filter((h) => h.onPath).map((h) => h.hop)).toEqual(['c1 tx → c1h rx', 'c1h rx → up tx', 'up tx → swa rx', 'swa rx → swp tx', 'swp tx → peer rx']);
     expect(cell.hopMeanSumUs / (cell.meanUs ?? NaN)).toBeCloseTo(1, 2);
     const logs = [0, 1, 2].map((b) => Math.log((11000 + b * 100) / (15000 + b * 10)));
     expect(cell.overhead?.pairs).toBe(3);
