@@ -15,7 +15,7 @@ export function renderMarkdown(results: Results): string {
   const claim = claimSummary(rows);
   const lines: string[] = [];
   lines.push(`## netbench ${results.runId} (${cellText(results.profile)}, ${results.config.trials} trials × ${results.config.durationS}s, ${results.status})`, '');
-  lines.push(claim.text, '', ...claim.perAlternative.map((l) => `- ${l}`), ...(claim.perAlternative.length ? [''] : []));
+  lines.push(cellText(claim.text), '', ...claim.perAlternative.map((l) => `- ${cellText(l)}`), ...(claim.perAlternative.length ? [''] : []));
   if (rows.length) {
     lines.push('| | verdict | e-value | pairs |', '|---|---|---:|---:|');
     for (const r of rows) lines.push(`| ${ICON[r.verdict.kind]} | ${cellText(r.sentence)} | ${Number.isFinite(r.verdict.e) ? r.verdict.e.toPrecision(2) : '∞'} | ${r.verdict.n} |`);
@@ -24,7 +24,7 @@ export function renderMarkdown(results: Results): string {
   const ratios = results.summary.filter((s) => s.ratioToHost && isPrimary(s));
   if (ratios.length) {
     lines.push('| topology | workload | path | median | × host [CI] | CoV |', '|---|---|---|---:|---:|---:|');
-    for (const s of ratios) lines.push(`| ${cellText(s.topology)} | ${s.workload} | ${s.path} | ${fmtNum(s.median)} ${s.unit} | ${fmtNum(s.ratioToHost!.median)} [${fmtNum(s.ratioToHost!.ciLow)}, ${fmtNum(s.ratioToHost!.ciHigh)}] | ${fmtPct(s.cov)} |`);
+    for (const s of ratios) lines.push(`| ${cellText(s.topology)} | ${s.workload} | ${s.path} | ${fmtNum(s.median)} ${cellText(s.unit)} | ${fmtNum(s.ratioToHost!.median)} [${fmtNum(s.ratioToHost!.ciLow)}, ${fmtNum(s.ratioToHost!.ciHigh)}] | ${fmtPct(s.cov)} |`);
     lines.push('');
   }
   for (const c of results.caveats) lines.push(`- ⚠️ ${cellText(c)}`);

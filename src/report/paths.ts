@@ -119,7 +119,7 @@ function layers(steps: number): Record<string, unknown>[] {
     },
     {
       transform: only('node'),
-      mark: { type: 'text', baseline: 'bottom', dy: -8, fontSize: 10, lineBreak: '\n' },
+      mark: { type: 'text', baseline: 'bottom', dy: -12, fontSize: 10, lineBreak: '\n' },
       encoding: { x: x('x'), y: Y, text: { field: 'label' } },
     },
     {

@@ -39,14 +39,14 @@ export function tracingUnavailable(): string | undefined {
 
 /**
  * One packet in N is followed, chosen on a hash of its IP id before any other work.
- * The work per followed event (about 0.3 µs here) is what slows traffic most; a packet
- * not followed costs only the tracepoint and three reads. 1 in 8 still follows
- * thousands of packets per trial, enough for a P99 per step (docs/methodology.md).
+ * The work per followed event is what slows traffic most; a packet not followed costs
+ * only the tracepoint and three reads. 1 in 8 still follows thousands of packets per
+ * trial, enough for a P99 per step (docs/methodology.md). Every TCP workload shares it,
+ * so that one sampler serves a topology's traced trials in a row (the sample is one of
+ * the sampler's arguments); UDP at an unlimited packet rate needs a sparser one.
  */
 export function sampleFor(workload: string): number {
-  if (workload === 'udp-pps') return 64;
-  if (workload.startsWith('tcp-stream')) return 16;
-  return 8;
+  return workload === 'udp-pps' ? 64 : 8;
 }
 
 /** The program's threshold for a sample of 1 in n: packets whose 16-bit hash is below it are followed. */

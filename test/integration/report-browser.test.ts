@@ -70,7 +70,7 @@ describe('the HTML report in a real browser', () => {
         const red = [...(svg?.querySelectorAll('.mark-rule line, .mark-rule path') ?? [])].filter((l) => (l.getAttribute('stroke') ?? '').toLowerCase() === '#d62728').length;
         return { texts, red };
       });
-      for (const word of ['macvlan-bridge', 'nat', 'bridge', 'uplink', 'NAT bridge', 'c1 veth, host end', 'peer']) expect(diagram.texts.join('|'), word).toContain(word);
+      for (const word of ['macvlan-vepa', 'nat', 'bridge', 'ovs', 'uplink', 'NAT bridge', 'c1 veth, host end', 'c1 (macvlan child)', 'peer']) expect(diagram.texts.join('|'), word).toContain(word);
       expect(diagram.texts.some((t) => /^end to end: mean [\d.]+ µs, P99 [\d.]+ µs \(\d+ steps\)$/.test(t))).toBe(true);
       expect(diagram.texts.filter((t) => /^P99 [\d.]+$/.test(t)).length).toBeGreaterThan(10);
       expect(diagram.red).toBe(results.tracing!.cells.filter((c) => c.workload === 'tcp-rr' && c.path === 'c1-peer' && c.hops.some((h) => h.onPath)).length);

@@ -97,12 +97,12 @@ describe('tracing', () => {
   it('a wrong tracepoint fails cleanly with bpftrace\'s reason', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nb-bt-'));
     const broken = join(dir, 'broken.bt');
-    writeFileSync(broken, readFileSync(STACK_PROGRAM, 'utf8').replace('tracepoint:net:netif_rx\n', 'tracepoint:net:netif_rx_no_such_event\n'));
+    writeFileSync(broken, readFileSync(STACK_PROGRAM, 'utf8').replace('tracepoint:net:netif_receive_skb\n', 'tracepoint:net:netif_receive_skb_no_such_event\n'));
     const started = Date.now();
     const r = await startSampler(new ExecaRunner(), bpftraceArgs(broken, { sender: 1, receiver: 2, receiver2: 0 }, 1), 20_000);
     expect('error' in r).toBe(true);
     if (!('error' in r)) return;
-    expect(r.error).toMatch(/bpftrace did not attach: .*netif_rx_no_such_event/);
+    expect(r.error).toMatch(/bpftrace did not attach: .*netif_receive_skb_no_such_event/);
     expect(Date.now() - started).toBeLessThan(20_000);
     const pid = r.proc?.pid;
     if (pid) expect(procfs.startTime(pid)).toBeUndefined();
