@@ -170,7 +170,13 @@ export class BpftraceTracer implements Tracer {
     const sample = sampleFor(trial.workload);
     const base = { index: trial.index, topology: built.spec.name, workload: trial.workload, path: trial.path, sender: role(client.netns, client.ifname), receiver: role(server.netns, server.ifname), roles: {}, sample };
     return async (run: () => Promise<CommandResult>): Promise<CommandResult> => {
-      const dir = await this.directory(built, store);
+      let dir: Map<number, DeviceRef>;
+      try {
+        dir = await this.directory(built, store);
+      } catch (err) {
+        this.traces.push({ ...base, error: `the topology's interfaces could not be listed: ${errorMessage(err)}`, raw: null });
+        return run();
+      }
       const loc = (netns: string, name: string, ev: number): number => {
         for (const [device, ref] of dir) if (ref.netns === netns && ref.name === name) return device + ev;
         return 0;
