@@ -73,6 +73,7 @@ export function adaptivePlanner(cells: readonly Cell[], opts: AdaptiveOptions): 
   let active: readonly Cell[] = cells;
   let reruns = 0;
   let taken = 0;
+  let tracingOn = true;
   const push = (c: Cell, b: number, warmup: boolean, traced: boolean, front = false) => {
     const t = { topology: c.topology, workload: c.workload, path: c.path, index: index++, block: b, warmup, traced };
     if (front) queue.unshift(t);
@@ -95,13 +96,15 @@ export function adaptivePlanner(cells: readonly Cell[], opts: AdaptiveOptions): 
       undecided = a.undecided;
       if (active.length === 0) return void (stopped = undecided === 0 ? 'every comparison is decided' : `every comparison that was measured is decided; ${undecided} lack a measured side`);
     }
+    // the first `tracedBlocks` blocks measure every cell twice, untraced and traced; when
+    // the budget can no longer hold one, tracing ends and plain blocks go on
+    let tracing = tracingOn && block + 1 < opts.tracedBlocks;
+    if (tracing && block >= 0 && now() + 2 * estimateMs(cells) > opts.deadlineMs) tracing = tracingOn = false;
+    const cost = tracing ? 2 * estimateMs(cells) : estimateMs(active);
     // the first block always runs: a run that measured nothing would answer nothing
-    // a tracing block runs every cell twice (untraced and traced)
-    const cost = block + 1 < opts.tracedBlocks ? 2 * estimateMs(cells) : estimateMs(active);
     if (block >= 0 && now() + cost > opts.deadlineMs) return void (stopped = `the budget is spent (${undecided} of ${opts.specs.length} comparisons undecided)`);
     block++;
-    // the first `tracedBlocks` blocks measure every cell, each paired with a traced trial
-    if (block < opts.tracedBlocks) for (const { cell, traced } of tracingBlockOrder(cells, rng)) push(cell, block, false, traced);
+    if (tracing) for (const { cell, traced } of tracingBlockOrder(cells, rng)) push(cell, block, false, traced);
     else for (const c of blockOrder(active, rng)) push(c, block, false, false);
   };
 

@@ -163,4 +163,21 @@ describe('tracing blocks', () => {
     check(trials, 4);
     expect(Math.max(...trials.map((t) => t.block))).toBeGreaterThanOrEqual(3);
   });
+  it('gives way to plain blocks when the budget cannot hold another tracing block', () => {
+    const specs2 = comparisonSpecs(comparisonSides(TOPOS, 'all'), ['tcp-rr', 'tcp-stream'], ['c1-peer']);
+    let clock = 0;
+    // every trial takes 1 s; a tracing block is 20 trials, a plain block 10: after two tracing blocks (40 s) a third does not fit in 52 s, a plain one does
+    const p = adaptivePlanner(twoWorkloads, { specs: specs2, seed: 5, warmup: 0, tracedBlocks: 5, maxBlocks: 30, durationS: 1, deadlineMs: 52_000, now: () => clock });
+    const out: { block: number; traced: boolean }[] = [];
+    for (let t = p.next(); t; t = p.next()) {
+      out.push(t);
+      clock += 1000;
+      p.record({ ...t, status: 'ok', metrics: {}, flags: [], raw: [], startedAt: '', durationMs: 1000 } as TrialRecord);
+    }
+    const tracedBlocks = new Set(out.filter((t) => t.traced).map((t) => t.block));
+    expect([...tracedBlocks]).toEqual([0, 1]);
+    const plain = new Set(out.filter((t) => t.block >= 2).map((t) => t.block));
+    expect(plain.size).toBe(1);
+    expect(out.filter((t) => t.block >= 2 && t.traced)).toHaveLength(0);
+  });
 });
