@@ -24,6 +24,8 @@ export function overheadOf(trials: readonly TrialRecord[], cell: Cell, margin = 
   const better = def.metrics.find((m) => m.name === metric)?.better ?? 'higher';
   const traced = new Map<number, number>();
   for (const t of tracedTrials(trials, cell)) {
+    // a traced trial taken while the machine was busy says nothing about tracing
+    if (t.contaminated !== undefined) continue;
     const v = t.metrics[metric]?.value;
     if (v !== undefined && Number.isFinite(v) && v > 0) traced.set(t.block, v);
   }

@@ -27,7 +27,7 @@ describe('tracing overhead, paired by block', () => {
     expect(overheadMeaning(o)).toMatch(/^tracing changed the traffic by less than 5% \(95% interval 0\.9\d\d–0\.9\d\d, 5 pairs\): per-packet figures are measurements$/);
   });
 
-  it('pairs only blocks that have both trials, and ignores warm-ups and failed trials', () => {
+  it('pairs only blocks that have both trials, and ignores warm-ups, failed trials and trials taken while the machine was busy', () => {
     const trials = [
       trial('bridge', 0, 10000),
       trial('bridge', 1, 10000),
@@ -35,6 +35,7 @@ describe('tracing overhead, paired by block', () => {
       traced(2, 1), // no untraced twin in block 2
       { ...traced(1, 9000), warmup: true },
       { ...traced(1, 9000), status: 'failed' as const, error: 'x', metrics: {} },
+      { ...traced(1, 5000), contaminated: 'another process used 40% of a CPU' },
     ];
     const o = overheadOf(trials, cell)!;
     expect(o.pairs).toBe(1);
