@@ -1,6 +1,7 @@
 import { resultsSchemaErrors } from '../../src/results/validate.js';
 import { mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { aggregateTracing, type TrialTrace } from '../../src/trace/aggregate.js';
@@ -105,6 +106,14 @@ describe('bpftrace output parser (saved real outputs)', () => {
     expect(dir.get(location(4026532801, 7, 0))).toEqual({ netns: 'nb-a', name: 'abcd-up' });
     expect(dir.get(location(4026532802, 7, 0))).toEqual({ netns: 'nb-b', name: 'abcd-peer' });
     expect(dir.size).toBe(3);
+  });
+});
+
+describe('the tracer variants', () => {
+  it('are the program with one technique undone, written from it: none is out of date', () => {
+    const r = spawnSync(process.execPath, [join(import.meta.dirname, '..', '..', 'scripts', 'trace-variants.mjs'), '--check'], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
   });
 });
 
