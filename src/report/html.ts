@@ -103,7 +103,7 @@ function overheadTable(t: TracingSummary): string {
   const rows = t.overhead
     .map((o) => {
       const iv = o.ratioLow !== null && o.ratioHigh !== null ? `[${fmtNum(o.ratioLow)}, ${fmtNum(o.ratioHigh)}]` : '-';
-      return `<tr class="${o.kind === 'within' ? '' : 'bad'}"><td>${esc(o.topology)}</td><td>${esc(o.workload)}</td><td>${esc(o.path)}</td><td>${esc(o.metric)}</td><td class="num">${esc(o.pairs)}</td><td class="num">${esc(fmtNum(o.ratio))}</td><td class="num">${esc(iv)}</td><td>${esc(overheadMeaning(o).replace(/ \(.*?\)/, ''))}</td></tr>`;
+      return `<tr class="${o.kind === 'within' ? '' : 'bad'}"><td>${esc(o.topology)}</td><td>${esc(o.workload)}</td><td>${esc(o.path)}</td><td>${esc(o.metric)}</td><td class="num">${esc(o.pairs)}</td><td class="num">${esc(fmtNum(o.ratio))}</td><td class="num">${esc(iv)}</td><td>${esc(overheadMeaning(o, false))}</td></tr>`;
     })
     .join('');
   return `<h3>Tracing overhead (traced / untraced, paired by block)</h3><p class="note">Each traced trial ran in the same block as an untraced trial of its cell, seconds apart; the ratio is the traced cell's performance over the untraced one's (below 1: slower when traced), with its 95% interval. Per-packet figures are measurements where the interval lies within 1 ± 5%, upper bounds elsewhere (docs/methodology.md, "Tracing and its overhead").</p><table><thead><tr><th>topology</th><th>workload</th><th>path</th><th>metric</th><th>pairs</th><th>traced/untraced</th><th>95% interval</th><th>per-packet figures</th></tr></thead><tbody>${rows}</tbody></table>`;

@@ -74,18 +74,17 @@ export function overheadKind(low: number | null, high: number | null, margin = O
   return 'unresolved';
 }
 
-/** What a cell's overhead means for its per-packet figures, in words for the report. */
-export function overheadMeaning(o: Overhead | null): string {
+const FINDING: Readonly<Record<Overhead['kind'], [string, string]>> = {
+  within: [`tracing changed the traffic by less than ${OVERHEAD_MARGIN * 100}%`, 'per-packet figures are measurements'],
+  slower: ['tracing slowed the traffic', 'per-packet figures are upper bounds'],
+  faster: ['traced trials were faster', 'per-packet figures are not representative'],
+  unresolved: ["tracing's effect is not resolved", 'per-packet figures are upper bounds'],
+};
+
+/** What a cell's overhead means for its per-packet figures, in words; `withInterval` adds the interval and pair count. */
+export function overheadMeaning(o: Overhead | null, withInterval = true): string {
   if (!o) return 'no traced trial: overhead unknown, per-packet figures are upper bounds';
-  const iv = o.ratioLow !== null && o.ratioHigh !== null ? ` (95% interval ${o.ratioLow.toFixed(3)}–${o.ratioHigh.toFixed(3)}, ${o.pairs} pairs)` : ` (${o.pairs} pair${o.pairs === 1 ? '' : 's'}: no interval)`;
-  switch (o.kind) {
-    case 'within':
-      return `tracing changed the traffic by less than ${OVERHEAD_MARGIN * 100}%${iv}: per-packet figures are measurements`;
-    case 'slower':
-      return `tracing slowed the traffic${iv}: per-packet figures are upper bounds`;
-    case 'faster':
-      return `traced trials were faster${iv}: per-packet figures are not representative`;
-    default:
-      return `tracing's effect is not resolved${iv}: per-packet figures are upper bounds`;
-  }
+  const [finding, consequence] = FINDING[o.kind];
+  const iv = !withInterval ? '' : o.ratioLow !== null && o.ratioHigh !== null ? ` (95% interval ${o.ratioLow.toFixed(3)}–${o.ratioHigh.toFixed(3)}, ${o.pairs} pairs)` : ` (${o.pairs} pair${o.pairs === 1 ? '' : 's'}: no interval)`;
+  return `${finding}${iv}: ${consequence}`;
 }

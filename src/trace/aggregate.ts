@@ -11,9 +11,9 @@ import { type Bucket, cdf, mergeBuckets, percentile, type TraceData, total } fro
 
 export interface TrialTrace extends Cell {
   readonly index: number;
+  /** the roles of the sending and receiving interfaces ("c1", "peer") */
   readonly sender: string;
   readonly receiver: string;
-  readonly roles: Readonly<Record<string, string>>;
   readonly sample: number;
   readonly raw: string | null;
   readonly data?: TraceData;
@@ -30,8 +30,9 @@ const EV = ['', 'tx', 'rx-queue', 'rx'];
 const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
 const withData = (ts: readonly TrialTrace[]) => ts.filter((t): t is TrialTrace & { data: TraceData } => t.data !== undefined && total(t.data.e2e) > 0);
 
-function label(roles: Readonly<Record<string, string>>, dev: string, ev: number): string {
-  return `${roles[dev] ?? dev} ${EV[ev] ?? ev}`;
+/** "c1h rx": the parser has already named the device by its role (trace/tracer.ts). */
+function label(dev: string, ev: number): string {
+  return `${dev} ${EV[ev] ?? ev}`;
 }
 
 /** Order hops along the path: from the sender's transmit, follow the busiest next hop. */
@@ -52,8 +53,8 @@ function hopSummaries(ok: readonly (TrialTrace & { data: TraceData })[], first: 
   const hopMap = new Map<string, { from: string; to: string; buckets: Bucket[][]; sumNs: number }>();
   for (const t of ok) {
     for (const h of t.data.hops) {
-      const from = label(t.roles, h.fromDev, h.fromEv);
-      const to = label(t.roles, h.toDev, h.toEv);
+      const from = label(h.fromDev, h.fromEv);
+      const to = label(h.toDev, h.toEv);
       const cur = hopMap.get(`${from}>${to}`) ?? { from, to, buckets: [], sumNs: 0 };
       cur.buckets.push([...h.buckets]);
       cur.sumNs += h.sumNs;
@@ -61,7 +62,7 @@ function hopSummaries(ok: readonly (TrialTrace & { data: TraceData })[], first: 
     }
   }
   const merged = [...hopMap.values()].map((h) => ({ ...h, b: mergeBuckets(h.buckets), packets: total(mergeBuckets(h.buckets)) }));
-  const order = orderHops(merged, label(first.roles, first.sender, 1));
+  const order = orderHops(merged, label(first.sender, 1));
   return merged
     .map((h) => {
       const o = order.get(`${h.from}>${h.to}`);
@@ -80,7 +81,7 @@ function tracingCell(trials: readonly TrialRecord[], ts: readonly TrialTrace[]):
   const hops = hopSummaries(ok, first, n);
   const drops = new Map<string, { dev: string; reason: number; count: number }>();
   for (const d of ok.flatMap((t) => t.data.drops)) {
-    const where = label(first.roles, d.dev, d.ev);
+    const where = label(d.dev, d.ev);
     const k = `${where}|${d.reason}`;
     drops.set(k, { dev: where, reason: d.reason, count: (drops.get(k)?.count ?? 0) + d.count });
   }

@@ -26,7 +26,7 @@ import { aggregateTracing, type TrialTrace } from './aggregate.js';
 import { deviceDirectory, type DeviceRef, netnsInode, RX, TX } from './devices.js';
 import { parseBpftrace } from './parse.js';
 
-export const STACK_PROGRAM = join(BENCH_DIR, 'trace', 'path-latency.bt');
+export const TRACE_PROGRAM = join(BENCH_DIR, 'trace', 'path-latency.bt');
 const TRACEPOINT_DIR = '/sys/kernel/tracing/events/net';
 
 /** Why tracing cannot run here, or undefined when it can. */
@@ -39,8 +39,8 @@ export function tracingUnavailable(): string | undefined {
 
 /**
  * One packet in N is followed, chosen on a hash of its IP id before any other work.
- * The work per followed event is what slows traffic most; a packet not followed costs
- * only the tracepoint and three reads. 1 in 8 still follows thousands of packets per
+ * A followed packet costs map work at every event; one not followed costs only the
+ * tracepoint and three reads. 1 in 8 still follows thousands of packets per
  * trial, enough for a P99 per step (docs/methodology.md). Every TCP workload shares it,
  * so that one sampler serves a topology's traced trials in a row (the sample is one of
  * the sampler's arguments); UDP at an unlimited packet rate needs a sparser one.
@@ -154,7 +154,7 @@ export class BpftraceTracer implements Tracer {
     const why = tracingUnavailable();
     this.available = why === undefined;
     this.reason = why ?? null;
-    this.program = opts.program ?? STACK_PROGRAM;
+    this.program = opts.program ?? TRACE_PROGRAM;
     this.readyTimeoutMs = opts.readyTimeoutMs ?? 20_000;
     this.inode = opts.inode ?? ((ns) => netnsInode(ns));
   }
@@ -168,7 +168,7 @@ export class BpftraceTracer implements Tracer {
     // a macvlan child's packets from outside are received on its parent, hostA's uplink
     const viaParent = built.spec.driver === 'macvlan' && built.containers.some((c) => c.netns === server.netns);
     const sample = sampleFor(trial.workload);
-    const base = { index: trial.index, topology: built.spec.name, workload: trial.workload, path: trial.path, sender: role(client.netns, client.ifname), receiver: role(server.netns, server.ifname), roles: {}, sample };
+    const base = { index: trial.index, topology: built.spec.name, workload: trial.workload, path: trial.path, sender: role(client.netns, client.ifname), receiver: role(server.netns, server.ifname), sample };
     return async (run: () => Promise<CommandResult>): Promise<CommandResult> => {
       let dir: Map<number, DeviceRef>;
       try {

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { ExecaRunner } from '../../src/exec/execa-runner.js';
 import { procfs } from '../../src/lab/processes.js';
 import { loadResults } from '../../src/results/validate.js';
-import { bpftraceArgs, STACK_PROGRAM, startSampler, tracingUnavailable } from '../../src/trace/tracer.js';
+import { bpftraceArgs, TRACE_PROGRAM, startSampler, tracingUnavailable } from '../../src/trace/tracer.js';
 import { bench, ourNetns } from './helpers.js';
 
 describe('tracing', () => {
@@ -97,7 +97,7 @@ describe('tracing', () => {
   it('a wrong tracepoint fails cleanly with bpftrace\'s reason', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nb-bt-'));
     const broken = join(dir, 'broken.bt');
-    writeFileSync(broken, readFileSync(STACK_PROGRAM, 'utf8').replace('tracepoint:net:netif_receive_skb\n', 'tracepoint:net:netif_receive_skb_no_such_event\n'));
+    writeFileSync(broken, readFileSync(TRACE_PROGRAM, 'utf8').replace('tracepoint:net:netif_receive_skb\n', 'tracepoint:net:netif_receive_skb_no_such_event\n'));
     const started = Date.now();
     const r = await startSampler(new ExecaRunner(), bpftraceArgs(broken, { sender: 1, receiver: 2, receiver2: 0 }, 1), 20_000);
     expect('error' in r).toBe(true);

@@ -97,4 +97,14 @@ describe('hop names in plain language', () => {
     expect(html).toContain('What the names in the hops mean');
     expect(html).toContain('<code>c1h</code></td><td>host end of c1&#39;s veth pair, in hostA');
   });
+
+  it('the overhead table gives each cell its ratio, interval and what that makes of its per-packet figures', () => {
+    const cell = { topology: 'bridge', workload: 'tcp-rr', path: 'c1-peer' } as const;
+    const overhead = { ...cell, metric: 'tps', pairs: 5, tracedMedian: 9000, untracedMedian: 10000, ratio: 0.9, ratioLow: 0.86, ratioHigh: 0.94, level: 0.95, kind: 'slower' as const };
+    const within = { ...overhead, topology: 'nat', ratio: 1.01, ratioLow: 0.99, ratioHigh: 1.03, kind: 'within' as const };
+    const tracing = { program: 'p.bt', available: true, reason: null, cells: [], cdf: [], hops: [], overhead: [overhead, within] };
+    const html = renderHtml({ ...small, tracing }, libs);
+    expect(html).toContain('<td class="num">0.9</td><td class="num">[0.86, 0.94]</td><td>tracing slowed the traffic: per-packet figures are upper bounds</td>');
+    expect(html).toContain('<td>tracing changed the traffic by less than 5%: per-packet figures are measurements</td>');
+  });
 });

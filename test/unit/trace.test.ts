@@ -120,7 +120,7 @@ describe('the tracer variants', () => {
 describe('tracing aggregation', () => {
   it('orders hops along the path, names them by role, and measures the overhead', () => {
     const data = parseBpftrace(fixture('bridge-tcp-rr.json'), namer('bridge'));
-    const trace: TrialTrace = { index: 99, topology: 'bridge', workload: 'tcp-rr', path: 'c1-peer', sender: 'c1', receiver: 'peer', roles: {}, sample: 1, raw: 'raw/x.json', data };
+    const trace: TrialTrace = { index: 99, topology: 'bridge', workload: 'tcp-rr', path: 'c1-peer', sender: 'c1', receiver: 'peer', sample: 1, raw: 'raw/x.json', data };
     const trials = [0, 1, 2, 3].map((b) => trial('bridge', b, 15000 + b * 10));
     // traced trials in blocks 0-2, each paired with its block's untraced trial
     const traced = [0, 1, 2].map((b) => ({ ...trial('bridge', b, 11000 + b * 100), index: 99 + b, traced: true }));
