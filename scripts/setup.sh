@@ -36,7 +36,7 @@ if [ ! -f "$NONFREE" ]; then
 fi
 
 PKGS=(iproute2 iperf3 netperf bpftrace openvswitch-switch iptables nftables ethtool
-      chromium procps util-linux iputils-ping)
+      chromium procps util-linux iputils-ping openssh-client openssh-server)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -12,6 +12,8 @@ export type ErrorCode =
   | 'LOCKED' // another run holds the lock
   | 'INTERRUPTED' // SIGINT / SIGTERM
   | 'OVS_FAILED'
+  | 'SSH_FAILED' // the peer machine cannot be reached or refuses a command
+  | 'UNSAFE_NIC' // a NIC named for a real-host run is in use: exit 2, nothing touched
   | 'IO'; // a file that cannot be read or written: exit 74
 
 /** Exit codes of every command (README and --help list them). */
@@ -31,7 +33,7 @@ export const EXIT = {
   io: 74,
 } as const;
 
-const USAGE_CODES: ReadonlySet<ErrorCode> = new Set(['USAGE', 'INVALID_TOPOLOGY', 'NOT_ROOT', 'MISSING_TOOL']);
+const USAGE_CODES: ReadonlySet<ErrorCode> = new Set(['USAGE', 'INVALID_TOPOLOGY', 'NOT_ROOT', 'MISSING_TOOL', 'UNSAFE_NIC']);
 
 export class NetbenchError extends Error {
   readonly code: ErrorCode;

@@ -133,7 +133,11 @@ function runOptions(c: Command, defaults: boolean): Command {
     .option('--no-trace', 'do not trace packets with bpftrace')
     .option('--trace-program <file>', 'a bpftrace program to trace with instead of bench/trace/path-latency.bt, taking the same arguments (to compare tracers; see docs/methodology.md)')
     .option('--traced <n>', "tracing blocks: each pairs every cell's untraced trial with a traced one, for the overhead's interval (the profile's by default)", bounded('traced'))
-    .option('--inject <slowdown>', 'apply a known slowdown to every non-host topology: tbf:<rate> or forward-rules:<n> (proves the gate)');
+    .option('--inject <slowdown>', 'apply a known slowdown to every non-host topology: tbf:<rate> or forward-rules:<n> (proves the gate)')
+    .option('--uplink <nic>', "real hosts: this machine's dedicated test NIC (no address, no route), moved into the suite's namespace for the run and given back")
+    .option('--peer <destination>', 'real hosts: the peer machine, as ssh reaches it (host, user@host or a Host alias; root, key login)')
+    .option('--peer-uplink <nic>', "real hosts: the peer's dedicated test NIC, cabled or switched to --uplink")
+    .option('--ssh-config <file>', 'real hosts: an ssh config file to use instead of your own (ssh -F)');
 }
 
 function measureCommands(program: Command, act: Act): void {

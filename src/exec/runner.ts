@@ -32,6 +32,10 @@ export interface CommandResult {
 
 export interface BackgroundProcess {
   readonly pid: number;
+  /** set when the process runs on another machine (the ssh destination); pid and startTime are that machine's */
+  readonly host?: string;
+  /** the kernel's start time of pid, when the runner knows it (the ledger reads /proc for local ones) */
+  readonly startTime?: string;
   readonly argv: readonly string[];
   /** resolves when the process ends, however it ends */
   readonly exited: Promise<CommandResult>;

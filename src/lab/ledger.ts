@@ -6,14 +6,18 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, r
 import { join } from 'node:path';
 import { errorMessage } from '../errors.js';
 import { writeFully } from '../util/files.js';
+import type { BackgroundProcess } from '../exec/runner.js';
+import { procfs } from './processes.js';
 
 export type LedgerEntry =
   | { kind: 'run'; tag: string; topology: string; pid: number; command: string; createdAt: string }
   | { kind: 'dir'; path: string }
-  | { kind: 'netns'; name: string }
+  | { kind: 'netns'; name: string; host?: string }
   | { kind: 'link'; netns: string; name: string }
+  | { kind: 'ssh'; host: string; config?: string }
+  | { kind: 'nic'; host?: string; netns: string; name: string; mtu: number; up: boolean }
   | { kind: 'nft-table'; netns: string; family: string; table: string }
-  | { kind: 'process'; netns?: string; label: string; pid: number; startTime: string }
+  | { kind: 'process'; host?: string; netns?: string; label: string; pid: number; startTime: string }
   | { kind: 'ovs'; netns: string; dir: string }
   | { kind: 'status'; status: 'up' | 'tearing-down' };
 
@@ -101,6 +105,19 @@ export class Ledger {
 
 const str = (o: Record<string, unknown>, k: string) => typeof o[k] === 'string';
 const int = (o: Record<string, unknown>, k: string) => Number.isInteger(o[k]);
+const optStr = (o: Record<string, unknown>, k: string) => o[k] === undefined || str(o, k);
+
+/** The ledger entry for a process a runner started, here or on the peer machine. */
+export function processEntry(proc: BackgroundProcess, label: string, netns?: string): Extract<LedgerEntry, { kind: 'process' }> {
+  return {
+    kind: 'process',
+    ...(proc.host !== undefined ? { host: proc.host } : {}),
+    ...(netns !== undefined ? { netns } : {}),
+    label,
+    pid: proc.pid,
+    startTime: proc.startTime ?? procfs.startTime(proc.pid) ?? '',
+  };
+}
 
 /** Whether a parsed line is a ledger entry of a known kind with the fields teardown relies on. */
 export function isLedgerEntry(x: unknown): x is LedgerEntry {
@@ -112,13 +129,17 @@ export function isLedgerEntry(x: unknown): x is LedgerEntry {
     case 'dir':
       return str(o, 'path');
     case 'netns':
-      return str(o, 'name');
+      return str(o, 'name') && optStr(o, 'host');
+    case 'ssh':
+      return str(o, 'host') && optStr(o, 'config');
+    case 'nic':
+      return optStr(o, 'host') && str(o, 'netns') && str(o, 'name') && int(o, 'mtu') && typeof o['up'] === 'boolean';
     case 'link':
       return str(o, 'netns') && str(o, 'name');
     case 'nft-table':
       return str(o, 'netns') && str(o, 'family') && str(o, 'table');
     case 'process':
-      return (o['netns'] === undefined || str(o, 'netns')) && str(o, 'label') && int(o, 'pid') && str(o, 'startTime');
+      return optStr(o, 'host') && optStr(o, 'netns') && str(o, 'label') && int(o, 'pid') && str(o, 'startTime');
     case 'ovs':
       return str(o, 'netns') && str(o, 'dir');
     case 'status':

@@ -9,6 +9,8 @@ import { AggregateCleanupError, errorMessage } from '../errors.js';
 import { describeFailure, type Runner } from '../exec/runner.js';
 import type { Ledger, LedgerEntry } from './ledger.js';
 import { type ProcessControl, procfs, stopProcess } from './processes.js';
+import { giveNicBack } from './nic.js';
+import { SshRunner, stopRemote } from '../exec/ssh.js';
 
 export interface TeardownDeps {
   readonly runner: Runner;
@@ -17,6 +19,15 @@ export interface TeardownDeps {
   readonly stateRoot: string;
   readonly dryRun?: boolean;
   readonly log?: (line: string) => void;
+  /** the runner for a peer machine named in the ledger (real-host runs); by default, ssh as the ledger says */
+  readonly remote?: (host: string) => Runner | undefined;
+}
+
+/** Runners for the machines a ledger's `ssh` entries name (how `bench clean` reaches a killed run's peer). */
+export function ledgerRemotes(entries: readonly LedgerEntry[], local: Runner): (host: string) => Runner | undefined {
+  const known = new Map<string, Runner>();
+  for (const e of entries) if (e.kind === 'ssh') known.set(e.host, new SshRunner(local, { destination: e.host, ...(e.config !== undefined ? { configFile: e.config } : {}) }));
+  return (host) => known.get(host);
 }
 
 const GONE = /No such file or directory|Cannot find device|does not exist|No such process|Invalid netns|not found|Could not find/i;
@@ -25,7 +36,9 @@ const GONE = /No such file or directory|Cannot find device|does not exist|No suc
 export function describeUndo(e: LedgerEntry): string | undefined {
   switch (e.kind) {
     case 'process':
-      return `stop process ${e.pid} (${e.label})`;
+      return `stop process ${e.pid} (${e.label})${e.host !== undefined ? ` on ${e.host}` : ''}`;
+    case 'nic':
+      return `give test NIC ${e.name} back from ${e.netns}${e.host !== undefined ? ` on ${e.host}` : ''}`;
     case 'ovs':
       return `stop Open vSwitch instance in ${e.netns} (${e.dir})`;
     case 'nft-table':
@@ -33,7 +46,7 @@ export function describeUndo(e: LedgerEntry): string | undefined {
     case 'link':
       return `delete link ${e.name} in ${e.netns}`;
     case 'netns':
-      return `delete network namespace ${e.name}`;
+      return `delete network namespace ${e.name}${e.host !== undefined ? ` on ${e.host}` : ''}`;
     case 'dir':
       return `remove directory ${e.path}`;
     default:
@@ -54,8 +67,35 @@ async function netnsExists(runner: Runner, name: string): Promise<boolean> {
   return (await netnsNames(runner)).includes(name);
 }
 
+/** Undo an entry on the peer machine. */
+async function undoRemote(e: LedgerEntry, host: string, deps: TeardownDeps): Promise<void> {
+  const remote = deps.remote?.(host);
+  if (!remote) throw new Error(`cannot ${describeUndo(e) ?? 'undo an entry'}: the ledger does not say how to reach ${host}`);
+  switch (e.kind) {
+    case 'process':
+      if (!(await stopRemote(remote, e.pid, e.startTime))) throw new Error(`process ${e.pid} (${e.label}) on ${host} did not stop`);
+      return;
+    case 'nic':
+      await giveNicBack(remote, e);
+      return;
+    case 'netns': {
+      const list = await remote.run({ program: 'ip', args: ['netns', 'list'], timeoutMs: 20_000 });
+      if (list.spawnError !== undefined) throw new Error(list.spawnError);
+      if (!list.stdout.split('\n').some((l) => l.split(' ')[0] === e.name)) return;
+      const pids = await remote.run({ program: 'ip', args: ['netns', 'pids', e.name], timeoutMs: 20_000 });
+      for (const pid of pids.stdout.split(/\s+/).filter(Boolean).map(Number)) await stopRemote(remote, pid, '');
+      const del = await remote.run({ program: 'ip', args: ['netns', 'del', e.name], timeoutMs: 20_000 });
+      if (del.exitCode !== 0 && !GONE.test(del.stderr)) throw new Error(describeFailure(del));
+      return;
+    }
+    default:
+      return;
+  }
+}
+
 export async function undoEntry(e: LedgerEntry, deps: TeardownDeps): Promise<void> {
   const { runner } = deps;
+  if ('host' in e && e.host !== undefined && e.kind !== 'ssh') return undoRemote(e, e.host, deps);
   const ctl = deps.processes ?? procfs;
   const tolerate = async (args: string[], netns?: string) => {
     const r = await runner.run({ program: args[0]!, args: args.slice(1), ...(netns ? { netns } : {}), timeoutMs: 20_000 });
@@ -73,6 +113,9 @@ export async function undoEntry(e: LedgerEntry, deps: TeardownDeps): Promise<voi
       return;
     case 'link':
       if (await netnsExists(runner, e.netns)) await tolerate(['ip', '-n', e.netns, 'link', 'del', e.name]);
+      return;
+    case 'nic':
+      await giveNicBack(runner, e);
       return;
     case 'netns': {
       if (!(await netnsExists(runner, e.name))) return;
@@ -131,8 +174,9 @@ export async function stopOvs(dir: string, ctl: ProcessControl = procfs): Promis
 }
 
 /** Undo a ledger's entries in reverse; collect every failure; remove the ledger when all succeeded. */
-export async function teardown(ledger: Ledger, deps: TeardownDeps): Promise<void> {
+export async function teardown(ledger: Ledger, given: TeardownDeps): Promise<void> {
   const entries = [...ledger.entries].reverse();
+  const deps: TeardownDeps = given.remote ? given : { ...given, remote: ledgerRemotes(ledger.entries, given.runner) };
   if (!deps.dryRun && ledger.status !== 'tearing-down') {
     try {
       ledger.append({ kind: 'status', status: 'tearing-down' });

@@ -142,10 +142,40 @@ export interface MachineEnv {
   readonly tools: Readonly<Record<string, string | null>>;
 }
 
+export interface PeerMachineEnv {
+  readonly host: string;
+  readonly kernel: string;
+  readonly cpuModel: string;
+  readonly cpuCount: number;
+  readonly tools: Readonly<Record<string, string | null>>;
+}
+
+export interface NicEnv {
+  readonly machine: 'hostA' | 'peer';
+  readonly name: string;
+  readonly driver: string;
+  readonly firmware: string;
+  readonly speedMbps: number | null;
+  readonly offloads: Readonly<Record<string, string>>;
+  readonly queues: { readonly rx: number | null; readonly tx: number | null; readonly combined: number | null };
+}
+
+/** A real-host run's second machine and both test NICs. */
+export interface RealHostsEnv {
+  readonly peer: PeerMachineEnv;
+  readonly nics: readonly NicEnv[];
+  /** the slower NIC's link speed: the physical limit of every figure */
+  readonly lineRateMbps: number | null;
+  /** no one-way time across the machines is claimed unless this is true (never checked yet) */
+  readonly clocksSynchronised: boolean;
+}
+
 export interface Environment extends MachineEnv {
   readonly tracing: TracingEnv;
   readonly cpuPinning: { readonly client: number; readonly server: number } | null;
   readonly topologies: readonly TopologyEnv[];
+  /** present for a run on real machines (bench run --peer) */
+  readonly realHosts?: RealHostsEnv;
 }
 
 export interface RunSettings {

@@ -30,6 +30,8 @@ export interface AdaptiveOptions {
   readonly now?: () => number;
   /** re-runs of a contaminated trial in its block */
   readonly maxReruns?: number;
+  /** keep each topology's trials of a block together (a real-host run rebuilds on every change) */
+  readonly byTopology?: boolean;
 }
 
 export interface AdaptiveStatus {
@@ -79,7 +81,7 @@ export function adaptivePlanner(cells: readonly Cell[], opts: AdaptiveOptions): 
     if (front) queue.unshift(t);
     else queue.push(t);
   };
-  for (const w of buildSchedule(cells, 0, opts.warmup, rng)) push(w, -1, true, false);
+  for (const w of buildSchedule(cells, 0, opts.warmup, rng, 0, opts.byTopology ?? false)) push(w, -1, true, false);
 
   const perTrialMs = (c: Cell): number => {
     const mine = trials.filter((t) => !t.warmup && !t.traced && cellKey(t) === cellKey(c)).map((t) => t.durationMs);
@@ -104,8 +106,8 @@ export function adaptivePlanner(cells: readonly Cell[], opts: AdaptiveOptions): 
     // the first block always runs: a run that measured nothing would answer nothing
     if (block >= 0 && now() + cost > opts.deadlineMs) return void (stopped = `the budget is spent (${undecided} of ${opts.specs.length} comparisons undecided)`);
     block++;
-    if (tracing) for (const { cell, traced } of tracingBlockOrder(cells, rng)) push(cell, block, false, traced);
-    else for (const c of blockOrder(active, rng)) push(c, block, false, false);
+    if (tracing) for (const { cell, traced } of tracingBlockOrder(cells, rng, opts.byTopology)) push(cell, block, false, traced);
+    else for (const c of blockOrder(active, rng, opts.byTopology)) push(c, block, false, false);
   };
 
   return {

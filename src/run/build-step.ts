@@ -5,7 +5,7 @@
  */
 import { errorMessage } from '../errors.js';
 import { buildTopology } from '../topology/build.js';
-import { measureReachability } from '../topology/reachability.js';
+import { measureReachability, realHostFinding } from '../topology/reachability.js';
 import type { RunConfig } from './config.js';
 import type { RunContext } from './context.js';
 import { topologyEnv } from './env.js';
@@ -19,15 +19,23 @@ export async function buildAndCheck(cfg: RunConfig, ctx: RunContext, record: Run
     if (ctx.aborted()) break;
     ctx.progress?.({ done: 0, total: 0, etaS: 0, message: `building ${spec.name}` });
     try {
-      const b = await buildTopology(spec, { runner: ctx.runner, state: ctx.state, tag: cfg.tag, slot, command: ctx.command, aborted: ctx.aborted });
+      // a real-host run: the topology before this one gives the test NICs back first
+      await ctx.holder?.release();
+      const b = await buildTopology(spec, { runner: ctx.runner, state: ctx.state, tag: cfg.tag, slot, command: ctx.command, aborted: ctx.aborted, ...(ctx.real ? { real: ctx.real } : {}) });
       record.built.push(b);
+      ctx.holder?.built(spec.name);
       const reach = await measureReachability(ctx.runner, b);
       if (cfg.inject) {
         const note = await applyInjection(ctx.runner, b, cfg.inject);
         if (note) record.caveats.push(note);
       }
       record.topologies.set(spec.name, { ...(await topologyEnv(ctx.runner, b)), teardownMs: null, reachability: reach });
+      const finding = ctx.real ? realHostFinding(spec, reach) : undefined;
       if (reach.ok) measurable.add(spec.name);
+      else if (finding?.measurable) {
+        measurable.add(spec.name);
+        record.caveats.push(`${spec.name}: ${finding.text}`);
+      } else if (finding) record.caveats.push(`${spec.name} was not measured: ${finding.text}`);
       else {
         const bad = reach.cells.filter((c) => !c.ok).map((c) => `${c.id} expected ${c.expected}, saw ${c.observed}`);
         record.caveats.push(`${spec.name} is broken (reachability differs from the expected matrix in docs/methodology.md: ${bad.join('; ')}); it was not measured`);

@@ -2,6 +2,7 @@
  * `bench run` options, resolved once: profile defaults, then flags, validated into a
  * read-only config. Everything below the CLI sees only this.
  */
+import type { RealHostFlags } from './peer.js';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomInt } from 'node:crypto';
@@ -29,7 +30,7 @@ export interface Profile {
   readonly budget?: string;
 }
 
-export interface RunFlags {
+export interface RunFlags extends RealHostFlags {
   readonly topology?: string;
   readonly profile?: string;
   readonly workload?: string;

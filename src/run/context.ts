@@ -2,6 +2,9 @@
 import type { Runner } from '../exec/runner.js';
 import type { StateDirs } from '../lab/state.js';
 import type { Tracer } from '../trace/tracer.js';
+import type { RealHosts } from '../topology/real.js';
+import type { RealHostsEnv } from '../results/types.js';
+import type { NicHolder } from './holder.js';
 import type { ProcSample } from './interference.js';
 import type { TrafficPath, WorkloadName } from '../workloads/registry.js';
 
@@ -27,8 +30,12 @@ export interface RunDeps {
   readonly watch?: { readonly sample: () => ProcSample; readonly quietMs: number };
   /** said at once, not only in the results: the machine is busy */
   readonly warn?: (message: string) => void;
+  /** a real-host run: the test NICs and the peer machine (then `runner` places each command on its machine) */
+  readonly real?: RealHosts & { readonly env: RealHostsEnv };
 }
 
 export interface RunContext extends RunDeps {
   readonly log: (line: string) => void;
+  /** which topology holds the test NICs: real-host runs build one at a time */
+  readonly holder?: NicHolder;
 }

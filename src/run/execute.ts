@@ -18,6 +18,7 @@ import { quietCheck } from './interference.js';
 import { adaptivePlanner } from './adaptive.js';
 import { comparisonSpecs } from '../results/comparisons.js';
 import { tearDownAll } from './teardown-step.js';
+import { NicHolder } from './holder.js';
 
 export type { Progress, ProgressEvent, RunDeps } from './context.js';
 
@@ -38,12 +39,12 @@ export function teardownReserveS(topologies: number): number {
 }
 
 /** The fixed schedule for a count of trials; the adaptive plan when the run has a budget. */
-export function defaultPlanner(startedMs: number): NonNullable<ExecuteOptions['planner']> {
+export function defaultPlanner(startedMs: number, byTopology = false): NonNullable<ExecuteOptions['planner']> {
   return (cells, cfg, tracedBlocks) => {
-    if (cfg.budgetS === null) return fixedPlanner(cells, cfg, tracedBlocks);
+    if (cfg.budgetS === null) return fixedPlanner(cells, { ...cfg, byTopology }, tracedBlocks);
     const specs = comparisonSpecs(cfg.sides, cfg.workloads, cfg.paths);
     const deadlineMs = startedMs + (cfg.budgetS - teardownReserveS(cfg.topologies.length)) * 1000;
-    return adaptivePlanner(cells, { specs, seed: cfg.seed, warmup: cfg.warmup, tracedBlocks, maxBlocks: cfg.trials, durationS: cfg.durationS, deadlineMs });
+    return adaptivePlanner(cells, { specs, seed: cfg.seed, warmup: cfg.warmup, tracedBlocks, maxBlocks: cfg.trials, durationS: cfg.durationS, deadlineMs, byTopology });
   };
 }
 
@@ -64,20 +65,22 @@ export async function executeRun(cfg: RunConfig, deps: RunDeps, opts: ExecuteOpt
   const tracer = deps.tracer;
   const tracing = { enabled: cfg.trace, available: tracer?.available ?? false, reason: cfg.trace ? (tracer?.reason ?? null) : 'turned off (--no-trace)' };
   const record = new RunRecord(cfg, tracing, cpus().length >= 2 ? { client: 0, server: 1 } : null);
-  const ctx: RunContext = { ...deps, log: (l) => store.log(l) };
+  const base = { ...deps, log: (l: string) => store.log(l) };
+  const ctx: RunContext = deps.real ? { ...base, holder: new NicHolder(cfg, base, record) } : base;
   const save = () => store.writeResults(record.snapshot());
   let final: Results | undefined;
   ctx.log(`run ${cfg.runId} seed ${cfg.seed} profile ${cfg.profile}: ${deps.command}`);
   save();
   try {
     record.machine = await machineEnv(deps.runner);
+    if (deps.real) record.realHosts = deps.real.env;
     const measurable = await buildAndCheck(cfg, ctx, record);
     if (deps.watch) await checkQuiet(deps.watch.quietMs, ctx, record);
     const { cells, notApplicable } = planCells(cfg, measurable);
     record.notApplicable.push(...notApplicable);
     save();
     const tracedBlocks = tracer?.available ? cfg.tracedBlocks : 0;
-    const planner = (opts.planner ?? defaultPlanner(startedMs))(cells, cfg, tracedBlocks);
+    const planner = (opts.planner ?? defaultPlanner(startedMs, deps.real !== undefined))(cells, cfg, tracedBlocks);
     await measure(planner, cfg, ctx, record, store, save, opts.trialFn);
     deps.progress?.({ done: planner.progress.total, total: planner.progress.total, etaS: 0, message: 'tearing down' });
     record.status = deps.aborted() ? 'interrupted' : 'complete';
@@ -88,6 +91,7 @@ export async function executeRun(cfg: RunConfig, deps: RunDeps, opts: ExecuteOpt
     throw err;
   } finally {
     await tearDownAll(ctx, record);
+    if (ctx.holder && ctx.holder.rebuilds > 0) ctx.log(`the test NICs moved between topologies ${ctx.holder.rebuilds} times, taking ${ctx.holder.rebuildS.toFixed(1)} s`);
     if (record.status === 'running') record.status = 'failed';
     final = record.snapshot();
     if (tracer) final = tracer.finish(final);

@@ -49,7 +49,7 @@ async function takeTrials(planner: Planner, cfg: RunConfig, ctx: RunContext, rec
   const started = performance.now();
   let ran = 0;
   for (let st = planner.next(); st !== undefined && !ctx.aborted(); st = planner.next()) {
-    const b = record.built.find((x) => x.spec.name === st!.topology);
+    const b = ctx.holder ? await ctx.holder.hold(st.topology) : record.built.find((x) => x.spec.name === st!.topology);
     if (!b) continue;
     if (!st.traced) await ctx.tracer?.release();
     const { done, total } = planner.progress;

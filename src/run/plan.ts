@@ -62,8 +62,8 @@ export interface Planner {
 }
 
 /** Warm-ups, then `trials` blocks of every cell in a seeded random order. */
-export function fixedPlanner(cells: readonly Cell[], cfg: Pick<RunConfig, 'trials' | 'warmup' | 'seed'>, tracedBlocks: number): Planner {
-  const schedule = buildSchedule(cells, cfg.trials, cfg.warmup, seededRng(cfg.seed), tracedBlocks);
+export function fixedPlanner(cells: readonly Cell[], cfg: Pick<RunConfig, 'trials' | 'warmup' | 'seed'> & { readonly byTopology?: boolean }, tracedBlocks: number): Planner {
+  const schedule = buildSchedule(cells, cfg.trials, cfg.warmup, seededRng(cfg.seed), tracedBlocks, cfg.byTopology ?? false);
   let at = 0;
   const rerun = rerunRule();
   return {

@@ -4,7 +4,7 @@
  */
 import type { BuiltTopology } from '../topology/build.js';
 import { summarizeTrials } from '../results/summarize.js';
-import { type MachineEnv, type NotApplicable, RESULTS_SCHEMA_VERSION, type Results, type RunStatus, type TopologyEnv, type TracingEnv, type TrialRecord } from '../results/types.js';
+import { type MachineEnv, type NotApplicable, type RealHostsEnv, RESULTS_SCHEMA_VERSION, type Results, type RunStatus, type TopologyEnv, type TracingEnv, type TrialRecord } from '../results/types.js';
 import type { RunConfig } from './config.js';
 
 export class RunRecord {
@@ -18,6 +18,8 @@ export class RunRecord {
   /** topologies that were built, in build order (teardown walks them in reverse) */
   readonly built: BuiltTopology[] = [];
   readonly startedAt = new Date().toISOString();
+  /** the peer machine and both test NICs of a real-host run */
+  realHosts: RealHostsEnv | undefined;
 
   constructor(
     private readonly cfg: RunConfig,
@@ -38,7 +40,7 @@ export class RunRecord {
       statusReason: this.statusReason,
       startedAt: this.startedAt,
       endedAt: this.status === 'running' ? null : new Date().toISOString(),
-      environment: { ...this.machine, tracing: this.tracing, cpuPinning: this.pinning, topologies: [...this.topologies.values()] },
+      environment: { ...this.machine, tracing: this.tracing, cpuPinning: this.pinning, topologies: [...this.topologies.values()], ...(this.realHosts ? { realHosts: this.realHosts } : {}) },
       notApplicable: this.notApplicable,
       trials: this.trials,
       summary: summarizeTrials(this.trials),

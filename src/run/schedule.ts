@@ -15,10 +15,21 @@ import { sampleFor } from '../trace/tracer.js';
  * reference machine this halved the spread of tcp-rr's paired ratios (pairs under 6 s
  * apart: 4.4% median deviation, 12 s or more: 7.6%).
  */
-export function blockOrder<C extends Cell>(cells: readonly C[], rng: Rng): C[] {
+export function blockOrder<C extends Cell>(cells: readonly C[], rng: Rng, byTopology = false): C[] {
   const lanes = new Map<string, C[]>();
-  for (const c of cells) lanes.set(`${c.workload} ${c.path}`, [...(lanes.get(`${c.workload} ${c.path}`) ?? []), c]);
+  const key = (c: C) => (byTopology ? c.topology : `${c.workload} ${c.path}`);
+  for (const c of cells) lanes.set(key(c), [...(lanes.get(key(c)) ?? []), c]);
   return shuffle([...lanes.values()], rng).flatMap((lane) => shuffle(lane, rng));
+}
+
+/**
+ * Keep each topology's items together, in the order the topologies first appear (a
+ * real-host run builds one topology at a time on the test NICs: every change of topology
+ * is a rebuild, so a block groups by topology instead of by workload and path).
+ */
+export function topologiesTogether<T>(items: readonly T[], topology: (x: T) => string): T[] {
+  const order = [...new Set(items.map(topology))];
+  return [...items].sort((a, b) => order.indexOf(topology(a)) - order.indexOf(topology(b)));
 }
 
 /**
@@ -28,10 +39,11 @@ export function blockOrder<C extends Cell>(cells: readonly C[], rng: Rng): C[] {
  * before it in the same block, and one sampler serves the whole traced run of the group.
  * The untraced trials are the block's ordinary measured trials.
  */
-export function tracingBlockOrder<C extends Cell>(cells: readonly C[], rng: Rng): { cell: C; traced: boolean }[] {
+export function tracingBlockOrder<C extends Cell>(cells: readonly C[], rng: Rng, byTopology = false): { cell: C; traced: boolean }[] {
   const groups = new Map<string, C[]>();
   for (const c of cells) groups.set(`${c.topology} ${c.path}`, [...(groups.get(`${c.topology} ${c.path}`) ?? []), c]);
-  return shuffle([...groups.values()], rng).flatMap((g) => [
+  const shuffled = shuffle([...groups.values()], rng);
+  return (byTopology ? topologiesTogether(shuffled, (g) => g[0]!.topology) : shuffled).flatMap((g) => [
     ...shuffle(g, rng).map((cell) => ({ cell, traced: false })),
     ...[...g].sort((x, y) => sampleFor(x.workload) - sampleFor(y.workload)).map((cell) => ({ cell, traced: true })),
   ]);
@@ -46,7 +58,7 @@ export interface ScheduledTrial extends Cell {
   readonly traced: boolean;
 }
 
-export function buildSchedule(cells: readonly Cell[], trials: number, warmup: number, rng: Rng, tracedBlocks = 0): ScheduledTrial[] {
+export function buildSchedule(cells: readonly Cell[], trials: number, warmup: number, rng: Rng, tracedBlocks = 0, byTopology = false): ScheduledTrial[] {
   const out: ScheduledTrial[] = [];
   // one warm-up per (topology, workload), on its first applicable path
   const seen = new Map<string, Set<string>>();
@@ -57,11 +69,12 @@ export function buildSchedule(cells: readonly Cell[], trials: number, warmup: nu
     return true;
   });
   for (let w = 0; w < warmup; w++) {
-    for (const c of shuffle(warmCells, rng)) out.push({ ...c, index: out.length, block: -1, warmup: true, traced: false });
+    const order = shuffle(warmCells, rng);
+    for (const c of byTopology ? topologiesTogether(order, (x) => x.topology) : order) out.push({ ...c, index: out.length, block: -1, warmup: true, traced: false });
   }
   for (let b = 0; b < trials; b++) {
     // the first `tracedBlocks` blocks pair every cell's untraced trial with a traced one
-    const order = b < tracedBlocks ? tracingBlockOrder(cells, rng) : blockOrder(cells, rng).map((cell) => ({ cell, traced: false }));
+    const order = b < tracedBlocks ? tracingBlockOrder(cells, rng, byTopology) : blockOrder(cells, rng, byTopology).map((cell) => ({ cell, traced: false }));
     for (const { cell, traced } of order) out.push({ ...cell, index: out.length, block: b, warmup: false, traced });
   }
   return out;

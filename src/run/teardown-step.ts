@@ -10,8 +10,10 @@ import type { RunRecord } from './record.js';
 
 export async function tearDownAll(ctx: RunContext, record: RunRecord): Promise<void> {
   for (const b of [...record.built].reverse()) {
+    // a real-host run has only the topology that holds the test NICs up
+    if (ctx.holder && ctx.holder.holding !== b.spec.name) continue;
     try {
-      const ms = await teardownBuilt(b, ctx.runner, ctx.state);
+      const ms = await teardownBuilt(b, ctx.runner, ctx.state, ctx.real?.runner.remote);
       const e = record.topologies.get(b.spec.name);
       if (e) record.topologies.set(b.spec.name, { ...e, teardownMs: ms });
     } catch (err) {

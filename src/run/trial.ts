@@ -7,8 +7,7 @@ import { readFileSync } from 'node:fs';
 import { errorMessage } from '../errors.js';
 import { type BackgroundProcess, type CommandResult, describeFailure, type Runner } from '../exec/runner.js';
 import { delay, settlesWithin } from '../util/delay.js';
-import type { Ledger } from '../lab/ledger.js';
-import { procfs } from '../lab/processes.js';
+import { type Ledger, processEntry } from '../lab/ledger.js';
 import { busySeconds, type CpuSnapshot, parseProcStat } from '../parsers/procstat.js';
 import type { RunStore } from '../results/store.js';
 import type { Measured, TrialRecord } from '../results/types.js';
@@ -71,7 +70,7 @@ export async function runTrial(t: ScheduledTrial, plan: RoutePlan, deps: TrialDe
   } catch (err) {
     return failed(`${srv.program} could not start: ${errorMessage(err)}`);
   }
-  deps.ledger.append({ kind: 'process', netns: plan.server.netns, label: srv.program, pid: server.pid, startTime: procfs.startTime(server.pid) ?? '' });
+  deps.ledger.append(processEntry(server, srv.program, plan.server.netns));
   let serverExited: CommandResult | undefined;
   void server.exited.then((r) => (serverExited = r));
   try {

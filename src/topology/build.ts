@@ -13,6 +13,7 @@ import { teardown } from '../lab/teardown.js';
 import { DRIVER_REGISTRY } from './drivers/index.js';
 import type { Endpoint, LanBase } from './drivers/types.js';
 import { type Iface, BuildContext } from './context.js';
+import { buildRealLan, type RealHosts } from './real.js';
 import type { TopologySpec } from './spec.js';
 
 export interface BuiltTopology {
@@ -39,6 +40,8 @@ export interface BuildOptions {
   readonly command: string;
   readonly aborted?: () => boolean;
   readonly log?: (line: string) => void;
+  /** build on real machines' test NICs instead of the emulated uplink, switch and peer */
+  readonly real?: RealHosts;
 }
 
 async function buildLan(ctx: BuildContext, spec: TopologySpec, hairpin: boolean): Promise<LanBase> {
@@ -58,7 +61,7 @@ async function buildLan(ctx: BuildContext, spec: TopologySpec, hairpin: boolean)
   await ctx.address(peerNs, peerIf, spec.lan.peer, spec.lan.prefix);
   await ctx.up(peerNs, peerIf);
   await ctx.up(hostA, uplink);
-  return { hostA, switchNs, peerNs, uplink, switchToHostA, switchToPeer, peerIf, switchBridge };
+  return { hostA, peerNs, uplink, peerIf, switch: { ns: switchNs, toHostA: switchToHostA, toPeer: switchToPeer, bridge: switchBridge } };
 }
 
 export async function buildTopology(spec: TopologySpec, opts: BuildOptions): Promise<BuiltTopology> {
@@ -66,6 +69,7 @@ export async function buildTopology(spec: TopologySpec, opts: BuildOptions): Pro
   const started = performance.now();
   // while this process lives, `bench clean` (from any state directory) leaves this run's objects alone
   await claimRunTag(opts.tag);
+  const runner = opts.real?.runner ?? opts.runner;
   const ledger = Ledger.create(opts.state.ledgers, naming.ledgerId, {
     tag: opts.tag,
     topology: spec.name,
@@ -74,12 +78,13 @@ export async function buildTopology(spec: TopologySpec, opts: BuildOptions): Pro
     createdAt: new Date().toISOString(),
   });
   const runDir = join(opts.state.runs, naming.ledgerId);
-  const ctx = new BuildContext(opts.runner, ledger, naming, runDir, opts.aborted);
+  const ctx = new BuildContext(runner, ledger, naming, runDir, opts.aborted);
   const driver = DRIVER_REGISTRY[spec.driver];
   try {
     await ctx.makeDir(runDir);
-    const hairpin = driver.hairpin(spec);
-    const lan = await buildLan(ctx, spec, hairpin);
+    // on real machines the hairpin is the real switch's to give (or not): it is never set
+    const hairpin = opts.real ? false : driver.hairpin(spec);
+    const lan = opts.real ? await buildRealLan(ctx, spec, opts.real) : await buildLan(ctx, spec, hairpin);
     const result = await driver.build(ctx, spec, lan);
     ledger.append({ kind: 'status', status: 'up' });
     return {
@@ -100,7 +105,7 @@ export async function buildTopology(spec: TopologySpec, opts: BuildOptions): Pro
   } catch (err) {
     opts.log?.(`build of ${spec.name} failed: ${errorMessage(err)}; rolling back`);
     try {
-      await teardown(ledger, { runner: opts.runner, stateRoot: opts.state.root });
+      await teardown(ledger, { runner: opts.runner, stateRoot: opts.state.root, ...(opts.real ? { remote: () => opts.real!.runner.remote } : {}) });
     } catch (cleanupErr) {
       throw new NetbenchError('BUILD_FAILED', `building ${spec.name} failed (${errorMessage(err)}) and rollback failed too (${errorMessage(cleanupErr)}); run 'bench clean'`, {
         cause: err,
@@ -113,8 +118,9 @@ export async function buildTopology(spec: TopologySpec, opts: BuildOptions): Pro
   }
 }
 
-export async function teardownBuilt(built: BuiltTopology, runner: Runner, state: StateDirs): Promise<number> {
+/** `remote`: the peer machine's runner of a real-host run (else teardown reaches it as the ledger says). */
+export async function teardownBuilt(built: BuiltTopology, runner: Runner, state: StateDirs, remote?: Runner): Promise<number> {
   const started = performance.now();
-  await teardown(Ledger.open(built.ledgerPath), { runner, stateRoot: state.root });
+  await teardown(Ledger.open(built.ledgerPath), { runner, stateRoot: state.root, ...(remote ? { remote: () => remote } : {}) });
   return performance.now() - started;
 }

@@ -71,6 +71,28 @@ export async function tcpProbe(runner: Runner, server: { netns: string }, client
   }
 }
 
+/**
+ * The same probe with iperf3 at both ends, for a real-host run: the peer machine runs only
+ * standard tools, never a script of ours. The server's JSON names the address it saw.
+ */
+export async function iperf3Probe(runner: Runner, server: { netns: string }, client: { netns: string; target: string; port: number }, listenPort: number): Promise<{ seen?: string; detail: string }> {
+  const srv = await runner.start({ program: 'iperf3', args: ['-s', '-1', '-p', String(listenPort), '-J'], netns: server.netns, timeoutMs: 15_000 });
+  try {
+    for (let i = 0; i < 40; i++) {
+      const ss = await runner.run({ program: 'ss', args: ['-Hltn', `sport = :${listenPort}`], netns: server.netns, timeoutMs: 5000 });
+      if (ss.stdout.trim() !== '') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const c = await runner.run({ program: 'iperf3', args: ['-c', client.target, '-p', String(client.port), '-n', '64K', '--connect-timeout', '2500'], netns: client.netns, timeoutMs: 8000 });
+    if (!succeeded(c)) return { detail: describeFailure(c) };
+    const out = await srv.exited;
+    const seen = /"remote_host":\s*"([\d.]+)"/.exec(out.stdout)?.[1];
+    return seen ? { seen, detail: `connected, server saw ${seen}` } : { detail: 'connected, but the server did not say from where' };
+  } finally {
+    await srv.stop(300);
+  }
+}
+
 async function secondPassthruChild(runner: Runner, built: BuiltTopology): Promise<{ value: CellValue; detail: string }> {
   const name = `${built.containers[0]!.ifname}x`.slice(0, 15);
   const r = await runner.run({ program: 'ip', args: ['-n', built.lan.hostA, 'link', 'add', name, 'link', built.lan.uplink, 'type', 'macvlan', 'mode', 'passthru'], timeoutMs: 10_000 });
@@ -99,11 +121,12 @@ export async function measureReachability(runner: Runner, built: BuiltTopology):
     if (c2) observed['c1->c2'] = await ping(runner, c1.netns, c2.address);
     else if (spec.driver === 'macvlan' && spec.mode === 'passthru') observed['c1->c2'] = await secondPassthruChild(runner, built);
     else observed['c1->c2'] = na;
-    const src = await tcpProbe(runner, { netns: built.peer.netns }, { netns: c1.netns, target: built.peer.address, port: PORTS.probe }, PORTS.probe);
+    const probe = built.lan.peerHost !== undefined ? iperf3Probe : tcpProbe;
+    const src = await probe(runner, { netns: built.peer.netns }, { netns: c1.netns, target: built.peer.address, port: PORTS.probe }, PORTS.probe);
     const who = src.seen === c1.address ? 'c1' : src.seen === built.hostA.address ? 'hostA' : (src.seen ?? 'unreachable');
     observed['peer sees c1 as'] = { value: who, detail: src.detail };
     if (spec.driver === 'nat') {
-      const pub = await tcpProbe(runner, { netns: c1.netns }, { netns: built.peer.netns, target: built.hostA.address, port: PORTS.probe }, PORTS.probe);
+      const pub = await probe(runner, { netns: c1.netns }, { netns: built.peer.netns, target: built.hostA.address, port: PORTS.probe }, PORTS.probe);
       observed['peer->c1 published'] = { value: pub.seen ? 'yes' : 'no', detail: `${built.hostA.address}:${PORTS.probe} -> ${c1.address}:${PORTS.probe}: ${pub.detail}` };
     } else observed['peer->c1 published'] = na;
   }
@@ -113,4 +136,31 @@ export async function measureReachability(runner: Runner, built: BuiltTopology):
     return { id, expected: expected[id], observed: o.value, ok: o.value === expected[id], detail: [why, o.detail].filter(Boolean).join('; ') };
   });
   return { topology: spec.name, cells, ok: cells.every((c) => c.ok) };
+}
+
+/**
+ * On real machines some cells fail because of the hardware between them, not the suite:
+ * what that says, and whether the topology can still be measured (c1 and the peer reach
+ * each other). Undefined when the failure is not one of these.
+ */
+export function realHostFinding(spec: TopologySpec, reach: ReachabilityResult): { text: string; measurable: boolean } | undefined {
+  if (spec.driver !== 'macvlan') return undefined;
+  const bad = new Set(reach.cells.filter((c) => !c.ok).map((c) => c.id));
+  if (bad.size === 0) return undefined;
+  if (bad.has('peer->c1') || bad.has('c1->peer') || bad.has('peer sees c1 as')) {
+    return {
+      measurable: false,
+      text:
+        "the peer and c1 do not reach each other, although hostA's own address on the same NIC does (the host topology): the NIC, the switch or a hypervisor drops frames for the macvlan child's MAC address, which is not the NIC's own. " +
+        'Allow them: on VMware, promiscuous mode and forged transmits on the port group; on other hypervisors, MAC spoofing or anti-spoofing filters; on a NIC with a MAC filter, promiscuous mode.',
+    };
+  }
+  const needsHairpin = spec.mode === 'vepa' || spec.mode === 'private';
+  if (needsHairpin && [...bad].every((id) => id === 'c1->c2' || id === 'hostA->c1')) {
+    return {
+      measurable: true,
+      text: `macvlan ${spec.mode} sends ${[...bad].join(' and ')} out to the switch and needs it to send the frames back out of the same port (hairpin, or reflective relay), which most switches do not do; this is a finding about the switch, not a fault of the suite. c1 and the peer reach each other, and that is measured.`,
+    };
+  }
+  return undefined;
 }

@@ -14,8 +14,7 @@ import { join } from 'node:path';
 import { errorMessage } from '../errors.js';
 import { delay } from '../util/delay.js';
 import { type BackgroundProcess, type CommandResult, lastLines, type Runner } from '../exec/runner.js';
-import { Ledger } from '../lab/ledger.js';
-import { procfs } from '../lab/processes.js';
+import { Ledger, processEntry } from '../lab/ledger.js';
 import { BENCH_DIR } from '../locations.js';
 import type { RunStore } from '../results/store.js';
 import type { Cell, Results } from '../results/types.js';
@@ -144,7 +143,8 @@ export class BpftraceTracer implements Tracer {
   private readonly program: string;
   private readonly readyTimeoutMs: number;
   private session: Session | undefined;
-  private readonly directories = new Map<string, Map<number, DeviceRef>>();
+  /** per built instance: a real-host run rebuilds a topology, with new namespaces, each time it takes the NIC */
+  private readonly directories = new WeakMap<BuiltTopology, Map<number, DeviceRef>>();
   private readonly inode: (netns: string) => number;
 
   constructor(
@@ -181,7 +181,17 @@ export class BpftraceTracer implements Tracer {
         for (const [device, ref] of dir) if (ref.netns === netns && ref.name === name) return device + ev;
         return 0;
       };
-      const ends = { sender: loc(client.netns, client.ifname, TX), receiver: loc(server.netns, server.ifname, RX), receiver2: viaParent ? loc(built.lan.hostA, built.lan.uplink, RX) : 0 };
+      // on real machines the peer is another kernel: this machine's part of the journey starts or ends at its test NIC
+      const peerElsewhere = built.lan.peerHost !== undefined;
+      const ends = {
+        sender: peerElsewhere && client.netns === built.lan.peerNs ? loc(built.lan.hostA, built.lan.uplink, RX) : loc(client.netns, client.ifname, TX),
+        receiver: peerElsewhere && server.netns === built.lan.peerNs ? loc(built.lan.hostA, built.lan.uplink, TX) : loc(server.netns, server.ifname, RX),
+        receiver2: viaParent ? loc(built.lan.hostA, built.lan.uplink, RX) : 0,
+      };
+      if (ends.sender !== 0 && ends.sender === ends.receiver2) {
+        this.traces.push({ ...base, error: "a macvlan child receives a packet from the wire inside the NIC's own receive: no step on this machine to time", raw: null });
+        return run();
+      }
       if (ends.sender === 0 || ends.receiver === 0) {
         this.traces.push({ ...base, error: `the sender or receiver interface was not found (${client.netns}/${client.ifname}, ${server.netns}/${server.ifname})`, raw: null });
         return run();
@@ -212,11 +222,13 @@ export class BpftraceTracer implements Tracer {
 
   /** Every interface of the topology's namespaces by location number, read once per topology (before its first traced trial). */
   private async directory(built: BuiltTopology, store: RunStore): Promise<Map<number, DeviceRef>> {
-    const known = this.directories.get(built.spec.name);
+    const known = this.directories.get(built);
     if (known) return known;
-    const namespaces = [...new Set([...built.interfaces.map((i) => i.netns), built.lan.hostA, built.lan.switchNs, built.lan.peerNs, ...built.containers.map((c) => c.netns)])];
+    // this machine's namespaces only: a real-host run's peer is traced on its own machine, if at all
+    const local = (ns: string) => ns !== built.lan.peerNs || built.lan.peerHost === undefined;
+    const namespaces = [...new Set([...built.interfaces.map((i) => i.netns), built.lan.hostA, ...(built.lan.switch ? [built.lan.switch.ns] : []), built.lan.peerNs, ...built.containers.map((c) => c.netns)])].filter(local);
     const dir = await deviceDirectory(this.runner, namespaces, this.inode);
-    this.directories.set(built.spec.name, dir);
+    this.directories.set(built, dir);
     // kept with the raw output: which location number is which interface
     store.writeRaw(`${built.spec.name}-devices.json`, `${JSON.stringify(directoryRecord(dir, built), null, 1)}\n`);
     return dir;
@@ -229,7 +241,7 @@ export class BpftraceTracer implements Tracer {
     await this.release();
     const started = await startSampler(this.runner, args, this.readyTimeoutMs);
     if ('error' in started) return { error: started.error };
-    Ledger.open(built.ledgerPath).append({ kind: 'process', label: 'bpftrace', pid: started.proc.pid, startTime: procfs.startTime(started.proc.pid) ?? '' });
+    Ledger.open(built.ledgerPath).append(processEntry(started.proc, 'bpftrace'));
     const session: Session = { key, proc: started.proc, consumed: 0, splits: 0, alive: true };
     void started.proc.exited.then(() => (session.alive = false));
     this.session = session;

@@ -10,6 +10,7 @@ import type { Results } from '../../results/types.js';
 import { type RunFlags, resolveRunConfig } from '../../run/config.js';
 import { executeRun, type Progress } from '../../run/execute.js';
 import { runTools } from '../../run/needs.js';
+import { prepareRealHosts, realHostTarget } from '../../run/peer.js';
 import { preflight } from '../../tools.js';
 import { BpftraceTracer } from '../../trace/tracer.js';
 import { checkWritable } from '../../util/files.js';
@@ -31,6 +32,7 @@ export interface PerformedRun {
 /** Resolve, check, lock, run, write the report. Shared by `bench run` and `bench gate --run`. */
 export async function performRun(session: Session, flags: RunFlags, command: string): Promise<PerformedRun> {
   const cfg = resolveRunConfig(flags);
+  const realTarget = realHostTarget(flags);
   preflight(runTools(cfg));
   checkWritable(join(cfg.outDir, 'results.json'), 'results file (--out)');
   return session.withLock(command, async () => {
@@ -48,9 +50,18 @@ export async function performRun(session: Session, flags: RunFlags, command: str
       io.err(`\r\x1b[2K${line}`);
     };
     if (io.isTTY) io.err(`run ${cfg.runId}: ${cfg.topologies.length} topologies, ${cfg.workloads.join(' ')} on ${cfg.paths.join(' ')}, ${cfg.budgetS !== null ? `trials of ${cfg.durationS}s until every comparison is decided, within ${fmtDuration(cfg.budgetS)} (at most ${cfg.trials} blocks)` : `${cfg.trials} trials of ${cfg.durationS}s`} (seed ${cfg.seed})\n`);
-    const tracer = cfg.trace ? new BpftraceTracer(session.runner, cfg.traceProgram ? { program: cfg.traceProgram } : {}) : undefined;
+    // a real-host run: connect and check both machines before anything is touched
+    const hosts = realTarget ? await prepareRealHosts(session.runner, realTarget, session.state, cfg.tag, command, (l) => io.isTTY && io.err(`\r\x1b[2K${l}`)) : undefined;
+    const runner = hosts?.real.runner ?? session.runner;
+    const tracer = cfg.trace ? new BpftraceTracer(runner, cfg.traceProgram ? { program: cfg.traceProgram } : {}) : undefined;
     if (tracer && !tracer.available) io.err(`tracing unavailable: ${tracer.reason}; the run goes on untraced\n`);
-    const { results, store } = await executeRun(cfg, { runner: session.runner, state: session.state, aborted: () => session.aborted, progress, command, watch: { sample: sampleProcs, quietMs: 2000 }, warn: (m) => io.err(`${io.isTTY ? '\r\x1b[2K' : ''}warning: ${m}\n`), ...(tracer ? { tracer } : {}) });
+    let outcome: Awaited<ReturnType<typeof executeRun>>;
+    try {
+      outcome = await executeRun(cfg, { runner, state: session.state, aborted: () => session.aborted, progress, command, watch: { sample: sampleProcs, quietMs: 2000 }, warn: (m) => io.err(`${io.isTTY ? '\r\x1b[2K' : ''}warning: ${m}\n`), ...(tracer ? { tracer } : {}), ...(hosts ? { real: { ...hosts.real, env: hosts.env } } : {}) });
+    } finally {
+      await hosts?.close();
+    }
+    const { results, store } = outcome;
     if (io.isTTY) io.err('\r\x1b[2K');
     let reportLine: string;
     try {

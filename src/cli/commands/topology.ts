@@ -48,7 +48,7 @@ export function describeBuilt(b: BuiltTopology): object {
   return {
     topology: b.spec.name,
     runTag: b.tag,
-    namespaces: { hostA: b.lan.hostA, switch: b.lan.switchNs, peer: b.lan.peerNs, containers: Object.fromEntries(b.containers.map((c, i) => [b.spec.containers[i]!.name, c.netns])) },
+    namespaces: { hostA: b.lan.hostA, switch: b.lan.switch?.ns ?? null, peer: b.lan.peerNs, containers: Object.fromEntries(b.containers.map((c, i) => [b.spec.containers[i]!.name, c.netns])) },
     endpoints: { hostA: b.hostA, peer: b.peer, containers: b.containers },
     interfaces: b.interfaces,
     hairpin: b.hairpin,

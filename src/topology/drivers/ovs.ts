@@ -89,11 +89,10 @@ export async function vsctl(ctx: BuildContext, netns: string, inst: OvsInstance,
 }
 
 async function offloadOff(ctx: BuildContext, lan: LanBase, containers: { netns: string; ifname: string }[], hostSides: string[]): Promise<void> {
+  // a real-host run's NICs are left as they are: a NIC hands up whole checksums, unlike a veth
+  const lab = lan.switch;
   const ends: [string, string][] = [
-    [lan.hostA, lan.uplink],
-    [lan.switchNs, lan.switchToHostA],
-    [lan.switchNs, lan.switchToPeer],
-    [lan.peerNs, lan.peerIf],
+    ...(lab ? ([[lan.hostA, lan.uplink], [lab.ns, lab.toHostA], [lab.ns, lab.toPeer], [lan.peerNs, lan.peerIf]] as [string, string][]) : []),
     ...hostSides.map((h): [string, string] => [lan.hostA, h]),
     ...containers.map((c): [string, string] => [c.netns, c.ifname]),
   ];

@@ -8,16 +8,24 @@ export interface Endpoint {
   readonly ifname: string;
 }
 
+/** The emulated switch of the lab (a real-host run has a real one, out of the suite's reach). */
+export interface LabSwitch {
+  readonly ns: string;
+  readonly toHostA: string; // the switch port hostA plugs into
+  readonly toPeer: string;
+  readonly bridge: string;
+}
+
 /** The shared lab every topology stands in: hostA, the switch, the peer. */
 export interface LanBase {
   readonly hostA: string;
-  readonly switchNs: string;
   readonly peerNs: string;
-  readonly uplink: string; // hostA's end of the cable to the switch
-  readonly switchToHostA: string; // the switch port hostA plugs into
-  readonly switchToPeer: string;
+  readonly uplink: string; // hostA's end of the cable to the switch (in a real-host run, the test NIC)
   readonly peerIf: string;
-  readonly switchBridge: string;
+  /** absent in a real-host run */
+  readonly switch?: LabSwitch;
+  /** the peer machine (ssh destination) of a real-host run; absent in the lab, where the peer is a namespace here */
+  readonly peerHost?: string;
 }
 
 export interface DriverResult {
