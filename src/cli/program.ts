@@ -13,7 +13,7 @@ import { baselineSave, gateCommand, type GateFlags } from './commands/gate.js';
 import { powerCommand } from './commands/power.js';
 import { LIMITS, profileNames } from '../run/config.js';
 import { TRAFFIC_PATHS, WORKLOAD_NAMES } from '../workloads/registry.js';
-import { doctor } from './commands/doctor.js';
+import { doctor, type DoctorFlags } from './commands/doctor.js';
 import { listTopologies, topologyCheck, topologyDown, topologyTime, topologyUp } from './commands/topology.js';
 import type { IO } from './io.js';
 import { Session, exitCodeForSignal } from './session.js';
@@ -199,7 +199,11 @@ function maintenanceCommands(program: Command, act: Act): void {
     .command('doctor')
     .description('check root, kernel features and tools; say how to install what is missing')
     .option('--json', 'machine-readable output')
-    .action(act((s, opts: { json?: boolean }) => doctor(s, opts)));
+    .option('--peer <destination>', 'also check the peer machine of a real-host run over ssh: login, root, kernel, tools')
+    .option('--ssh-config <file>', 'an ssh config file to use instead of your own (ssh -F)')
+    .option('--uplink <nic>', "also check this machine's test NIC (free to take?)")
+    .option('--peer-uplink <nic>', "also check the peer's test NIC (free to take?)")
+    .action(act((s, opts: DoctorFlags) => doctor(s, opts)));
 }
 
 export function reportError(io: IO, err: unknown, session?: Session): number {

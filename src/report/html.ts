@@ -3,6 +3,7 @@
  * embedded as JSON (and downloadable), every chart rendered client-side. A pure function
  * of the results and the library sources.
  */
+import { machineLines } from './machines.js';
 import { legendFor } from './roles.js';
 import { busySummary } from '../results/interference.js';
 import { failedTrials } from '../results/cell.js';
@@ -70,6 +71,20 @@ function environment(results: Results): string {
 </tbody></table>
 <h3>Tools</h3><table><tbody>${tools}</tbody></table>
 <h3>Topologies</h3><table><thead><tr><th>topology</th><th>driver</th><th>OVS datapath</th><th>switch hairpin</th><th>ip_forward (hostA)</th><th>bridge-nf-call-iptables (hostA)</th><th>offloads</th></tr></thead><tbody>${topo}</tbody></table>`;
+}
+
+function machinesSection(results: Results): string {
+  const m = machineLines(results);
+  const real = results.environment.realHosts;
+  if (!m || !real) return '';
+  const nics = real.nics
+    .map((n) => `<tr><td>${esc(n.machine)}</td><td>${esc(n.name)}</td><td>${esc(n.driver)}</td><td>${esc(n.firmware || '-')}</td><td class="num">${n.speedMbps !== null ? esc(n.speedMbps) : '?'}</td><td>${esc(`rx ${n.queues.rx ?? '-'}, tx ${n.queues.tx ?? '-'}, combined ${n.queues.combined ?? '-'}`)}</td><td>${esc(Object.entries(n.offloads).map(([k, v]) => `${k}=${v}`).join(' '))}</td></tr>`)
+    .join('');
+  return `<h2>Machines and line rate</h2>
+<p>${esc(m.machines)}</p>
+<p class="claim">${esc(m.limit)}</p>
+<table><thead><tr><th>machine</th><th>NIC</th><th>driver</th><th>firmware</th><th>Mb/s</th><th>queues</th><th>offloads</th></tr></thead><tbody>${nics}</tbody></table>
+${m.tracing ? `<p>${esc(m.tracing)}</p>` : ''}`;
 }
 
 function ratioTable(results: Results): string {
@@ -147,6 +162,7 @@ export function renderHtml(results: Results, libs: Libraries): string {
 ${claim.perAlternative.length ? `<ul class="alternatives">${claim.perAlternative.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>` : ''}
 ${verdictTable(cmp)}
 <p>Per-block log ratios (trials interleaved in a seeded random order), judged with anytime-valid confidence sequences so that the run could stop as soon as the answer was known; effect = geometric-mean paired ratio with the interval the decision used. Green: better; red: worse; grey: within ±5% or inconclusive.</p>
+${machinesSection(results)}
 <h2>Ratios to host</h2>
 ${ratioTable(results)}
 <h2>Charts</h2>

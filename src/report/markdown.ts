@@ -1,4 +1,5 @@
 /** The Markdown summary for CI job summaries and pull-request comments. Pure. */
+import { machineLines } from './machines.js';
 import { busySummary } from '../results/interference.js';
 import { fmtNum, fmtPct } from '../util/format.js';
 import type { Results } from '../results/types.js';
@@ -21,6 +22,8 @@ export function renderMarkdown(results: Results): string {
     for (const r of rows) lines.push(`| ${ICON[r.verdict.kind]} | ${cellText(r.sentence)} | ${Number.isFinite(r.verdict.e) ? r.verdict.e.toPrecision(2) : '∞'} | ${r.verdict.n} |`);
     lines.push('');
   }
+  const machines = machineLines(results);
+  if (machines) lines.push(cellText(machines.machines), '', cellText(machines.limit), '');
   const ratios = results.summary.filter((s) => s.ratioToHost && isPrimary(s));
   if (ratios.length) {
     lines.push('| topology | workload | path | median | × host [CI] | CoV |', '|---|---|---|---:|---:|---:|');

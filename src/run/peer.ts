@@ -10,7 +10,7 @@ import type { BackgroundProcess, Runner } from '../exec/runner.js';
 import { PlacedRunner } from '../exec/placed.js';
 import { checkDestination, openMaster, SshRunner, type SshTarget } from '../exec/ssh.js';
 import { Ledger, processEntry } from '../lab/ledger.js';
-import { checkNicName, inspectNic, type NicState, sshDevices } from '../lab/nic.js';
+import { checkNicName, inspectNic, sshDevices } from '../lab/nic.js';
 import type { StateDirs } from '../lab/state.js';
 import type { NicEnv, PeerMachineEnv, RealHostsEnv } from '../results/types.js';
 import { TOOLS, type ToolName } from '../tools.js';
@@ -105,24 +105,38 @@ export interface PreparedHosts {
 }
 
 /**
- * Connect, check, fingerprint. Throws (having touched nothing on either machine) when the
- * peer cannot be reached, is not root, lacks a tool, or a NIC is not safe to take.
+ * One multiplexed ssh connection to the peer, its master process in a ledger of its own
+ * (so `bench clean` ends it if this process is killed). `close` ends it.
  */
-export async function prepareRealHosts(local: Runner, flags: NonNullable<ReturnType<typeof realHostTarget>>, state: StateDirs, tag: string, command: string, log: (l: string) => void): Promise<PreparedHosts> {
+export async function connectPeer(local: Runner, target: SshTarget, state: StateDirs, tag: string, command: string): Promise<{ remote: SshRunner; close: () => Promise<void> }> {
   const dir = resolve(state.root, 'ssh');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const ledger = Ledger.create(state.ledgers, `${tag}-ssh`, { tag, topology: 'ssh', pid: process.pid, command, createdAt: new Date().toISOString() });
+  const socket = `${dir}/${tag}.sock`;
   let master: BackgroundProcess | undefined;
   const close = async () => {
     if (master) await master.stop(1000);
     ledger.remove();
   };
   try {
-    log(`connecting to ${flags.target.destination} over ssh`);
-    const started = performance.now();
-    master = await openMaster(local, flags.target, `${dir}/${tag}.sock`);
-    ledger.append(processEntry(master, `ssh master to ${flags.target.destination}`));
-    const remote = new SshRunner(local, flags.target, `${dir}/${tag}.sock`);
+    master = await openMaster(local, target, socket);
+    ledger.append(processEntry(master, `ssh master to ${target.destination}`));
+    return { remote: new SshRunner(local, target, socket), close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/**
+ * Connect, check, fingerprint. Throws (having touched nothing on either machine) when the
+ * peer cannot be reached, is not root, lacks a tool, or a NIC is not safe to take.
+ */
+export async function prepareRealHosts(local: Runner, flags: NonNullable<ReturnType<typeof realHostTarget>>, state: StateDirs, tag: string, command: string, log: (l: string) => void): Promise<PreparedHosts> {
+  log(`connecting to ${flags.target.destination} over ssh`);
+  const started = performance.now();
+  const { remote, close } = await connectPeer(local, flags.target, state, tag, command);
+  try {
     const machine = await peerMachine(remote, flags.target.destination);
     const tools = await peerTools(remote);
     const missing = missingOnPeer(tools);
@@ -132,13 +146,13 @@ export async function prepareRealHosts(local: Runner, flags: NonNullable<ReturnT
     const theirs = await inspectNic(remote, flags.peerUplink, flags.target.destination, ssh.remote);
     const refusals = [...mine.refusals, ...theirs.refusals];
     if (refusals.length || !mine.state || !theirs.state) {
-      throw new NetbenchError('UNSAFE_NIC', `refusing to take the test NICs, nothing was changed on either machine:\n${refusals.map((r) => `  - ${r}`).join('\n')}\nA test NIC must be dedicated to the benchmark: no address, no route, not the default route's or the ssh connection's device, not enslaved, nothing stacked on it.`);
+      throw new NetbenchError('UNSAFE_NIC', `refusing to take the test NICs, nothing was changed on either machine:\n${refusals.map((r) => `  - ${r}`).join('\n')}\n${NIC_RULE}`);
     }
     const nics = [await nicEnv(local, 'hostA', flags.uplink), await nicEnv(remote, 'peer', flags.peerUplink)];
     const speeds = nics.map((n) => n.speedMbps).filter((s): s is number => s !== null);
     log(`peer ${flags.target.destination} ready in ${Math.round(performance.now() - started)} ms: kernel ${machine.kernel}, test NICs ${flags.uplink} here and ${flags.peerUplink} there`);
     return {
-      real: { uplink: mine.state as NicState, peerUplink: theirs.state as NicState, peer: flags.target, runner: new PlacedRunner(local, remote) },
+      real: { uplink: mine.state, peerUplink: theirs.state, peer: flags.target, runner: new PlacedRunner(local, remote) },
       env: { peer: { ...machine, tools }, nics, lineRateMbps: speeds.length === 2 ? Math.min(...speeds) : null, clocksSynchronised: false },
       close,
     };
@@ -147,3 +161,5 @@ export async function prepareRealHosts(local: Runner, flags: NonNullable<ReturnT
     throw err;
   }
 }
+
+export const NIC_RULE = "A test NIC must be dedicated to the benchmark: no address, no route, not the default route's or the ssh connection's device, not enslaved, nothing stacked on it.";

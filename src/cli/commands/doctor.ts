@@ -11,6 +11,11 @@ import { teardown } from '../../lab/teardown.js';
 import { TOOL_NAMES, TOOLS, findOnPath, toolVersion } from '../../tools.js';
 import { table } from '../../util/table.js';
 import { quietCheck } from '../../run/interference.js';
+import { resolve } from 'node:path';
+import type { Runner } from '../../exec/runner.js';
+import { checkDestination } from '../../exec/ssh.js';
+import { checkNicName, inspectNic, sshDevices } from '../../lab/nic.js';
+import { connectPeer, missingOnPeer, NIC_RULE, nicEnv, peerMachine, peerTools } from '../../run/peer.js';
 import type { Session } from '../session.js';
 
 export interface Check {
@@ -101,12 +106,79 @@ async function toolChecks(session: Session): Promise<Check[]> {
   return out;
 }
 
-export async function doctor(session: Session, opts: { json?: boolean }): Promise<number> {
+/** The peer machine of a real-host run: ssh, root, its kernel and tools, and both test NICs when named. */
+async function peerChecks(session: Session, opts: DoctorFlags): Promise<Check[]> {
+  const dest = opts.peer!;
+  checkDestination(dest);
+  const target = { destination: dest, ...(opts.sshConfig !== undefined ? { configFile: resolve(opts.sshConfig) } : {}) };
+  const checks: Check[] = [];
+  let peer: Awaited<ReturnType<typeof connectPeer>>;
+  try {
+    peer = await connectPeer(session.runner, target, session.state, newTag(), 'bench doctor --peer');
+  } catch (err) {
+    return [{ item: `peer: ssh ${dest}`, ok: false, required: true, detail: errorMessage(err), fix: `make 'ssh ${dest} true' work without a prompt, as root, with a key (BatchMode)` }];
+  }
+  try {
+    checks.push({ item: `peer: ssh ${dest}`, ok: true, required: true, detail: 'key login without a prompt, one multiplexed connection' });
+    try {
+      const m = await peerMachine(peer.remote, dest);
+      checks.push({ item: 'peer: root and kernel', ok: true, required: true, detail: `root; kernel ${m.kernel}, ${m.cpuCount} CPUs (${m.cpuModel})` });
+    } catch (err) {
+      checks.push({ item: 'peer: root', ok: false, required: true, detail: errorMessage(err), fix: `log in to ${dest} as root (User root in the ssh config)` });
+    }
+    const tools = await peerTools(peer.remote);
+    const missing = new Set(missingOnPeer(tools).map((m) => m.split(' ')[0]));
+    for (const [t, v] of Object.entries(tools)) {
+      const required = t !== 'bpftrace';
+      checks.push({
+        item: `peer tool: ${t}`,
+        ok: v !== null,
+        required,
+        detail: v ?? (required ? 'missing' : 'missing: the peer is not traced (hops are this machine\'s only either way)'),
+        ...(v === null ? { fix: `on ${dest}: ${missing.has(t) ? missingOnPeer(tools).find((m) => m.startsWith(`${t} `))!.replace(/^\S+ \((.*)\)$/, '$1') : 'apt-get install bpftrace'}` } : {}),
+      });
+    }
+    if (opts.uplink !== undefined || opts.peerUplink !== undefined) {
+      const ssh = await sshDevices(session.runner, peer.remote);
+      const sides: [string | undefined, Runner, string, string | undefined, 'hostA' | 'peer'][] = [
+        [opts.uplink, session.runner, 'this machine', ssh.local, 'hostA'],
+        [opts.peerUplink, peer.remote, dest, ssh.remote, 'peer'],
+      ];
+      for (const [nic, runner, where, sshDev, machine] of sides) {
+        if (nic === undefined) continue;
+        checkNicName(machine === 'hostA' ? '--uplink' : '--peer-uplink', nic);
+        const found = await inspectNic(runner, nic, where, sshDev);
+        const env = found.state ? await nicEnv(runner, machine, nic) : undefined;
+        checks.push({
+          item: `test NIC ${nic} on ${where}`,
+          ok: found.refusals.length === 0,
+          required: true,
+          detail: found.refusals.length ? found.refusals.join('; ') : `free to take: driver ${env?.driver ?? '?'}${env?.firmware ? ` (firmware ${env.firmware})` : ''}, ${env?.speedMbps ? `${env.speedMbps} Mb/s` : 'link speed unknown'}`,
+          ...(found.refusals.length ? { fix: NIC_RULE } : {}),
+        });
+      }
+    }
+  } finally {
+    await peer.close();
+  }
+  return checks;
+}
+
+export interface DoctorFlags {
+  readonly json?: boolean;
+  readonly peer?: string;
+  readonly sshConfig?: string;
+  readonly uplink?: string;
+  readonly peerUplink?: string;
+}
+
+export async function doctor(session: Session, opts: DoctorFlags): Promise<number> {
   const isRoot = typeof process.getuid !== 'function' || process.getuid() === 0;
   const checks: Check[] = [{ item: 'running as root', ok: isRoot, required: true, detail: isRoot ? 'yes' : 'no', ...(isRoot ? {} : { fix: 'run as root (sudo bench doctor)' }) }];
   checks.push({ item: 'node', ok: true, required: true, detail: process.version });
   if (isRoot) checks.push(...(await session.withLock('bench doctor', () => kernelChecks(session))));
   checks.push(...(await toolChecks(session)));
+  if (opts.peer !== undefined) checks.push(...(await peerChecks(session, opts)));
   const quiet = await quietCheck(2000);
   checks.push({ item: 'machine quiet (2 s watch of /proc)', ok: quiet.warning === undefined, required: false, detail: quiet.warning ?? `quiet: other processes used ${Math.round(quiet.interference.otherCpuS * 50)}% of a CPU` });
   const missing = checks.filter((c) => !c.ok && c.required);
