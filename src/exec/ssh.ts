@@ -52,6 +52,8 @@ const REMOTE_STOP = [
  */
 export async function stopRemote(remote: Runner, pid: number, startTime: string, graceMs = 1000): Promise<boolean> {
   const r = await remote.run({ program: 'sh', args: ['-c', REMOTE_STOP, 'sh', String(pid), startTime, String(Math.max(1, Math.round(graceMs / 50)))], timeoutMs: graceMs * 3 + 15_000 });
+  // not reaching the machine is not the same as a process that would not stop
+  if (r.spawnError !== undefined) throw new NetbenchError('SSH_FAILED', r.spawnError);
   return succeeded(r);
 }
 
@@ -77,8 +79,9 @@ export class SshRunner implements Runner {
     return this.target.destination;
   }
 
+  /** ssh itself exits 255 when it fails: a remote command's own 255 becomes 254, so that 255 always means ssh. */
   private argv(line: string): string[] {
-    return [...sshOptions(this.target, this.controlPath ? { path: this.controlPath } : undefined), '-T', this.target.destination, '--', line];
+    return [...sshOptions(this.target, this.controlPath ? { path: this.controlPath } : undefined), '-T', this.target.destination, '--', `${line}; s=$?; [ $s -ne 255 ] || s=254; exit $s`];
   }
 
   async run(spec: CommandSpec): Promise<CommandResult> {

@@ -43,6 +43,9 @@ export async function clean(deps: CleanDeps): Promise<CleanReport> {
 
   // what cannot be read is reported and passed over: the rest is still cleaned
   const ledgers = Ledger.list(deps.state.ledgers, (path, why) => log(`skipping ${path}: ${why}`));
+  // namespaces of a ledger whose teardown failed are kept for the next clean: deleting one
+  // would destroy what it still holds (a test NIC that could not be given back yet)
+  const keep = new Set<string>();
   for (const ledger of ledgers) {
     const h = ledger.header;
     log(`${verb('tearing down', 'would tear down')} ${h ? `${h.topology} of run ${h.tag} (pid ${h.pid}: ${h.command})` : ledger.path}`);
@@ -50,6 +53,7 @@ export async function clean(deps: CleanDeps): Promise<CleanReport> {
       await teardown(ledger, { ...tdDeps, dryRun: deps.dryRun, log: (l) => log(`  ${l}`) });
     } catch (err) {
       errors.push(errorMessage(err));
+      for (const e of ledger.entries) if (e.kind === 'netns') keep.add(e.name);
     }
   }
 
@@ -74,6 +78,10 @@ export async function clean(deps: CleanDeps): Promise<CleanReport> {
   }
   for (const name of await listOurNetns(deps.runner)) {
     const tag = tagOfNetns(name) ?? '';
+    if (keep.has(name)) {
+      log(`leaving namespace ${name} alone: its run's ledger could not be torn down (see the errors); run 'bench clean' again once that is fixed`);
+      continue;
+    }
     if (await runTagLive(tag)) {
       log(`leaving namespace ${name} alone: run ${tag} is still live (its state is kept elsewhere)`);
       continue;

@@ -35,7 +35,7 @@ function label(dev: string, ev: number): string {
   return `${dev} ${EV[ev] ?? ev}`;
 }
 
-/** Order hops along the path: from the sender's transmit, follow the busiest next hop. */
+/** Order hops along the path: from `start`, follow the busiest next hop. */
 function orderHops(hops: readonly { from: string; to: string; packets: number }[], start: string): Map<string, number> {
   const order = new Map<string, number>();
   let at = start;
@@ -62,7 +62,11 @@ function hopSummaries(ok: readonly (TrialTrace & { data: TraceData })[], first: 
     }
   }
   const merged = [...hopMap.values()].map((h) => ({ ...h, b: mergeBuckets(h.buckets), packets: total(mergeBuckets(h.buckets)) }));
-  const order = orderHops(merged, label(first.sender, 1));
+  // from the sender's transmit; where the journey starts elsewhere (at a real-host run's
+  // test NIC, on the way in), from the busiest place that no hop leads to
+  const sources = merged.filter((h) => !merged.some((x) => x.to === h.from)).sort((a, b) => b.packets - a.packets);
+  const start = merged.some((h) => h.from === label(first.sender, 1)) ? label(first.sender, 1) : (sources[0]?.from ?? label(first.sender, 1));
+  const order = orderHops(merged, start);
   return merged
     .map((h) => {
       const o = order.get(`${h.from}>${h.to}`);

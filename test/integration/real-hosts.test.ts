@@ -1,0 +1,193 @@
+/**
+ * Real-host runs against an emulated second machine (two-hosts.ts): real traffic over
+ * the "NICs", every command for the peer over ssh, the safety refusals, a SIGKILL in
+ * the middle of a run and `bench clean` giving both NICs back, and a peer lacking tools.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Results } from '../../src/results/types.js';
+import { bench, benchBackground, ourNetns } from './helpers.js';
+import { twoHosts, type TwoHosts } from './two-hosts.js';
+
+const sh = (args: string[]) => execFileSync(args[0]!, args.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const linkJson = (args: string[]) => JSON.parse(sh(['ip', '-j', ...args])) as { ifname: string; mtu: number; flags: string[] }[];
+
+/** Poll every 250 ms: this test's own polling must not make the run it watches look busy. */
+async function waitFor(pred: () => boolean, timeoutMs: number): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (pred()) return true;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return pred();
+}
+
+let hosts: TwoHosts;
+let out: string;
+const real = () => ['--uplink', hosts.nic, '--peer', 'remote', '--peer-uplink', hosts.peerNic, '--ssh-config', hosts.sshConfig];
+
+/** Both NICs where they started: here and on the remote, with their MTU and down. */
+function nicsAreHome(): void {
+  const here = linkJson(['link', 'show', 'dev', hosts.nic])[0]!;
+  expect(here.mtu).toBe(1500);
+  expect(here.flags).not.toContain('UP');
+  const there = linkJson(['-n', hosts.remoteNs, 'link', 'show', 'dev', hosts.peerNic])[0]!;
+  expect(there.mtu).toBe(1500);
+  expect(there.flags).not.toContain('UP');
+}
+
+/** No process a run started on either side: servers, the ssh master, bpftrace. */
+function noSuiteProcesses(): string[] {
+  return sh(['ps', '-eo', 'args'])
+    .split('\n')
+    .filter((l) => /^(iperf3 -s|netserver|bpftrace)|ControlPath=\/run\/netbench\/ssh/.test(l));
+}
+
+beforeAll(() => {
+  hosts = twoHosts();
+  out = sh(['mktemp', '-d', '/tmp/netbench-real-XXXX']).trim();
+});
+
+afterAll(async () => {
+  // whatever a failed test left: the suite's own clean gives the NICs back first
+  await bench(['clean']);
+  hosts?.cleanup();
+  sh(['rm', '-rf', out]);
+});
+
+describe('a run on two machines over ssh', () => {
+  it('doctor --peer finds the peer ready and both NICs free', async () => {
+    const r = await bench(['doctor', '--peer', 'remote', '--ssh-config', hosts.sshConfig, '--uplink', hosts.nic, '--peer-uplink', hosts.peerNic]);
+    expect(r.stdout).toMatch(/ok\s+peer: ssh remote/);
+    expect(r.stdout).toMatch(/ok\s+peer tool: iperf3/);
+    expect(r.stdout).toMatch(new RegExp(`ok\\s+test NIC ${hosts.nic} on this machine\\s+free to take: driver veth, 10000 Mb/s`));
+    expect(r.stdout).toMatch(new RegExp(`ok\\s+test NIC ${hosts.peerNic} on remote\\s+free to take`));
+  });
+
+  it('measures every topology on the NICs, traced, and gives both NICs back', async () => {
+    const dir = join(out, 'full');
+    const r = await bench(['run', ...real(), '--topology', 'host,bridge,macvlan-vepa', '--workload', 'tcp-stream', '--path', 'c1-peer,peer-c1', '--trials', '2', '--traced', '1', '--warmup', '0', '--duration', '1', '--out', dir]);
+    expect(r.stderr).not.toMatch(/Error|internal/);
+    const res = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as Results;
+    expect(res.status).toBe('complete');
+    // real traffic on both paths, through the emulated wire
+    for (const topology of ['host', 'bridge', 'macvlan-vepa']) {
+      for (const path of ['c1-peer', 'peer-c1']) {
+        const ok = res.trials.filter((t) => t.topology === topology && t.path === path && t.workload === 'tcp-stream' && t.status === 'ok' && !t.warmup);
+        expect(ok.length, `${topology} ${path}`).toBeGreaterThanOrEqual(2);
+        expect(ok[0]!.metrics['throughput_gbps']!.value).toBeGreaterThan(0.1);
+      }
+    }
+    // vepa's sibling and hostA paths need a hairpinning switch: said as a finding, and c1 <-> peer still measured
+    expect(res.caveats.join('\n')).toMatch(/macvlan-vepa: macvlan vepa sends c1->c2 and hostA->c1 out to the switch .*\(hairpin, or reflective relay\).* a finding about the switch/);
+    // both machines and both NICs in the fingerprint, and the line rate in the report
+    const rh = res.environment.realHosts!;
+    expect(rh.peer.host).toBe('remote');
+    expect(rh.peer.tools['iperf3']).toMatch(/iperf 3/);
+    expect(rh.nics.map((n) => [n.machine, n.name, n.driver, n.speedMbps])).toEqual([
+      ['hostA', hosts.nic, 'veth', 10000],
+      ['peer', hosts.peerNic, 'veth', 10000],
+    ]);
+    expect(rh.lineRateMbps).toBe(10000);
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    expect(html).toMatch(/Physical limit: line rate 10 Gb\/s .*Host baseline tcp-stream: (c1-peer|peer-c1) [\d.]+ Gb\/s \(\d+% of line rate\)/);
+    // this machine's hops: out, ending at the test NIC's transmit; in, starting at its receive
+    const hops = (path: string) => res.tracing!.hops.filter((h) => h.topology === 'bridge' && h.path === path).sort((a, b) => a.order - b.order).map((h) => h.hop);
+    expect(hops('c1-peer')).toEqual(['c1 tx → c1h rx', 'c1h rx → up tx']);
+    expect(hops('peer-c1')).toEqual(['up rx → c1h tx', 'c1h tx → c1 rx']);
+    // c1-peer's servers ran on the remote, in the peer namespace: all gone now, as is the ssh master
+    const log = readFileSync(join(dir, 'run.log'), 'utf8');
+    expect(log).toMatch(/the test NICs moved between topologies \d+ times/);
+    nicsAreHome();
+    expect(ourNetns()).toEqual([]);
+    expect(noSuiteProcesses()).toEqual([]);
+    expect(readdirSync('/run/netbench/ledgers')).toEqual([]);
+  });
+
+  it('refuses NICs in use on either machine, naming why, and touches nothing', async () => {
+    sh(['ip', 'addr', 'add', '198.18.250.1/30', 'dev', hosts.nic]);
+    hosts.remote(['ip', 'link', 'set', hosts.peerNic, 'up']);
+    hosts.remote(['ip', 'route', 'add', 'default', 'dev', hosts.peerNic]);
+    try {
+      const r = await bench(['run', ...real(), '--topology', 'host', '--workload', 'tcp-rr', '--trials', '1', '--no-trace', '--out', join(out, 'refused')]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/refusing to take the test NICs, nothing was changed on either machine/);
+      expect(r.stderr).toContain(`${hosts.nic} on this machine has addresses (198.18.250.1/30)`);
+      expect(r.stderr).toContain(`${hosts.peerNic} on remote is the device of the default route (IPv4)`);
+      // untouched: the address is still on the NIC here, the route still there
+      expect(sh(['ip', '-o', 'addr', 'show', 'dev', hosts.nic])).toContain('198.18.250.1/30');
+      expect(hosts.remote(['ip', 'route', 'show', 'default'])).toContain(hosts.peerNic);
+      expect(ourNetns()).toEqual([]);
+    } finally {
+      sh(['ip', 'addr', 'flush', 'dev', hosts.nic]);
+      hosts.remote(['ip', 'route', 'del', 'default']);
+      hosts.remote(['ip', 'link', 'set', hosts.peerNic, 'down']);
+    }
+    nicsAreHome();
+  });
+
+  it('after SIGKILL mid-run, bench clean gives both NICs back and stops the remote servers', async () => {
+    const dir = join(out, 'killed');
+    const child = benchBackground(['run', ...real(), '--topology', 'host,bridge', '--workload', 'tcp-stream', '--path', 'c1-peer', '--trials', '20', '--duration', '3', '--no-trace', '--out', dir]);
+    // wait for a measured trial, then for the server of a later one: on c1-peer it runs on the remote, in the peer namespace
+    const log = () => {
+      try {
+        return readFileSync(join(dir, 'run.log'), 'utf8');
+      } catch {
+        return '';
+      }
+    };
+    // a failed wait must not leave the run going (it would hold the lock for the next test)
+    const stop = async () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await child;
+    };
+    if (!(await waitFor(() => /trial \d+ \S+ tcp-stream c1-peer block 0: ok/.test(log()), 120_000))) await stop();
+    // the remote servers, as the ledger has them: host, pid and start time
+    const ledgerText = () => {
+      try {
+        return readdirSync('/run/netbench/ledgers').map((f) => readFileSync(join('/run/netbench/ledgers', f), 'utf8')).join('');
+      } catch {
+        return '';
+      }
+    };
+    const serverPid = () => {
+      const pids = [...ledgerText().matchAll(/"kind":"process","host":"remote","netns":"nb-[a-z0-9]{4}-\w+-peer","label":"iperf3","pid":(\d+)/g)].map((m) => m[1]!);
+      return pids.reverse().find((p) => sh(['sh', '-c', `ps -o comm= -p ${p} || true`]).trim() === 'timeout');
+    };
+    const found = await waitFor(() => serverPid() !== undefined, 30_000);
+    const server = serverPid();
+    await stop();
+    expect(found && server !== undefined, `a server in the peer namespace (log so far: ${log().slice(-400)})`).toBe(true);
+    // the run is gone; its NICs, namespaces and the remote server are not
+    expect(linkJson(['link', 'show']).map((l) => l.ifname)).not.toContain(hosts.nic);
+    expect(sh(['ip', '-n', hosts.remoteNs, '-o', 'link', 'show'])).not.toContain(hosts.peerNic);
+    expect(sh(['ps', '-o', 'pid=', '-p', server!]).trim()).toBe(server);
+    const ledgers = ledgerText();
+    expect(ledgers).toMatch(new RegExp(`"kind":"nic","host":"remote","netns":"[^"]+","name":"${hosts.peerNic}","mtu":1500,"up":false`));
+
+    const clean = await bench(['clean']);
+    expect(clean.code).toBe(0);
+    expect(clean.stdout).toMatch(/tearing down (host|bridge) of run/);
+    nicsAreHome();
+    expect(ourNetns()).toEqual([]);
+    expect(await waitFor(() => sh(['sh', '-c', `ps -o pid= -p ${server} || true`]).trim() === '', 5000)).toBe(true);
+    expect(noSuiteProcesses()).toEqual([]);
+    expect(readdirSync('/run/netbench/ledgers')).toEqual([]);
+  });
+
+  it('a peer that lacks a tool is named with the install line, before anything is touched', async () => {
+    const r = await bench(['run', '--uplink', hosts.nic, '--peer', 'limited', '--peer-uplink', hosts.peerNic, '--ssh-config', hosts.sshConfig, '--topology', 'host', '--workload', 'tcp-rr', '--trials', '1', '--no-trace', '--out', join(out, 'limited')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/the peer limited lacks iperf3 \(apt-get install iperf3\), netperf \(apt-get install netperf after enabling Debian's non-free component\)/);
+    expect(ourNetns()).toEqual([]);
+    nicsAreHome();
+    const doc = await bench(['doctor', '--peer', 'limited', '--ssh-config', hosts.sshConfig]);
+    expect(doc.code).toBe(1);
+    for (const t of hosts.lacking) expect(doc.stdout).toMatch(new RegExp(`MISSING\\s+peer tool: ${t}\\s+missing`));
+    expect(doc.stdout).toContain('on limited: apt-get install iperf3');
+    expect(doc.stdout).toMatch(/ok\s+peer: root and kernel/);
+  });
+});
