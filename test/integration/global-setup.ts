@@ -35,7 +35,7 @@ export function rootNetworkState(): Record<string, string> {
 
 let before: Record<string, string> = {};
 
-const REQUIRED = ['ip', 'ping', 'nft', 'ethtool', 'taskset', 'iperf3', 'netperf', 'netserver', 'ovs-vsctl', 'ovsdb-server', 'ovs-vswitchd', 'ovsdb-tool'];
+const REQUIRED = ['ip', 'ping', 'nft', 'ethtool', 'taskset', 'iperf3', 'netperf', 'netserver', 'ovs-vsctl', 'ovsdb-server', 'ovs-vswitchd', 'ovsdb-tool', 'ssh', 'ssh-keygen', 'sshd', 'nsenter'];
 
 export function setup(): void {
   if (process.getuid?.() !== 0) throw new Error('integration tests need root (they build network namespaces); run them as root, as CI does');

@@ -1,0 +1,201 @@
+/**
+ * The pieces of a real-host run that need no second machine: the ssh command lines, the
+ * NIC safety checks, where each command runs, the ledger's remote entries and their
+ * teardown, the schedule that keeps a topology's trials together, and the findings.
+ */
+import { describe, expect, it } from 'vitest';
+import { PlacedRunner } from '../../src/exec/placed.js';
+import { RecordingRunner } from '../../src/exec/recording-runner.js';
+import type { CommandSpec } from '../../src/exec/runner.js';
+import { checkDestination, SshRunner, sshOptions } from '../../src/exec/ssh.js';
+import { isLedgerEntry, Ledger } from '../../src/lab/ledger.js';
+import { inspectNic } from '../../src/lab/nic.js';
+import { teardown } from '../../src/lab/teardown.js';
+import { realHostTarget } from '../../src/run/peer.js';
+import { buildSchedule } from '../../src/run/schedule.js';
+import { seededRng } from '../../src/stats/rng.js';
+import { realHostFinding } from '../../src/topology/reachability.js';
+import { resolveTopology } from '../../src/topology/spec.js';
+import type { ReachabilityResult } from '../../src/results/reachability.js';
+import { tempState } from './helpers.js';
+
+const ssh = { destination: 'lab2', configFile: '/etc/nb/ssh_config' };
+
+describe('commands on the peer machine', () => {
+  it('go through ssh in BatchMode over the run\'s one connection, quoted for the remote shell, with a remote timeout', async () => {
+    const local = new RecordingRunner();
+    const remote = new SshRunner(local, ssh, '/run/netbench/ssh/abcd.sock');
+    await remote.run({ program: 'iperf3', args: ['-c', '198.18.0.2', '--title', "it's"], netns: 'nb-abcd-host-peer', timeoutMs: 9000 });
+    const spec = local.calls[0]!;
+    expect(spec.program).toBe('ssh');
+    expect(spec.args.slice(0, -3)).toEqual(sshOptions(ssh, { path: '/run/netbench/ssh/abcd.sock' }).concat('-T'));
+    expect(spec.args).toContain('BatchMode=yes');
+    expect(spec.args).toContain('ControlMaster=no');
+    expect(spec.args.at(-3)).toBe('lab2');
+    expect(spec.args.at(-2)).toBe('--');
+    expect(spec.args.at(-1)).toBe(`timeout -s INT -k 2 9 ip netns exec nb-abcd-host-peer iperf3 -c 198.18.0.2 --title 'it'\\''s'; s=$?; [ $s -ne 255 ] || s=254; exit $s`);
+  });
+
+  it("tell ssh's own failure (exit 255) from the command's", async () => {
+    const local = new RecordingRunner(() => ({ exitCode: 255, stderr: 'ssh: connect to host lab2 port 22: Connection refused\n' }));
+    const r = await new SshRunner(local, ssh).run({ program: 'ip', args: ['netns', 'list'] });
+    expect(r.spawnError).toBe('ssh to lab2 failed: ssh: connect to host lab2 port 22: Connection refused');
+    const failing = new RecordingRunner(() => ({ exitCode: 254, stderr: 'Cannot find device' }));
+    expect((await new SshRunner(failing, ssh).run({ program: 'ip', args: ['link'] })).spawnError).toBeUndefined();
+  });
+
+  it('refuse a destination that ssh would read as an option', () => {
+    expect(() => checkDestination('-oProxyCommand=sh')).toThrow(/not an ssh destination/);
+    expect(() => checkDestination('root@lab 2')).toThrow(/not an ssh destination/);
+    expect(() => checkDestination('root@lab2.example')).not.toThrow();
+  });
+
+  it('are placed by namespace: the peer namespace there, everything else here', async () => {
+    const here = new RecordingRunner();
+    const there = new RecordingRunner();
+    const placed = new PlacedRunner(here, there);
+    placed.placeOnPeer('nb-abcd-bridge-peer');
+    await placed.run({ program: 'ss', args: ['-Hltn'], netns: 'nb-abcd-bridge-peer' });
+    await placed.run({ program: 'ip', args: ['-n', 'nb-abcd-bridge-peer', 'addr', 'add', '198.18.0.2/24', 'dev', 'eth1'] });
+    await placed.run({ program: 'ip', args: ['-n', 'nb-abcd-bridge-hostA', 'link', 'set', 'eth1', 'up'] });
+    await placed.run({ program: 'ping', args: ['198.18.0.2'], netns: 'nb-abcd-bridge-c1' });
+    expect(there.calls.map((c: CommandSpec) => c.program)).toEqual(['ss', 'ip']);
+    expect(here.calls.map((c: CommandSpec) => c.program)).toEqual(['ip', 'ping']);
+  });
+
+  it('need all three real-host flags together', () => {
+    expect(realHostTarget({})).toBeUndefined();
+    expect(() => realHostTarget({ peer: 'lab2' })).toThrow(/needs all three of --uplink/);
+    expect(() => realHostTarget({ sshConfig: 'x' })).toThrow(/applies to a real-host run/);
+    expect(() => realHostTarget({ uplink: 'eth1', peer: 'lab2', peerUplink: 'eth1/x' })).toThrow(/--peer-uplink 'eth1\/x' is not an interface name/);
+    expect(realHostTarget({ uplink: 'eth1', peer: 'lab2', peerUplink: 'ens2f0' })).toEqual({ target: { destination: 'lab2' }, uplink: 'eth1', peerUplink: 'ens2f0' });
+  });
+});
+
+/** `ip -j` answers of a machine whose eth1 is as described. */
+function machine(eth1: { addrs?: object[]; master?: string; defaultDev?: string; routes?: object[]; stacked?: object[] }) {
+  return new RecordingRunner((spec) => {
+    const a = spec.args.join(' ');
+    if (a === '-j -d link show dev eth1') return { stdout: JSON.stringify([{ ifname: 'eth1', mtu: 9000, flags: ['BROADCAST', 'UP'], address: '52:54:00:00:00:01', ...(eth1.master ? { master: eth1.master } : {}) }]) };
+    if (a === '-j -d link show dev eth9') return { exitCode: 1, stderr: 'Device "eth9" does not exist.' };
+    if (a === '-j -d link show') return { stdout: JSON.stringify([{ ifname: 'eth1' }, { ifname: 'veth0', link: 'eth1', linkinfo: { info_kind: 'veth' } }, ...(eth1.stacked ?? [])]) };
+    if (a === '-j addr show dev eth1') return { stdout: JSON.stringify([{ ifname: 'eth1', addr_info: [{ family: 'inet6', local: 'fe80::1', prefixlen: 64, scope: 'link' }, ...(eth1.addrs ?? [])] }]) };
+    if (a === '-j -4 route show table all dev eth1') return { stdout: JSON.stringify(eth1.routes ?? []) };
+    if (a === '-j -6 route show table all dev eth1') return { stdout: JSON.stringify([{ dst: 'fe80::/64' }, { type: 'multicast', dst: 'ff00::/8' }, { type: 'local', dst: 'fe80::1' }]) };
+    if (a === '-j -4 route show default') return { stdout: JSON.stringify([{ dst: 'default', dev: eth1.defaultDev ?? 'eth0' }]) };
+    if (a === '-j -6 route show default') return { stdout: '[]' };
+    return undefined;
+  });
+}
+
+describe('a test NIC', () => {
+  it('that carries nothing (an IPv6 link-local address and its kernel routes are nothing) is free, and its state is kept to give back', async () => {
+    const r = await inspectNic(machine({}), 'eth1', 'this machine', 'eth0');
+    expect(r.refusals).toEqual([]);
+    expect(r.state).toEqual({ name: 'eth1', mtu: 9000, up: true, mac: '52:54:00:00:00:01' });
+  });
+
+  it('is refused for each use, every reason named', async () => {
+    const busy = machine({ addrs: [{ family: 'inet', local: '10.0.0.5', prefixlen: 24, scope: 'global' }], routes: [{ dst: '10.0.0.0/24' }], master: 'br0', defaultDev: 'eth1', stacked: [{ ifname: 'eth1.100', link: 'eth1', linkinfo: { info_kind: 'vlan' } }] });
+    const r = await inspectNic(busy, 'eth1', 'lab2', 'eth1');
+    expect(r.refusals).toEqual([
+      'eth1 on lab2 is enslaved to br0',
+      'eth1 on lab2 carries eth1.100 (stacked on it or enslaved to it)',
+      'eth1 on lab2 has addresses (10.0.0.5/24)',
+      'eth1 on lab2 has routes (10.0.0.0/24)',
+      'eth1 on lab2 is the device of the default route (IPv4)',
+      'eth1 on lab2 carries the ssh connection between the machines',
+    ]);
+  });
+
+  it('that does not exist is refused as such', async () => {
+    expect((await inspectNic(machine({}), 'eth9', 'this machine')).refusals).toEqual(['eth9 on this machine: there is no such interface']);
+  });
+});
+
+describe("a real-host run's ledger", () => {
+  it('has remote entries and NIC moves of a known shape', () => {
+    expect(isLedgerEntry({ kind: 'nic', host: 'lab2', netns: 'nb-abcd-host-peer', name: 'eth1', mtu: 1500, up: false })).toBe(true);
+    expect(isLedgerEntry({ kind: 'nic', netns: 'nb-abcd-host-hostA', name: 'eth1', up: false })).toBe(false);
+    expect(isLedgerEntry({ kind: 'ssh', host: 'lab2', config: '/etc/nb/ssh_config' })).toBe(true);
+    expect(isLedgerEntry({ kind: 'process', host: 7, label: 'iperf3', pid: 1, startTime: '1' })).toBe(false);
+  });
+
+  it('is undone on the right machine: NICs given back before their namespaces go, remote processes stopped by pid and start time', async () => {
+    const { state, cleanup } = tempState();
+    try {
+      const ledger = Ledger.create(state.ledgers, 'abcd-host', { tag: 'abcd', topology: 'host', pid: 1, command: 'bench run', createdAt: 'now' });
+      ledger.append({ kind: 'netns', name: 'nb-abcd-host-hostA' });
+      ledger.append({ kind: 'ssh', host: 'lab2', config: '/etc/nb/ssh_config' });
+      ledger.append({ kind: 'netns', name: 'nb-abcd-host-peer', host: 'lab2' });
+      ledger.append({ kind: 'nic', netns: 'nb-abcd-host-hostA', name: 'eth1', mtu: 1500, up: false });
+      ledger.append({ kind: 'nic', host: 'lab2', netns: 'nb-abcd-host-peer', name: 'ens2', mtu: 9000, up: true });
+      ledger.append({ kind: 'process', host: 'lab2', netns: 'nb-abcd-host-peer', label: 'iperf3', pid: 4242, startTime: '777' });
+      const here = new RecordingRunner((spec) => (spec.args.join(' ') === 'netns list' ? { stdout: 'nb-abcd-host-hostA (id: 0)\n' } : undefined));
+      const there = new RecordingRunner((spec) => (spec.args.join(' ') === 'netns list' ? { stdout: 'nb-abcd-host-peer\n' } : undefined));
+      await teardown(Ledger.open(ledger.path), { runner: here, stateRoot: state.root, remote: (host) => (host === 'lab2' ? there : undefined) });
+      const line = (s: CommandSpec) => [s.program, ...s.args.filter((a) => !a.includes('\n'))].join(' ');
+      expect(there.calls.map(line)).toEqual([
+        'sh -c sh 4242 777 20',
+        'sh -c ip -n "$1" link set dev "$2" netns $$ sh nb-abcd-host-peer ens2',
+        'ip link show dev ens2',
+        'ip link set dev ens2 mtu 9000 up',
+        'ip netns list',
+        'ip netns pids nb-abcd-host-peer',
+        'ip netns del nb-abcd-host-peer',
+      ]);
+      expect(here.calls.map(line)).toEqual([
+        'sh -c ip -n "$1" link set dev "$2" netns $$ sh nb-abcd-host-hostA eth1',
+        'ip link show dev eth1',
+        'ip link set dev eth1 mtu 1500 down',
+        'ip netns list',
+        'ip netns pids nb-abcd-host-hostA',
+        'ip netns del nb-abcd-host-hostA',
+      ]);
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe('the schedule of a real-host run', () => {
+  it("keeps each topology's trials of a block together: one rebuild per topology and block", () => {
+    const cells = ['host', 'bridge', 'macvlan-bridge'].flatMap((topology) => (['tcp-rr', 'tcp-stream'] as const).flatMap((workload) => (['c1-peer', 'peer-c1'] as const).map((path) => ({ topology, workload, path }))));
+    // within each block (and the warm-ups), how many runs of one topology there are
+    const runsPerBlock = (byTopology: boolean) => {
+      const s = buildSchedule(cells, 3, 1, seededRng(5), 1, byTopology);
+      return [-1, 0, 1, 2].map((b) => s.filter((t) => t.block === b).filter((t, i, all) => i === 0 || all[i - 1]!.topology !== t.topology).length);
+    };
+    expect(runsPerBlock(true)).toEqual([3, 3, 3, 3]);
+    expect(runsPerBlock(false).slice(1).every((n) => n > 3)).toBe(true);
+    // the same cells either way
+    const key = (t: { topology: string; workload: string; path: string; block: number; traced: boolean }) => `${t.topology} ${t.workload} ${t.path} ${t.block} ${t.traced}`;
+    expect(buildSchedule(cells, 3, 1, seededRng(5), 1, true).map(key).sort()).toEqual(buildSchedule(cells, 3, 1, seededRng(5), 1, false).map(key).sort());
+  });
+});
+
+describe('reachability on real hardware', () => {
+  const vepa = resolveTopology({ name: 'mv', driver: 'macvlan', mode: 'vepa', lan: { cidr: '198.18.0.0/24' }, containers: { count: 2 } }, 'test');
+  const reach = (bad: string[]): ReachabilityResult => ({
+    topology: 'mv',
+    ok: bad.length === 0,
+    cells: ['c1->peer', 'peer->c1', 'peer->c1 published', 'c1->c2', 'hostA->c1', 'peer sees c1 as'].map((id) => ({ id, expected: 'yes', observed: bad.includes(id) ? 'no' : 'yes', ok: !bad.includes(id), detail: '' })),
+  }) as ReachabilityResult;
+
+  it('a switch that does not hairpin is a finding about the switch, and c1 <-> peer is still measured', () => {
+    const f = realHostFinding(vepa, reach(['c1->c2', 'hostA->c1']))!;
+    expect(f.measurable).toBe(true);
+    expect(f.text).toMatch(/needs it to send the frames back out of the same port \(hairpin, or reflective relay\).*finding about the switch, not a fault of the suite/);
+  });
+
+  it("a child the peer cannot reach points at the NIC, switch or hypervisor dropping the child's MAC", () => {
+    const f = realHostFinding(vepa, reach(['peer->c1', 'c1->peer']))!;
+    expect(f.measurable).toBe(false);
+    expect(f.text).toMatch(/drops frames for the macvlan child's MAC address.*on VMware, promiscuous mode and forged transmits on the port group/);
+  });
+
+  it('other failures are not explained away', () => {
+    const bridge = resolveTopology({ name: 'br', driver: 'bridge', lan: { cidr: '198.18.0.0/24' }, containers: { count: 1 } }, 'test');
+    expect(realHostFinding(bridge, reach(['peer->c1']))).toBeUndefined();
+  });
+});
