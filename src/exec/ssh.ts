@@ -58,10 +58,10 @@ export async function stopRemote(remote: Runner, pid: number, startTime: string,
 }
 
 /** The remote command line for a spec: a remote `timeout` ends it even if this machine is gone. */
-function remoteLine(spec: CommandSpec, extraS: number, prefix: string[] = []): string {
-  const timeoutS = Math.ceil((spec.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000) + extraS;
+function remoteLine(spec: CommandSpec): string {
+  const timeoutS = Math.ceil((spec.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000);
   const env = Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`);
-  const argv = [...prefix, 'timeout', '-s', 'INT', '-k', '2', String(timeoutS), ...(env.length ? ['env', ...env] : []), ...toArgv(spec)];
+  const argv = ['timeout', '-s', 'INT', '-k', '2', String(timeoutS), ...(env.length ? ['env', ...env] : []), ...toArgv(spec)];
   return formatArgv(argv);
 }
 
@@ -86,7 +86,7 @@ export class SshRunner implements Runner {
 
   async run(spec: CommandSpec): Promise<CommandResult> {
     const timeoutMs = spec.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const r = await this.local.run({ program: 'ssh', args: this.argv(remoteLine(spec, 0)), timeoutMs: timeoutMs + 5000, ...(spec.input !== undefined ? { input: spec.input } : {}) });
+    const r = await this.local.run({ program: 'ssh', args: this.argv(remoteLine(spec)), timeoutMs: timeoutMs + 5000, ...(spec.input !== undefined ? { input: spec.input } : {}) });
     // ssh's own failure (255) is not the command's: say which it was
     if (r.exitCode === 255 && !r.timedOut) return { ...r, argv: ['ssh', this.host, ...toArgv(spec)], spawnError: `ssh to ${this.host} failed: ${r.stderr.trim().split('\n').pop() ?? 'exit 255'}` };
     return { ...r, argv: ['ssh', this.host, ...toArgv(spec)], timedOut: r.timedOut || r.exitCode === 124 };
@@ -94,7 +94,7 @@ export class SshRunner implements Runner {
 
   async start(spec: CommandSpec): Promise<BackgroundProcess> {
     const timeoutMs = spec.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const line = `sh -c ${formatArgv([ANNOUNCE])} ${remoteLine(spec, 0)}`;
+    const line = `sh -c ${formatArgv([ANNOUNCE])} ${remoteLine(spec)}`;
     const bg = await this.local.start({ program: 'ssh', args: this.argv(line), timeoutMs: timeoutMs + 10_000 });
     const argv = ['ssh', this.host, ...toArgv(spec)];
     const until = Date.now() + 15_000;
@@ -122,7 +122,11 @@ export class SshRunner implements Runner {
       exited,
       output: () => strip(bg.output()),
       stop: async (graceMs = 1000) => {
-        await stopRemote(this, pid, startTime, graceMs);
+        try {
+          await stopRemote(this, pid, startTime, graceMs);
+        } catch {
+          // the peer cannot be reached now: its remote timeout, or teardown's end of the namespace, stops it
+        }
         // the remote end is gone: ssh ends once its channel closes
         if (!(await settlesWithin(exited, 3000))) await bg.stop(200);
         return exited;

@@ -35,6 +35,7 @@ export async function buildAndCheck(cfg: RunConfig, ctx: RunContext, record: Run
       else if (finding?.measurable) {
         measurable.add(spec.name);
         record.caveats.push(`${spec.name}: ${finding.text}`);
+        for (const path of finding.unreachable) if (cfg.paths.includes(path)) record.notApplicable.push({ topology: spec.name, path, reason: 'not reachable on this hardware: the switch does not hairpin (see caveats)' });
       } else if (finding) record.caveats.push(`${spec.name} was not measured: ${finding.text}`);
       else {
         const bad = reach.cells.filter((c) => !c.ok).map((c) => `${c.id} expected ${c.expected}, saw ${c.observed}`);

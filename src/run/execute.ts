@@ -76,7 +76,7 @@ export async function executeRun(cfg: RunConfig, deps: RunDeps, opts: ExecuteOpt
     if (deps.real) record.realHosts = deps.real.env;
     const measurable = await buildAndCheck(cfg, ctx, record);
     if (deps.watch) await checkQuiet(deps.watch.quietMs, ctx, record);
-    const { cells, notApplicable } = planCells(cfg, measurable);
+    const { cells, notApplicable } = planCells(cfg, measurable, record.notApplicable);
     record.notApplicable.push(...notApplicable);
     save();
     const tracedBlocks = tracer?.available ? cfg.tracedBlocks : 0;

@@ -16,13 +16,15 @@ export interface CellPlan {
   readonly notApplicable: readonly NotApplicable[];
 }
 
-/** The cells to measure, and for every other (topology, path) the reason it is not. */
-export function planCells(cfg: Pick<RunConfig, 'topologies' | 'workloads' | 'paths'>, measurable: ReadonlySet<string>): CellPlan {
+/** The cells to measure, and for every other (topology, path) not in `known` the reason it is not. */
+export function planCells(cfg: Pick<RunConfig, 'topologies' | 'workloads' | 'paths'>, measurable: ReadonlySet<string>, known: readonly NotApplicable[] = []): CellPlan {
   const cells: Cell[] = [];
   const notApplicable: NotApplicable[] = [];
   for (const spec of cfg.topologies) {
     for (const path of cfg.paths) {
       const a = routeApplicability(spec, path);
+      // paths the build step found unreachable on this hardware are recorded already
+      if (known.some((n) => n.topology === spec.name && n.path === path)) continue;
       if (!a.ok) notApplicable.push({ topology: spec.name, path, reason: a.reason });
       else if (!measurable.has(spec.name)) notApplicable.push({ topology: spec.name, path, reason: `not measured, because ${spec.name} could not be built or is broken (see caveats)` });
       else for (const workload of cfg.workloads) cells.push({ topology: spec.name, workload, path });

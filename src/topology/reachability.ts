@@ -8,6 +8,7 @@ import { nodeScript } from '../locations.js';
 import { REACHABILITY_CELLS as CELLS, type ReachabilityCellId, type ReachabilityResult, type ReachabilityValue } from '../results/reachability.js';
 import type { BuiltTopology } from './build.js';
 import { PORTS } from '../workloads/ports.js';
+import type { TrafficPath } from '../workloads/registry.js';
 import type { TopologySpec } from './spec.js';
 
 type CellId = ReachabilityCellId;
@@ -143,13 +144,14 @@ export async function measureReachability(runner: Runner, built: BuiltTopology):
  * what that says, and whether the topology can still be measured (c1 and the peer reach
  * each other). Undefined when the failure is not one of these.
  */
-export function realHostFinding(spec: TopologySpec, reach: ReachabilityResult): { text: string; measurable: boolean } | undefined {
+export function realHostFinding(spec: TopologySpec, reach: ReachabilityResult): { text: string; measurable: boolean; unreachable: readonly TrafficPath[] } | undefined {
   if (spec.driver !== 'macvlan') return undefined;
   const bad = new Set(reach.cells.filter((c) => !c.ok).map((c) => c.id));
   if (bad.size === 0) return undefined;
   if (bad.has('peer->c1') || bad.has('c1->peer') || bad.has('peer sees c1 as')) {
     return {
       measurable: false,
+      unreachable: [],
       text:
         "the peer and c1 do not reach each other, although hostA's own address on the same NIC does (the host topology): the NIC, the switch or a hypervisor drops frames for the macvlan child's MAC address, which is not the NIC's own. " +
         'Allow them: on VMware, promiscuous mode and forged transmits on the port group; on other hypervisors, MAC spoofing or anti-spoofing filters; on a NIC with a MAC filter, promiscuous mode.',
@@ -159,6 +161,7 @@ export function realHostFinding(spec: TopologySpec, reach: ReachabilityResult): 
   if (needsHairpin && [...bad].every((id) => id === 'c1->c2' || id === 'hostA->c1')) {
     return {
       measurable: true,
+      unreachable: bad.has('c1->c2') ? ['c1-c2'] : [],
       text: `macvlan ${spec.mode} sends ${[...bad].join(' and ')} out to the switch and needs it to send the frames back out of the same port (hairpin, or reflective relay), which most switches do not do; this is a finding about the switch, not a fault of the suite. c1 and the peer reach each other, and that is measured.`,
     };
   }

@@ -68,7 +68,7 @@ describe('a run on two machines over ssh', () => {
 
   it('measures every topology on the NICs, traced, and gives both NICs back', async () => {
     const dir = join(out, 'full');
-    const r = await bench(['run', ...real(), '--topology', 'host,bridge,macvlan-vepa', '--workload', 'tcp-stream', '--path', 'c1-peer,peer-c1', '--trials', '2', '--traced', '1', '--warmup', '0', '--duration', '1', '--out', dir]);
+    const r = await bench(['run', ...real(), '--topology', 'host,bridge,macvlan-vepa', '--workload', 'tcp-stream', '--path', 'c1-peer,peer-c1,c1-c2', '--trials', '2', '--traced', '1', '--warmup', '0', '--duration', '1', '--out', dir]);
     expect(r.stderr).not.toMatch(/Error|internal/);
     const res = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as Results;
     expect(res.status).toBe('complete');
@@ -81,6 +81,8 @@ describe('a run on two machines over ssh', () => {
       }
     }
     // vepa's sibling and hostA paths need a hairpinning switch: said as a finding, and c1 <-> peer still measured
+    expect(res.notApplicable).toContainEqual({ topology: 'macvlan-vepa', path: 'c1-c2', reason: 'not reachable on this hardware: the switch does not hairpin (see caveats)' });
+    expect(res.trials.filter((t) => t.topology === 'bridge' && t.path === 'c1-c2' && t.status === 'ok').length).toBeGreaterThanOrEqual(2);
     expect(res.caveats.join('\n')).toMatch(/macvlan-vepa: macvlan vepa sends c1->c2 and hostA->c1 out to the switch .*\(hairpin, or reflective relay\).* a finding about the switch/);
     // both machines and both NICs in the fingerprint, and the line rate in the report
     const rh = res.environment.realHosts!;

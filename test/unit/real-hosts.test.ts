@@ -185,6 +185,7 @@ describe('reachability on real hardware', () => {
   it('a switch that does not hairpin is a finding about the switch, and c1 <-> peer is still measured', () => {
     const f = realHostFinding(vepa, reach(['c1->c2', 'hostA->c1']))!;
     expect(f.measurable).toBe(true);
+    expect(f.unreachable).toEqual(['c1-c2']);
     expect(f.text).toMatch(/needs it to send the frames back out of the same port \(hairpin, or reflective relay\).*finding about the switch, not a fault of the suite/);
   });
 
