@@ -68,6 +68,16 @@ if command -v update-rc.d >/dev/null 2>&1 && [ -e /etc/init.d/openvswitch-switch
   update-rc.d openvswitch-switch disable >/dev/null 2>&1 || true
 fi
 
+# openssh-server is here for the real-host tests, which start sshd themselves inside a
+# namespace. When this script installed it, its service stays disabled (no daemon listens
+# at the next boot because of netbench); an sshd that was already installed is left alone.
+if [[ " ${missing[*]} " == *" openssh-server "* ]]; then
+  for unit in ssh.service ssh.socket; do
+    if command -v systemctl >/dev/null 2>&1; then systemctl disable --quiet "$unit" 2>/dev/null || true; fi
+  done
+  if command -v update-rc.d >/dev/null 2>&1 && [ -e /etc/init.d/ssh ]; then update-rc.d ssh disable >/dev/null 2>&1 || true; fi
+fi
+
 # bpftrace attaches to tracepoints through tracefs; mount it where the kernel expects it
 if [ ! -e /sys/kernel/tracing/events ] && [ -d /sys/kernel/tracing ]; then
   mount -t tracefs nodev /sys/kernel/tracing && echo "setup: mounted tracefs at /sys/kernel/tracing (for bpftrace)"

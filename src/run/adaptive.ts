@@ -32,6 +32,8 @@ export interface AdaptiveOptions {
   readonly maxReruns?: number;
   /** keep each topology's trials of a block together (a real-host run rebuilds on every change) */
   readonly byTopology?: boolean;
+  /** what one change of topology costs (a real-host run moves the test NICs), for the budget's estimate */
+  readonly switchMs?: () => number;
 }
 
 export interface AdaptiveStatus {
@@ -102,7 +104,8 @@ export function adaptivePlanner(cells: readonly Cell[], opts: AdaptiveOptions): 
     // the budget can no longer hold one, tracing ends and plain blocks go on
     let tracing = tracingOn && block + 1 < opts.tracedBlocks;
     if (tracing && block >= 0 && now() + 2 * estimateMs(cells) > opts.deadlineMs) tracing = tracingOn = false;
-    const cost = tracing ? 2 * estimateMs(cells) : estimateMs(active);
+    const switches = opts.switchMs ? new Set((tracing ? cells : active).map((c) => c.topology)).size * opts.switchMs() : 0;
+    const cost = (tracing ? 2 * estimateMs(cells) : estimateMs(active)) + switches;
     // the first block always runs: a run that measured nothing would answer nothing
     if (block >= 0 && now() + cost > opts.deadlineMs) return void (stopped = `the budget is spent (${undecided} of ${opts.specs.length} comparisons undecided)`);
     block++;

@@ -39,12 +39,12 @@ export function teardownReserveS(topologies: number): number {
 }
 
 /** The fixed schedule for a count of trials; the adaptive plan when the run has a budget. */
-export function defaultPlanner(startedMs: number, byTopology = false): NonNullable<ExecuteOptions['planner']> {
+export function defaultPlanner(startedMs: number, byTopology = false, switchMs?: () => number): NonNullable<ExecuteOptions['planner']> {
   return (cells, cfg, tracedBlocks) => {
     if (cfg.budgetS === null) return fixedPlanner(cells, { ...cfg, byTopology }, tracedBlocks);
     const specs = comparisonSpecs(cfg.sides, cfg.workloads, cfg.paths);
     const deadlineMs = startedMs + (cfg.budgetS - teardownReserveS(cfg.topologies.length)) * 1000;
-    return adaptivePlanner(cells, { specs, seed: cfg.seed, warmup: cfg.warmup, tracedBlocks, maxBlocks: cfg.trials, durationS: cfg.durationS, deadlineMs, byTopology });
+    return adaptivePlanner(cells, { specs, seed: cfg.seed, warmup: cfg.warmup, tracedBlocks, maxBlocks: cfg.trials, durationS: cfg.durationS, deadlineMs, byTopology, ...(switchMs ? { switchMs } : {}) });
   };
 }
 
@@ -80,7 +80,7 @@ export async function executeRun(cfg: RunConfig, deps: RunDeps, opts: ExecuteOpt
     record.notApplicable.push(...notApplicable);
     save();
     const tracedBlocks = tracer?.available ? cfg.tracedBlocks : 0;
-    const planner = (opts.planner ?? defaultPlanner(startedMs, deps.real !== undefined))(cells, cfg, tracedBlocks);
+    const planner = (opts.planner ?? defaultPlanner(startedMs, deps.real !== undefined, ctx.holder ? () => ctx.holder!.switchMs : undefined))(cells, cfg, tracedBlocks);
     await measure(planner, cfg, ctx, record, store, save, opts.trialFn);
     deps.progress?.({ done: planner.progress.total, total: planner.progress.total, etaS: 0, message: 'tearing down' });
     record.status = deps.aborted() ? 'interrupted' : 'complete';

@@ -24,6 +24,11 @@ export class NicHolder {
     private readonly record: RunRecord,
   ) {}
 
+  /** What one move of the NICs has cost so far (3 s before the first: build, check, teardown). */
+  get switchMs(): number {
+    return this.rebuilds ? (this.rebuildS * 1000) / this.rebuilds : 3000;
+  }
+
   /** The topology that holds the NIC now (up), if any. */
   get holding(): string | undefined {
     return this.current;

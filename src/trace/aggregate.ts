@@ -116,7 +116,10 @@ function tracingCaveats(cells: readonly TracingCell[]): string[] {
     const range = ratios.length ? ` (traced/untraced ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})` : '';
     out.push(`tracing was not shown to change the traffic by less than 5% in ${bounds.length} of ${cells.length} traced cells${range}: their per-packet figures are upper bounds; every other figure comes from untraced trials`);
   }
-  for (const c of cells) if (c.errors.length) out.push(`tracing ${c.topology} ${c.workload} ${c.path}: ${c.errors[0]}`);
+  // one line per reason, naming every cell it hit (a real-host run has several cells with no step on this machine)
+  const byReason = new Map<string, string[]>();
+  for (const c of cells) if (c.errors.length) byReason.set(c.errors[0]!, [...(byReason.get(c.errors[0]!) ?? []), `${c.topology} ${c.workload} ${c.path}`]);
+  for (const [why, where] of byReason) out.push(`tracing ${where.join(', ')}: ${why}`);
   return out;
 }
 

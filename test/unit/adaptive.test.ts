@@ -28,10 +28,10 @@ function simulate(t: { topology: string; workload: 'tcp-rr'; path: 'c1-peer'; in
   return { ...t, status: 'ok', metrics: { tps: { value: tps, unit: 'transactions/s' }, p99_us: { value: 2e6 / tps, unit: 'µs' } }, flags: [], raw: [], startedAt: '', durationMs: 1000, ...extra } as TrialRecord;
 }
 
-function run(rates: Record<string, number>, seed: number, opts: { maxBlocks?: number; busy?: (t: { index: number }) => boolean; deadlineMs?: number } = {}) {
+function run(rates: Record<string, number>, seed: number, opts: { maxBlocks?: number; busy?: (t: { index: number }) => boolean; deadlineMs?: number; switchMs?: () => number } = {}) {
   const rng = seededRng(seed);
   let clock = 0;
-  const planner = adaptivePlanner(cells, { specs, seed, warmup: 0, tracedBlocks: 0, maxBlocks: opts.maxBlocks ?? 30, durationS: 1, deadlineMs: opts.deadlineMs ?? Infinity, now: () => clock });
+  const planner = adaptivePlanner(cells, { specs, seed, warmup: 0, tracedBlocks: 0, maxBlocks: opts.maxBlocks ?? 30, durationS: 1, deadlineMs: opts.deadlineMs ?? Infinity, now: () => clock, ...(opts.switchMs ? { byTopology: true, switchMs: opts.switchMs } : {}) });
   const trials: TrialRecord[] = [];
   const drift = new Map<number, number>();
   for (let t = planner.next(); t; t = planner.next()) {
@@ -107,6 +107,12 @@ describe('the adaptive plan', () => {
     const r = run(rates, 9, { deadlineMs: 12_500 });
     expect(r.status.block).toBe(1);
     expect(r.status.stopped).toMatch(/the budget is spent \(\d+ of 8 comparisons undecided\)/);
+  });
+  it('counts the moves of a real-host run between topologies against the budget', () => {
+    // the same 12.5 s budget, but each of the five topologies costs a 0.6 s move per block: 8 s a block, so one block
+    const r = run(rates, 9, { deadlineMs: 12_500, switchMs: () => 600 });
+    expect(r.status.block).toBe(0);
+    expect(r.status.stopped).toMatch(/the budget is spent/);
   });
 });
 
