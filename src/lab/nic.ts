@@ -46,7 +46,7 @@ function json<T>(text: string): T[] {
 }
 
 export function checkNicName(flag: string, name: string): void {
-  if (!/^[A-Za-z0-9_.:-]+$/.test(name) || name.length > IFNAMSIZ || name === '.' || name === '..') {
+  if (!/^[A-Za-z0-9_.:-]+$/.test(name) || name.startsWith('-') || name.length > IFNAMSIZ || name === '.' || name === '..') {
     throw new NetbenchError('USAGE', `${flag} '${name}' is not an interface name (at most ${IFNAMSIZ} letters, digits, '_', '.', ':' or '-')`);
   }
 }

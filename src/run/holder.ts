@@ -39,11 +39,6 @@ export class NicHolder {
     this.current = name;
   }
 
-  /** The build step tore `name` down again (after its check). */
-  released(): void {
-    this.current = undefined;
-  }
-
   /** Make `name` the topology on the NIC; undefined (with a log line) when it cannot be built again. */
   async hold(name: string): Promise<BuiltTopology | undefined> {
     const i = this.record.built.findIndex((b) => b.spec.name === name);

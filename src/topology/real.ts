@@ -50,7 +50,7 @@ export async function buildRealLan(ctx: BuildContext, spec: TopologySpec, real: 
   ctx.record({ kind: 'nic', host, netns: peerNs, name: peerNic.name, mtu: peerNic.mtu, up: peerNic.up });
   await moveNicInto(remote, peerNic.name, peerNs);
   await ctx.ip(peerNs, 'link', 'set', peerNic.name, 'mtu', String(spec.lan.mtu), 'up');
-  await ctx.address(peerNs, peerNic.name, spec.lan.peer, spec.lan.prefix);
   ctx.interfaces.push({ netns: peerNs, name: peerNic.name, role: 'peer' });
+  await ctx.address(peerNs, peerNic.name, spec.lan.peer, spec.lan.prefix);
   return { hostA, peerNs, uplink: nic.name, peerIf: peerNic.name, peerHost: host };
 }

@@ -68,6 +68,7 @@ describe('commands on the peer machine', () => {
     expect(() => realHostTarget({ peer: 'lab2' })).toThrow(/needs all three of --uplink/);
     expect(() => realHostTarget({ sshConfig: 'x' })).toThrow(/applies to a real-host run/);
     expect(() => realHostTarget({ uplink: 'eth1', peer: 'lab2', peerUplink: 'eth1/x' })).toThrow(/--peer-uplink 'eth1\/x' is not an interface name/);
+    expect(() => realHostTarget({ uplink: '-json', peer: 'lab2', peerUplink: 'eth1' })).toThrow(/--uplink '-json' is not an interface name/);
     expect(realHostTarget({ uplink: 'eth1', peer: 'lab2', peerUplink: 'ens2f0' })).toEqual({ target: { destination: 'lab2' }, uplink: 'eth1', peerUplink: 'ens2f0' });
   });
 });
