@@ -32,6 +32,16 @@ describe('bench CLI', () => {
     expect(runner.calls).toHaveLength(0);
   });
 
+  it('exits 2 for real-host flags that do not go together, touching nothing', async () => {
+    const io = capture();
+    const runner = new RecordingRunner();
+    expect(await runCli(['doctor', '--uplink', 'eth1'], { io, runner })).toBe(2);
+    expect(io.stderr).toMatch(/give --peer <destination> too/);
+    expect(await runCli(['run', '--peer', 'lab2', '--topology', 'host'], { io, runner })).toBe(2);
+    expect(io.stderr).toMatch(/needs all three of --uplink .* --peer .* --peer-uplink/);
+    expect(runner.calls).toHaveLength(0);
+  });
+
   it('exits 2 for an invalid topology file, naming the problem', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nb-cli-'));
     const file = join(dir, 'two-passthru.json');

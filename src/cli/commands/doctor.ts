@@ -3,7 +3,7 @@
  * suite's own), each tool and its version, and the command that installs what is missing.
  */
 import { existsSync } from 'node:fs';
-import { errorMessage } from '../../errors.js';
+import { errorMessage, NetbenchError } from '../../errors.js';
 import { succeeded } from '../../exec/runner.js';
 import { Ledger } from '../../lab/ledger.js';
 import { Naming, newTag } from '../../lab/names.js';
@@ -173,12 +173,16 @@ export interface DoctorFlags {
 }
 
 export async function doctor(session: Session, opts: DoctorFlags): Promise<number> {
+  if (opts.peer === undefined && (opts.uplink !== undefined || opts.peerUplink !== undefined || opts.sshConfig !== undefined)) {
+    throw new NetbenchError('USAGE', '--uplink, --peer-uplink and --ssh-config check a real-host setup: give --peer <destination> too');
+  }
   const isRoot = typeof process.getuid !== 'function' || process.getuid() === 0;
   const checks: Check[] = [{ item: 'running as root', ok: isRoot, required: true, detail: isRoot ? 'yes' : 'no', ...(isRoot ? {} : { fix: 'run as root (sudo bench doctor)' }) }];
   checks.push({ item: 'node', ok: true, required: true, detail: process.version });
   if (isRoot) checks.push(...(await session.withLock('bench doctor', () => kernelChecks(session))));
   checks.push(...(await toolChecks(session)));
-  if (opts.peer !== undefined) checks.push(...(await peerChecks(session, opts)));
+  // under the lock, like a run: a concurrent `bench clean` must not end this check's ssh connection
+  if (opts.peer !== undefined) checks.push(...(await session.withLock('bench doctor --peer', () => peerChecks(session, opts))));
   const quiet = await quietCheck(2000);
   checks.push({ item: 'machine quiet (2 s watch of /proc)', ok: quiet.warning === undefined, required: false, detail: quiet.warning ?? `quiet: other processes used ${Math.round(quiet.interference.otherCpuS * 50)}% of a CPU` });
   const missing = checks.filter((c) => !c.ok && c.required);
