@@ -72,7 +72,11 @@ export function requireTools(tools: readonly ToolName[], find: (program: string)
 
 export async function toolVersion(runner: Runner, tool: ToolName): Promise<string | undefined> {
   if (!findOnPath(tool)) return undefined;
-  const r = await runner.run({ program: tool, args: [...TOOLS[tool].versionArgs], timeoutMs: 5000 });
+  return versionIn(await runner.run({ program: tool, args: [...TOOLS[tool].versionArgs], timeoutMs: 5000 }));
+}
+
+/** The version line a tool printed for its version flag ('present' when it printed none but succeeded). */
+export function versionIn(r: { readonly stdout: string; readonly stderr: string; readonly exitCode: number | null }): string | undefined {
   const text = `${r.stdout}\n${r.stderr}`.split('\n').map((l) => l.trim()).find((l) => /\d+\.\d+/.test(l) && !/warning/i.test(l));
   return text ?? (r.exitCode === 0 ? 'present' : undefined);
 }

@@ -13,7 +13,7 @@ import { Ledger, processEntry } from '../lab/ledger.js';
 import { checkNicName, inspectNic, sshDevices } from '../lab/nic.js';
 import type { StateDirs } from '../lab/state.js';
 import type { NicEnv, PeerMachineEnv, RealHostsEnv } from '../results/types.js';
-import { TOOLS, type ToolName } from '../tools.js';
+import { TOOLS, type ToolName, versionIn } from '../tools.js';
 import type { RealHosts } from '../topology/real.js';
 import { parseEthtoolFeatures } from './env.js';
 
@@ -56,7 +56,7 @@ export async function peerTools(remote: Runner, tools: readonly string[] = [...P
     }
     const args = t in TOOLS ? [...TOOLS[t as ToolName].versionArgs] : ['--version'];
     const v = await remote.run({ program: t, args, timeoutMs: 10_000 });
-    out[t] = `${v.stdout}\n${v.stderr}`.split('\n').map((l) => l.trim()).find((l) => /\d+\.\d+/.test(l) && !/warning/i.test(l)) ?? 'present';
+    out[t] = versionIn(v) ?? 'present';
   }
   return out;
 }

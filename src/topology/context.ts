@@ -8,6 +8,18 @@ import { type CommandResult, ensureOk, type Runner } from '../exec/runner.js';
 import type { Ledger, LedgerEntry } from '../lab/ledger.js';
 import type { Naming } from '../lab/names.js';
 
+/**
+ * Every namespace the suite makes, here or on a real-host run's peer: IPv6 off, and for
+ * the connection-rate workloads (tens of thousands of connections per namespace) a wide
+ * port range and TIME_WAIT reuse, so that they do not run out of ports.
+ */
+export const NETNS_SYSCTLS: readonly (readonly [string, string])[] = [
+  ['net.ipv6.conf.all.disable_ipv6', '1'],
+  ['net.ipv6.conf.default.disable_ipv6', '1'],
+  ['net.ipv4.ip_local_port_range', '1024 65000'],
+  ['net.ipv4.tcp_tw_reuse', '1'],
+];
+
 export interface Iface {
   readonly netns: string;
   readonly name: string;
@@ -68,12 +80,7 @@ export class BuildContext {
     this.record({ kind: 'netns', name });
     await this.exec(undefined, 'ip', ['netns', 'add', name]);
     await this.ip(name, 'link', 'set', 'lo', 'up');
-    await this.sysctl(name, 'net.ipv6.conf.all.disable_ipv6', '1');
-    await this.sysctl(name, 'net.ipv6.conf.default.disable_ipv6', '1');
-    // connection-rate workloads open tens of thousands of connections per namespace:
-    // a wide port range and TIME_WAIT reuse keep them from running out of ports
-    await this.sysctl(name, 'net.ipv4.ip_local_port_range', '1024 65000');
-    await this.sysctl(name, 'net.ipv4.tcp_tw_reuse', '1');
+    for (const [key, value] of NETNS_SYSCTLS) await this.sysctl(name, key, value);
     return name;
   }
 

@@ -8,7 +8,7 @@ import { ensureOk, type Runner } from '../exec/runner.js';
 import type { PlacedRunner } from '../exec/placed.js';
 import type { SshTarget } from '../exec/ssh.js';
 import { moveNicInto, type NicState } from '../lab/nic.js';
-import type { BuildContext } from './context.js';
+import { type BuildContext, NETNS_SYSCTLS } from './context.js';
 import type { LanBase } from './drivers/types.js';
 import type { TopologySpec } from './spec.js';
 
@@ -27,7 +27,7 @@ async function addPeerNetns(remote: Runner, name: string): Promise<void> {
   const run = async (args: string[], netns?: string) => ensureOk(await remote.run({ program: args[0]!, args: args.slice(1), ...(netns ? { netns } : {}), timeoutMs: 20_000 }));
   await run(['ip', 'netns', 'add', name]);
   await run(['ip', '-n', name, 'link', 'set', 'lo', 'up']);
-  for (const kv of ['net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1', 'net.ipv4.ip_local_port_range=1024 65000', 'net.ipv4.tcp_tw_reuse=1']) await run(['sysctl', '-qw', kv], name);
+  for (const [key, value] of NETNS_SYSCTLS) await run(['sysctl', '-qw', `${key}=${value}`], name);
 }
 
 export async function buildRealLan(ctx: BuildContext, spec: TopologySpec, real: RealHosts): Promise<LanBase> {
