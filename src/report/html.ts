@@ -106,6 +106,20 @@ function stackLatencyTable(t: TracingSummary): string {
   return `<h3>Per-packet stack latency (bpftrace)</h3><table><thead><tr><th>topology</th><th>workload</th><th>path</th><th>packets followed</th><th>P50 µs</th><th>P90 µs</th><th>P99 µs</th><th>mean µs</th><th>sum of hop shares µs</th><th>hops (on the path)</th><th>drops</th><th>per-packet figures</th></tr></thead><tbody>${rows}</tbody></table>${hopLegend(t)}`;
 }
 
+/** A real-host run's peer machine: its one step at its test NIC, per cell, on its own clock. */
+function peerLatencyTable(t: TracingSummary): string {
+  const p = t.peer;
+  if (!p) return '';
+  if (!p.cells.length) return p.available ? '' : `<h3>On the peer machine</h3><p class="note">Not traced: ${esc(p.reason)}.</p>`;
+  const rows = p.cells
+    .map(
+      (c) =>
+        `<tr><td>${esc(c.topology)}</td><td>${esc(c.workload)}</td><td>${esc(c.path)}</td><td>${esc(c.step)}</td><td class="num">${esc(c.packets)}${c.sample > 1 ? ` (1 in ${esc(c.sample)})` : ''}</td><td class="num">${esc(fmtNum(c.p50Us))}</td><td class="num">${esc(fmtNum(c.p90Us))}</td><td class="num">${esc(fmtNum(c.p99Us))}</td><td class="num">${esc(fmtNum(c.meanUs))}</td><td>${esc(c.drops.map((d) => `reason ${d.reason}: ${d.count}`).join('; ') || '-')}</td><td>${esc(c.errors[0] ?? '')}</td></tr>`,
+    )
+    .join('');
+  return `<h3>On the peer machine (its own sampler, ${esc(p.program)})</h3><p class="note">The peer's part of each journey is one step at its test NIC, timed on the peer's clock. It is not added to this machine's figures: the two clocks are not shown to be synchronised, so no time across the wire is claimed.</p><table><thead><tr><th>topology</th><th>workload</th><th>path</th><th>step</th><th>packets followed</th><th>P50 µs</th><th>P90 µs</th><th>P99 µs</th><th>mean µs</th><th>drops</th><th>not traced because</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
 /** What the role and event names in the hop labels mean. */
 function hopLegend(t: TracingSummary): string {
   const legend = legendFor(t.cells.flatMap((c) => c.hops.map((h) => h.hop)));
@@ -125,7 +139,7 @@ function overheadTable(t: TracingSummary): string {
 }
 
 function tracingNote(results: Results): string {
-  return results.tracing ? stackLatencyTable(results.tracing) + overheadTable(results.tracing) : '';
+  return results.tracing ? stackLatencyTable(results.tracing) + peerLatencyTable(results.tracing) + overheadTable(results.tracing) : '';
 }
 
 const CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1200px;color:#222;padding:0 16px}

@@ -30,6 +30,11 @@ export function machineLines(results: Results): MachineLines | undefined {
     const host = stream.flatMap((s) => (s.median === null ? [] : [`${s.path} ${s.median.toFixed(2)} Gb/s (${((s.median / gbps) * 100).toFixed(0)}% of line rate)`]));
     limit = `Physical limit: line rate ${gbps} Gb/s (the slower test NIC's link speed).${host.length ? ` Host baseline tcp-stream: ${host.join(', ')}.` : ' No host tcp-stream figure in this run to set against it.'}`;
   }
-  const tracing = real.clocksSynchronised ? '' : "Per-packet steps are this machine's only (hostA and its containers, ending or starting at the test NIC): the peer is another kernel and its clock is not shown to be synchronised, so no one-way time across the machines is claimed.";
+  const peerTraced = (results.tracing?.peer?.cells ?? []).some((c) => c.packets > 0);
+  const tracing = real.clocksSynchronised
+    ? ''
+    : peerTraced
+      ? "Per-packet steps are given per machine, each timed on its own clock: hostA's (its containers, ending or starting at the test NIC) and the peer's one step at its test NIC. The clocks are not shown to be synchronised, so no one-way time across the machines is claimed."
+      : "Per-packet steps are this machine's only (hostA and its containers, ending or starting at the test NIC): the peer was not traced, and its clock is not shown to be synchronised, so no one-way time across the machines is claimed.";
   return { machines, limit, tracing };
 }

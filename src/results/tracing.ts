@@ -12,6 +12,8 @@ export interface TrialTracing {
   readonly packets: number;
   readonly p50Us: number | null;
   readonly p99Us: number | null;
+  /** a real-host run's peer machine: its own sampler's figures for this trial */
+  readonly peer?: Omit<TrialTracing, 'peer'>;
 }
 
 export interface HopSummary {
@@ -79,6 +81,33 @@ export interface HopRow extends Cell {
   readonly packets: number;
 }
 
+/**
+ * A real-host run's peer machine, traced by its own sampler (bench/trace/peer-half.bt):
+ * one step at its test NIC, timed on the peer's clock alone. `in`: the peer receives
+ * (NIC receive to the application's first copy); `out`: it sends (NIC queue to driver).
+ */
+export interface PeerTracingCell extends Cell {
+  readonly direction: 'in' | 'out';
+  /** what was timed, in words: "<nic> rx → application" */
+  readonly step: string;
+  readonly tracedTrials: number;
+  readonly errors: readonly string[];
+  readonly sample: number;
+  readonly packets: number;
+  readonly p50Us: number | null;
+  readonly p90Us: number | null;
+  readonly p99Us: number | null;
+  readonly meanUs: number | null;
+  readonly drops: readonly { readonly dev: string; readonly reason: number; readonly count: number }[];
+}
+
+export interface PeerTracing {
+  readonly program: string;
+  readonly available: boolean;
+  readonly reason: string | null;
+  readonly cells: readonly PeerTracingCell[];
+}
+
 export interface TracingSummary {
   /** the bpftrace program, relative to the project */
   readonly program: string;
@@ -88,4 +117,6 @@ export interface TracingSummary {
   readonly cdf: readonly CdfPoint[];
   readonly hops: readonly HopRow[];
   readonly overhead: readonly Overhead[];
+  /** a real-host run only: what the peer machine's own sampler saw (no figure spans both machines) */
+  readonly peer?: PeerTracing;
 }

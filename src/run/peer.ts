@@ -67,6 +67,15 @@ export function missingOnPeer(tools: Record<string, string | null>): string[] {
   return [...PEER_TOOLS, ...Object.keys(PEER_BASICS)].filter((t) => tools[t] === null).map((t) => `${t} (apt-get install ${pkg(t).split(' ')[0]}${pkg(t).includes('non-free') ? " after enabling Debian's non-free component" : ''})`);
 }
 
+/** Why the peer machine cannot be traced (bpftrace, BTF, tracefs, as on this machine), or null when it can. */
+export async function peerTracingUnavailable(remote: Runner, tools: Record<string, string | null>): Promise<string | null> {
+  if (tools['bpftrace'] == null) return 'bpftrace is not installed on the peer (apt-get install bpftrace there)';
+  const r = await remote.run({ program: 'sh', args: ['-c', '[ -e /sys/kernel/btf/vmlinux ] || echo "the kernel has no BTF (/sys/kernel/btf/vmlinux)"; [ -e /sys/kernel/tracing/events/net/net_dev_queue ] || echo "tracefs is not mounted at /sys/kernel/tracing"; exit 0'], timeoutMs: 20_000 });
+  if (r.spawnError !== undefined) return r.spawnError;
+  const why = r.stdout.trim().split('\n').filter(Boolean);
+  return why.length ? `on the peer, ${why.join('; ')}` : null;
+}
+
 export async function peerMachine(remote: Runner, host: string): Promise<Omit<PeerMachineEnv, 'tools'>> {
   const r = await remote.run({ program: 'sh', args: ['-c', 'id -u; uname -r; nproc; sed -n "s/^model name[[:space:]]*: //p" /proc/cpuinfo | head -n1'], timeoutMs: 20_000 });
   if (r.spawnError !== undefined) throw new NetbenchError('SSH_FAILED', r.spawnError);
@@ -100,6 +109,8 @@ export async function nicEnv(runner: Runner, machine: 'hostA' | 'peer', name: st
 export interface PreparedHosts {
   readonly real: RealHosts;
   readonly env: RealHostsEnv;
+  /** why the peer cannot be traced, or null when bpftrace can run there */
+  readonly peerTracing: string | null;
   /** end the ssh connection (its ledger goes with it) */
   close(): Promise<void>;
 }
@@ -149,11 +160,13 @@ export async function prepareRealHosts(local: Runner, flags: NonNullable<ReturnT
       throw new NetbenchError('UNSAFE_NIC', `refusing to take the test NICs, nothing was changed on either machine:\n${refusals.map((r) => `  - ${r}`).join('\n')}\n${NIC_RULE}`);
     }
     const nics = [await nicEnv(local, 'hostA', flags.uplink), await nicEnv(remote, 'peer', flags.peerUplink)];
+    const peerTracing = await peerTracingUnavailable(remote, tools);
     const speeds = nics.map((n) => n.speedMbps).filter((s): s is number => s !== null);
     log(`peer ${flags.target.destination} ready in ${Math.round(performance.now() - started)} ms: kernel ${machine.kernel}, test NICs ${flags.uplink} here and ${flags.peerUplink} there`);
     return {
       real: { uplink: mine.state, peerUplink: theirs.state, peer: flags.target, runner: new PlacedRunner(local, remote) },
       env: { peer: { ...machine, tools }, nics, lineRateMbps: speeds.length === 2 ? Math.min(...speeds) : null, clocksSynchronised: false },
+      peerTracing,
       close,
     };
   } catch (err) {

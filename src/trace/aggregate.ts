@@ -6,7 +6,7 @@
  */
 import { byCell } from '../results/cell.js';
 import { overheadMeaning, overheadOf } from '../results/overhead.js';
-import type { Cell, HopSummary, Results, TracingCell, TracingSummary, TrialRecord } from '../results/types.js';
+import type { Cell, HopSummary, PeerTracing, PeerTracingCell, Results, TracingCell, TracingSummary, TrialRecord, TrialTracing } from '../results/types.js';
 import { type Bucket, cdf, mergeBuckets, percentile, type TraceData, total } from './parse.js';
 
 export interface TrialTrace extends Cell {
@@ -24,15 +24,29 @@ export interface TracingMeta {
   readonly program: string;
   readonly available: boolean;
   readonly reason: string | null;
+  /** a real-host run: the peer machine's sampler, and what it saw per traced trial */
+  readonly peer?: { readonly program: string; readonly available: boolean; readonly reason: string | null; readonly traces: readonly PeerTrace[] };
+}
+
+/** One traced trial's part on the peer machine (bench/trace/peer-half.bt). */
+export interface PeerTrace extends Cell {
+  readonly index: number;
+  readonly direction: 'in' | 'out';
+  /** the peer's test NIC */
+  readonly nic: string;
+  readonly sample: number;
+  readonly raw: string | null;
+  readonly data?: TraceData;
+  readonly error?: string;
 }
 
 const EV = ['', 'tx', 'rx-queue', 'rx'];
 const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
-const withData = (ts: readonly TrialTrace[]) => ts.filter((t): t is TrialTrace & { data: TraceData } => t.data !== undefined && total(t.data.e2e) > 0);
+const withData = <T extends { data?: TraceData }>(ts: readonly T[]) => ts.filter((t): t is T & { data: TraceData } => t.data !== undefined && total(t.data.e2e) > 0);
 
 /** "c1h rx": the parser has already named the device by its role (trace/tracer.ts). */
 function label(dev: string, ev: number): string {
-  return `${dev} ${EV[ev] ?? ev}`;
+  return `${dev} ${EV[ev] ?? ev}`.trimEnd();
 }
 
 /** Order hops along the path: from `start`, follow the busiest next hop. */
@@ -75,6 +89,52 @@ function hopSummaries(ok: readonly (TrialTrace & { data: TraceData })[], first: 
     .sort((a, b) => a.order - b.order || b.packets - a.packets);
 }
 
+function mergedDrops(ok: readonly { data: TraceData }[]): { dev: string; reason: number; count: number }[] {
+  const drops = new Map<string, { dev: string; reason: number; count: number }>();
+  for (const d of ok.flatMap((t) => t.data.drops)) {
+    const where = label(d.dev, d.ev);
+    const k = `${where}|${d.reason}`;
+    drops.set(k, { dev: where, reason: d.reason, count: (drops.get(k)?.count ?? 0) + d.count });
+  }
+  return [...drops.values()];
+}
+
+/** What the peer's one step is, in words. */
+export function peerStep(direction: 'in' | 'out', nic: string): string {
+  return direction === 'in' ? `${nic} rx → application (first copy to the socket's reader)` : `${nic} queued → handed to the driver`;
+}
+
+function peerCell(ts: readonly PeerTrace[]): PeerTracingCell {
+  const first = ts[0]!;
+  const ok = withData(ts);
+  const e2e = mergeBuckets(ok.map((t) => t.data.e2e));
+  const log = mergeBuckets(ok.map((t) => t.data.e2eLog));
+  const n = total(e2e);
+  return {
+    topology: first.topology,
+    workload: first.workload,
+    path: first.path,
+    direction: first.direction,
+    step: peerStep(first.direction, first.nic),
+    tracedTrials: ts.length,
+    errors: ts.flatMap((t) => (t.error ? [t.error] : [])),
+    sample: first.sample,
+    packets: n,
+    p50Us: finite(percentile(e2e, 0.5, log)),
+    p90Us: finite(percentile(e2e, 0.9, log)),
+    p99Us: finite(percentile(e2e, 0.99, log)),
+    meanUs: n ? ok.reduce((s, t) => s + t.data.e2eSumNs, 0) / n / 1000 : null,
+    drops: mergedDrops(ok),
+  };
+}
+
+/** A trial's figures from one sampler's data. */
+function trialFigures(t: { raw: string | null; error?: string; data?: TraceData }): Omit<TrialTracing, 'peer'> {
+  const e2e = t.data?.e2e ?? [];
+  const log = t.data?.e2eLog ?? [];
+  return { raw: t.raw, ...(t.error ? { error: t.error } : {}), packets: total(e2e), p50Us: finite(percentile(e2e, 0.5, log)), p99Us: finite(percentile(e2e, 0.99, log)) };
+}
+
 function tracingCell(trials: readonly TrialRecord[], ts: readonly TrialTrace[]): TracingCell {
   const first = ts[0]!;
   const cell: Cell = { topology: first.topology, workload: first.workload, path: first.path };
@@ -83,12 +143,6 @@ function tracingCell(trials: readonly TrialRecord[], ts: readonly TrialTrace[]):
   const e2eLog = mergeBuckets(ok.map((t) => t.data.e2eLog));
   const n = total(e2e);
   const hops = hopSummaries(ok, first, n);
-  const drops = new Map<string, { dev: string; reason: number; count: number }>();
-  for (const d of ok.flatMap((t) => t.data.drops)) {
-    const where = label(d.dev, d.ev);
-    const k = `${where}|${d.reason}`;
-    drops.set(k, { dev: where, reason: d.reason, count: (drops.get(k)?.count ?? 0) + d.count });
-  }
   return {
     ...cell,
     tracedTrials: ts.length,
@@ -101,7 +155,7 @@ function tracingCell(trials: readonly TrialRecord[], ts: readonly TrialTrace[]):
     meanUs: n ? ok.reduce((s, t) => s + t.data.e2eSumNs, 0) / n / 1000 : null,
     hops,
     hopMeanSumUs: hops.reduce((s, h) => s + (h.shareUs ?? 0), 0),
-    drops: [...drops.values()],
+    drops: mergedDrops(ok),
     overhead: overheadOf(trials, cell),
   };
 }
@@ -123,20 +177,34 @@ function tracingCaveats(cells: readonly TracingCell[]): string[] {
   return out;
 }
 
+/** The peer's cells, and one caveat per reason a peer trial was not traced. */
+function peerSummary(meta: NonNullable<TracingMeta['peer']>, order: (a: Cell, b: Cell) => number): { peer: PeerTracing; caveats: string[] } {
+  const cells = [...byCell(meta.traces).values()].map(peerCell).sort(order);
+  const caveats: string[] = [];
+  if (!meta.available) caveats.push(`the peer machine was not traced: ${meta.reason ?? 'unavailable'}; its figures are this machine's alone`);
+  const byReason = new Map<string, string[]>();
+  for (const c of cells) if (c.errors.length) byReason.set(c.errors[0]!, [...(byReason.get(c.errors[0]!) ?? []), `${c.topology} ${c.workload} ${c.path}`]);
+  for (const [why, where] of byReason) caveats.push(`tracing on the peer, ${where.join(', ')}: ${why}`);
+  if (cells.some((c) => c.packets > 0)) caveats.push("per-packet times are given per machine, each on its own clock: the two machines' clocks were not shown to be synchronised, so no one-way time across the wire is claimed");
+  return { peer: { program: meta.program.replace(/^.*\/bench\//, 'bench/'), available: meta.available, reason: meta.reason, cells }, caveats };
+}
+
 export function aggregateTracing(results: Results, traces: readonly TrialTrace[], meta: TracingMeta): Results {
   const byIndex = new Map(traces.map((t) => [t.index, t]));
+  const peerByIndex = new Map((meta.peer?.traces ?? []).map((t) => [t.index, t]));
   const trials = results.trials.map((t): TrialRecord => {
     const tr = byIndex.get(t.index);
     if (!tr) return t;
-    const e2e = tr.data?.e2e ?? [];
-    const log = tr.data?.e2eLog ?? [];
-    return { ...t, tracing: { raw: tr.raw, ...(tr.error ? { error: tr.error } : {}), packets: total(e2e), p50Us: finite(percentile(e2e, 0.5, log)), p99Us: finite(percentile(e2e, 0.99, log)) } };
+    const pt = peerByIndex.get(t.index);
+    return { ...t, tracing: { ...trialFigures(tr), ...(pt ? { peer: trialFigures(pt) } : {}) } };
   });
   const rank = new Map(results.config.topologies.map((t, i) => [t, i]));
   const wrank = new Map(results.config.workloads.map((w, i) => [w, i]));
+  const order = (a: Cell, b: Cell) => (rank.get(a.topology) ?? 99) - (rank.get(b.topology) ?? 99) || (wrank.get(a.workload) ?? 99) - (wrank.get(b.workload) ?? 99) || a.path.localeCompare(b.path);
   const groups = [...byCell(traces).values()];
   const cells = groups.map((ts) => tracingCell(results.trials, ts));
-  cells.sort((a, b) => (rank.get(a.topology) ?? 99) - (rank.get(b.topology) ?? 99) || (wrank.get(a.workload) ?? 99) - (wrank.get(b.workload) ?? 99) || a.path.localeCompare(b.path));
+  cells.sort(order);
+  const peer = meta.peer ? peerSummary(meta.peer, order) : undefined;
   const tracing: TracingSummary = {
     program: meta.program.replace(/^.*\/bench\//, 'bench/'),
     available: meta.available,
@@ -148,6 +216,7 @@ export function aggregateTracing(results: Results, traces: readonly TrialTrace[]
     }),
     hops: cells.flatMap((c) => c.hops.map((h) => ({ topology: c.topology, workload: c.workload, path: c.path, hop: h.hop, order: h.order, medianUs: h.p50Us, p99Us: h.p99Us, meanUs: h.shareUs, packets: h.packets }))),
     overhead: cells.flatMap((c) => (c.overhead ? [c.overhead] : [])),
+    ...(peer ? { peer: peer.peer } : {}),
   };
-  return { ...results, trials, caveats: [...results.caveats, ...tracingCaveats(cells)], tracing };
+  return { ...results, trials, caveats: [...results.caveats, ...tracingCaveats(cells), ...(peer?.caveats ?? [])], tracing };
 }

@@ -21,11 +21,13 @@ import type { Cell, Results } from '../results/types.js';
 import { resolveRoute } from '../topology/routes.js';
 import { findOnPath } from '../tools.js';
 import type { BuiltTopology } from '../topology/build.js';
-import { aggregateTracing, type TrialTrace } from './aggregate.js';
-import { deviceDirectory, type DeviceRef, netnsInode, RX, TX } from './devices.js';
+import { aggregateTracing, type PeerTrace, type TrialTrace } from './aggregate.js';
+import { deviceDirectory, type DeviceRef, location, netnsInode, parseLinks, RX, TX } from './devices.js';
 import { parseBpftrace } from './parse.js';
 
 export const TRACE_PROGRAM = join(BENCH_DIR, 'trace', 'path-latency.bt');
+/** The peer machine's half of a real-host run, sent to it on the command line. */
+export const PEER_PROGRAM = join(BENCH_DIR, 'trace', 'peer-half.bt');
 const TRACEPOINT_DIR = '/sys/kernel/tracing/events/net';
 
 /** Why tracing cannot run here, or undefined when it can. */
@@ -89,6 +91,8 @@ export interface BpftraceTracerOptions {
   readonly readyTimeoutMs?: number;
   /** a namespace's inode (tests stand in for /run/netns) */
   readonly inode?: (netns: string) => number;
+  /** a real-host run: commands on the peer machine, and why it cannot be traced (null when it can) */
+  readonly peer?: { readonly runner: Runner; readonly reason: string | null };
 }
 
 /** Where a trial's packets start and end, as the program's location numbers (trace/devices.ts). */
@@ -102,6 +106,11 @@ export interface Endpoints {
 /** The sampler's arguments; the last two name this process, whose os.getPriority() calls split the data between trials. */
 export function bpftraceArgs(program: string, ends: Endpoints, sample: number, binary = splitBinary(), pid = process.pid): string[] {
   return ['-f', 'json', program, String(ends.sender), String(ends.receiver), String(ends.receiver2), String(keepFor(sample)), binary, String(pid)];
+}
+
+/** The peer sampler's arguments: the program's text, the NIC's location, the direction (1 in, 2 out), the sample threshold. */
+export function peerArgs(text: string, nicLocation: number, direction: 'in' | 'out', sample: number): string[] {
+  return ['-f', 'json', '-e', text, String(nicLocation), direction === 'in' ? '1' : '2', String(keepFor(sample))];
 }
 
 /** Start bpftrace and wait for its BEGIN line; on failure, stop it and say why. */
@@ -146,6 +155,11 @@ export class BpftraceTracer implements Tracer {
   /** per built instance: a real-host run rebuilds a topology, with new namespaces, each time it takes the NIC */
   private readonly directories = new WeakMap<BuiltTopology, Map<number, DeviceRef>>();
   private readonly inode: (netns: string) => number;
+  private readonly peerOpts: BpftraceTracerOptions['peer'];
+  private readonly peerTraces: PeerTrace[] = [];
+  private readonly peerLocations = new WeakMap<BuiltTopology, number>();
+  private peerBroken: string | undefined;
+  private peerText: string | undefined;
 
   constructor(
     private readonly runner: Runner,
@@ -157,6 +171,7 @@ export class BpftraceTracer implements Tracer {
     this.program = opts.program ?? TRACE_PROGRAM;
     this.readyTimeoutMs = opts.readyTimeoutMs ?? 20_000;
     this.inode = opts.inode ?? ((ns) => netnsInode(ns));
+    this.peerOpts = opts.peer;
   }
 
   forTrial(built: BuiltTopology, trial: Cell & { readonly index: number }, store: RunStore): AroundClient | undefined {
@@ -169,56 +184,128 @@ export class BpftraceTracer implements Tracer {
     const viaParent = built.spec.driver === 'macvlan' && built.containers.some((c) => c.netns === server.netns);
     const sample = sampleFor(trial.workload);
     const base = { index: trial.index, topology: built.spec.name, workload: trial.workload, path: trial.path, sender: role(client.netns, client.ifname), receiver: role(server.netns, server.ifname), sample };
+    // on real machines the peer is another kernel: this machine's part of the journey starts or ends at its test NIC
+    const peerElsewhere = built.lan.peerHost !== undefined;
+    const direction = !peerElsewhere ? undefined : server.netns === built.lan.peerNs ? 'in' : client.netns === built.lan.peerNs ? 'out' : undefined;
+    const file = `${String(trial.index).padStart(4, '0')}-${built.spec.name}-${trial.workload}-${trial.path}`;
     return async (run: () => Promise<CommandResult>): Promise<CommandResult> => {
-      let dir: Map<number, DeviceRef>;
-      try {
-        dir = await this.directory(built, store);
-      } catch (err) {
-        this.traces.push({ ...base, error: `the topology's interfaces could not be listed: ${errorMessage(err)}`, raw: null });
-        return run();
-      }
-      const loc = (netns: string, name: string, ev: number): number => {
-        for (const [device, ref] of dir) if (ref.netns === netns && ref.name === name) return device + ev;
-        return 0;
-      };
-      // on real machines the peer is another kernel: this machine's part of the journey starts or ends at its test NIC
-      const peerElsewhere = built.lan.peerHost !== undefined;
-      const ends = {
-        sender: peerElsewhere && client.netns === built.lan.peerNs ? loc(built.lan.hostA, built.lan.uplink, RX) : loc(client.netns, client.ifname, TX),
-        receiver: peerElsewhere && server.netns === built.lan.peerNs ? loc(built.lan.hostA, built.lan.uplink, TX) : loc(server.netns, server.ifname, RX),
-        receiver2: viaParent ? loc(built.lan.hostA, built.lan.uplink, RX) : 0,
-      };
-      // host's own traffic leaves by the NIC itself, and a macvlan child gets a packet from the wire inside the NIC's receive
-      if (ends.sender !== 0 && (ends.sender === ends.receiver || ends.sender === ends.receiver2)) {
-        this.traces.push({ ...base, error: 'the journey on this machine is the test NIC alone: no step here to time', raw: null });
-        return run();
-      }
-      if (ends.sender === 0 || ends.receiver === 0) {
-        this.traces.push({ ...base, error: `the sender or receiver interface was not found (${client.netns}/${client.ifname}, ${server.netns}/${server.ifname})`, raw: null });
-        return run();
-      }
-      const s = await this.open(bpftraceArgs(this.program, ends, sample), built);
-      if ('error' in s) {
-        this.traces.push({ ...base, error: s.error, raw: null });
-        return run();
-      }
-      // whatever the sampler saw before this trial's client starts is not this trial's
-      await this.split(s);
+      const [local, peer] = await Promise.all([this.openLocal(built, store, base, { client, server, viaParent, peerElsewhere }), direction ? this.openPeer(built, { ...base, direction }) : undefined]);
+      if (typeof local === 'string') this.traces.push({ ...base, error: local, raw: null });
       let result: CommandResult;
       try {
+        // whatever the sampler saw before this trial's client starts is not this trial's
+        if (typeof local !== 'string') await this.split(local.session);
         result = await run();
       } finally {
-        const segment = await this.split(s);
-        const raw = store.writeRaw(`${String(trial.index).padStart(4, '0')}-${built.spec.name}-${trial.workload}-${trial.path}.bpftrace.json`, segment.text);
-        const data = parseBpftrace(segment.text, (device) => {
-          const ref = dir.get(device);
-          return ref ? role(ref.netns, ref.name) : `interface ${device}`;
-        });
-        const why = segment.ok ? 'the sampler answered; no packet of the trial reached the receiver' : s.alive ? 'the sampler did not answer the split within 5 s' : 'the sampler exited during the trial';
-        this.traces.push({ ...base, raw, data, ...(data.e2e.length === 0 ? { error: `no packet was followed end to end (${why})` } : {}) });
+        if (typeof local !== 'string') {
+          const { session: s, dir } = local;
+          const segment = await this.split(s);
+          const raw = store.writeRaw(`${file}.bpftrace.json`, segment.text);
+          const data = parseBpftrace(segment.text, (device) => {
+            const ref = dir.get(device);
+            return ref ? role(ref.netns, ref.name) : `interface ${device}`;
+          });
+          const why = segment.ok ? 'the sampler answered; no packet of the trial reached the receiver' : s.alive ? 'the sampler did not answer the split within 5 s' : 'the sampler exited during the trial';
+          this.traces.push({ ...base, raw, data, ...(data.e2e.length === 0 ? { error: `no packet was followed end to end (${why})` } : {}) });
+        }
+        if (peer) await this.closePeer(peer, store, `${file}.peer.bpftrace.json`);
       }
       return result;
     };
+  }
+
+  /** This machine's sampler for a trial, attached; or why the trial is not traced here. */
+  private async openLocal(
+    built: BuiltTopology,
+    store: RunStore,
+    base: { readonly sample: number },
+    where: { client: { netns: string; ifname: string }; server: { netns: string; ifname: string }; viaParent: boolean; peerElsewhere: boolean },
+  ): Promise<{ session: Session; dir: Map<number, DeviceRef> } | string> {
+    const { client, server } = where;
+    let dir: Map<number, DeviceRef>;
+    try {
+      dir = await this.directory(built, store);
+    } catch (err) {
+      return `the topology's interfaces could not be listed: ${errorMessage(err)}`;
+    }
+    const loc = (netns: string, name: string, ev: number): number => {
+      for (const [device, ref] of dir) if (ref.netns === netns && ref.name === name) return device + ev;
+      return 0;
+    };
+    const ends = {
+      sender: where.peerElsewhere && client.netns === built.lan.peerNs ? loc(built.lan.hostA, built.lan.uplink, RX) : loc(client.netns, client.ifname, TX),
+      receiver: where.peerElsewhere && server.netns === built.lan.peerNs ? loc(built.lan.hostA, built.lan.uplink, TX) : loc(server.netns, server.ifname, RX),
+      receiver2: where.viaParent ? loc(built.lan.hostA, built.lan.uplink, RX) : 0,
+    };
+    // host's own traffic leaves by the NIC itself, and a macvlan child gets a packet from the wire inside the NIC's receive
+    if (ends.sender !== 0 && (ends.sender === ends.receiver || ends.sender === ends.receiver2)) return 'the journey on this machine is the test NIC alone: no step here to time';
+    if (ends.sender === 0 || ends.receiver === 0) return `the sender or receiver interface was not found (${client.netns}/${client.ifname}, ${server.netns}/${server.ifname})`;
+    const s = await this.open(bpftraceArgs(this.program, ends, base.sample), built);
+    return 'error' in s ? s.error : { session: s, dir };
+  }
+
+  /**
+   * The peer machine's sampler for one trial (bench/trace/peer-half.bt, sent with -e):
+   * started before the client, interrupted after it, when it prints its maps. It cannot
+   * stay attached across trials as this machine's does: its split probe watches this
+   * process, which is not on the peer. After one failure to attach, later trials record
+   * the same reason without trying again.
+   */
+  private async openPeer(built: BuiltTopology, base: Omit<PeerTrace, 'nic' | 'raw'>): Promise<{ base: Omit<PeerTrace, 'raw'>; proc?: BackgroundProcess; error?: string } | undefined> {
+    const peer = this.peerOpts;
+    if (!peer || peer.reason !== null) return undefined;
+    const nic = built.lan.peerIf;
+    const withNic = { ...base, nic: `peer ${nic}` };
+    if (this.peerBroken) return { base: withNic, error: this.peerBroken };
+    let nicLoc: number;
+    try {
+      nicLoc = await this.peerNicLocation(built);
+    } catch (err) {
+      return { base: withNic, error: `the peer's test NIC could not be located: ${errorMessage(err)}` };
+    }
+    const started = await startSampler(peer.runner, peerArgs(this.peerProgramText(), nicLoc, base.direction, base.sample), this.readyTimeoutMs);
+    if ('error' in started) {
+      if (started.proc) await started.proc.stop(1000);
+      this.peerBroken = `on the peer, ${started.error}`;
+      return { base: withNic, error: this.peerBroken };
+    }
+    Ledger.open(built.ledgerPath).append(processEntry(started.proc, 'bpftrace on the peer'));
+    return { base: withNic, proc: started.proc };
+  }
+
+  /** Interrupt the peer's sampler (it prints its maps on the way out) and keep what it saw. */
+  private async closePeer(p: { base: Omit<PeerTrace, 'raw'>; proc?: BackgroundProcess; error?: string }, store: RunStore, name: string): Promise<void> {
+    if (!p.proc) {
+      this.peerTraces.push({ ...p.base, raw: null, error: p.error ?? 'not traced' });
+      return;
+    }
+    const r = await p.proc.stop(5000);
+    const raw = store.writeRaw(name, r.stdout);
+    const data = parseBpftrace(r.stdout, () => p.base.nic);
+    const ended = r.stdout.includes('"@e2e"') || r.stdout.includes('"@drops"') || data.e2e.length > 0;
+    this.peerTraces.push({ ...p.base, raw, data, ...(data.e2e.length === 0 ? { error: `no packet was followed through the peer's step (${ended ? 'the sampler printed its maps' : 'the sampler printed no maps when interrupted'})` } : {}) });
+  }
+
+  /** The peer's test NIC as the program's location number (event 0), read over ssh once per built topology. */
+  private async peerNicLocation(built: BuiltTopology): Promise<number> {
+    const known = this.peerLocations.get(built);
+    if (known !== undefined) return known;
+    const runner = this.peerOpts!.runner;
+    const ns = built.lan.peerNs;
+    const ino = await runner.run({ program: 'stat', args: ['-L', '-c', '%i', `/run/netns/${ns}`] });
+    const links = await runner.run({ program: 'ip', args: ['-j', '-n', ns, 'link', 'show', 'dev', built.lan.peerIf] });
+    const inode = Number(ino.stdout.trim());
+    const link = parseLinks(links.stdout)[0];
+    if (!Number.isSafeInteger(inode) || inode <= 0 || !link) throw new Error(`${ns}: ${(ino.stderr || links.stderr).trim() || 'no such namespace or interface'}`);
+    const loc = location(inode, link.ifindex, 0);
+    this.peerLocations.set(built, loc);
+    return loc;
+  }
+
+  private peerProgramText(): string {
+    // the comments stay in the file: the command line carries only the probes
+    this.peerText ??= readFileSync(PEER_PROGRAM, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/\n\s*\n+/g, '\n').trim();
+    return this.peerText;
   }
 
   /** Every interface of the topology's namespaces by location number, read once per topology (before its first traced trial). */
@@ -274,7 +361,8 @@ export class BpftraceTracer implements Tracer {
   }
 
   finish(results: Results): Results {
-    return aggregateTracing(results, this.traces, { program: this.program, available: this.available, reason: this.reason });
+    const peer = this.peerOpts ? { program: PEER_PROGRAM, available: this.peerOpts.reason === null, reason: this.peerOpts.reason, traces: this.peerTraces } : undefined;
+    return aggregateTracing(results, this.traces, { program: this.program, available: this.available, reason: this.reason, ...(peer ? { peer } : {}) });
   }
 }
 

@@ -99,6 +99,23 @@ describe('a run on two machines over ssh', () => {
     const hops = (path: string) => res.tracing!.hops.filter((h) => h.topology === 'bridge' && h.path === path).sort((a, b) => a.order - b.order).map((h) => h.hop);
     expect(hops('c1-peer')).toEqual(['c1 tx → c1h rx', 'c1h rx → up tx']);
     expect(hops('peer-c1')).toEqual(['up rx → c1h tx', 'c1h tx → c1 rx']);
+    // the peer machine's own sampler: its one step at its NIC, per direction, on its own clock
+    const peer = res.tracing!.peer!;
+    expect(peer.available).toBe(true);
+    for (const topology of ['host', 'bridge', 'macvlan-vepa']) {
+      for (const path of ['c1-peer', 'peer-c1']) {
+        const c = peer.cells.find((x) => x.topology === topology && x.path === path);
+        expect(c?.direction, `${topology} ${path}`).toBe(path === 'c1-peer' ? 'in' : 'out');
+        expect(c!.step).toBe(path === 'c1-peer' ? `peer ${hosts.peerNic} rx → application (first copy to the socket's reader)` : `peer ${hosts.peerNic} queued → handed to the driver`);
+        expect(c!.packets, `${topology} ${path}`).toBeGreaterThan(0);
+        expect(c!.p99Us!).toBeGreaterThanOrEqual(c!.p50Us!);
+      }
+    }
+    expect(peer.cells.some((c) => c.path === 'c1-c2')).toBe(false);
+    const tracedIn = res.trials.find((t) => t.topology === 'bridge' && t.path === 'c1-peer' && t.tracing?.peer);
+    expect(tracedIn?.tracing?.peer?.raw).toMatch(/^raw\/\d{4}-bridge-tcp-stream-c1-peer\.peer\.bpftrace\.json$/);
+    expect(res.caveats.join('\n')).toMatch(/per-packet times are given per machine, each on its own clock/);
+    expect(html).toMatch(/On the peer machine/);
     // c1-peer's servers ran on the remote, in the peer namespace: all gone now, as is the ssh master
     const log = readFileSync(join(dir, 'run.log'), 'utf8');
     expect(log).toMatch(/the test NICs moved between topologies \d+ times/);

@@ -98,6 +98,17 @@ describe('hop names in plain language', () => {
     expect(html).toContain('<code>c1h</code></td><td>host end of c1&#39;s veth pair, in hostA');
   });
 
+  it("a real-host run's report gives the peer's step in a table of its own, each machine on its own clock", () => {
+    const peerCell = { topology: 'bridge', workload: 'tcp-stream', path: 'c1-peer', direction: 'in', step: "peer eth1 rx → application (first copy to the socket's reader)", tracedTrials: 2, errors: [], sample: 8, packets: 4021, p50Us: 15.5, p90Us: 33.5, p99Us: 61.5, meanUs: 18.2, drops: [{ dev: 'peer eth1', reason: 41, count: 3 }] } as const;
+    const base = { program: 'p.bt', available: true, reason: null, cells: [], cdf: [], hops: [], overhead: [] };
+    const html = renderHtml({ ...small, tracing: { ...base, peer: { program: 'bench/trace/peer-half.bt', available: true, reason: null, cells: [peerCell] } } }, libs);
+    expect(html).toContain('<h3>On the peer machine (its own sampler, bench/trace/peer-half.bt)</h3>');
+    expect(html).toContain('<td>bridge</td><td>tcp-stream</td><td>c1-peer</td><td>peer eth1 rx → application (first copy to the socket&#39;s reader)</td><td class="num">4021 (1 in 8)</td><td class="num">15.5</td><td class="num">33.5</td><td class="num">61.5</td>');
+    expect(html).toContain('<td>reason 41: 3</td>');
+    const none = renderHtml({ ...small, tracing: { ...base, peer: { program: 'q', available: false, reason: 'bpftrace is not installed on the peer', cells: [] } } }, libs);
+    expect(none).toContain('<h3>On the peer machine</h3><p class="note">Not traced: bpftrace is not installed on the peer.</p>');
+  });
+
   it('the overhead table gives each cell its ratio, interval and what that makes of its per-packet figures', () => {
     const cell = { topology: 'bridge', workload: 'tcp-rr', path: 'c1-peer' } as const;
     const overhead = { ...cell, metric: 'tps', pairs: 5, tracedMedian: 9000, untracedMedian: 10000, ratio: 0.9, ratioLow: 0.86, ratioHigh: 0.94, level: 0.95, kind: 'slower' as const };

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { aggregateTracing, type TrialTrace } from '../../src/trace/aggregate.js';
 import { cdf, mergeBuckets, parseBpftrace, percentile, total } from '../../src/trace/parse.js';
-import { bpftraceArgs, keepFor, sampleFor, splitBinary } from '../../src/trace/tracer.js';
+import { bpftraceArgs, keepFor, peerArgs, sampleFor, splitBinary } from '../../src/trace/tracer.js';
 import { deviceDirectory, location, parseLinks, splitLocation } from '../../src/trace/devices.js';
 import { RecordingRunner } from '../../src/exec/recording-runner.js';
 import { syntheticResults, trial } from './synthetic.js';
@@ -139,5 +139,79 @@ describe('tracing aggregation', () => {
     expect(res.trials.find((x) => x.index === 99)?.tracing?.packets).toBe(total(data.e2e));
     expect(resultsSchemaErrors(JSON.parse(JSON.stringify(res)))).toEqual([]);
     expect(res.caveats.some((c) => c.startsWith('tracing bridge tcp-rr c1-peer: tracing slowed the traffic (95% interval'))).toBe(true);
+  });
+});
+
+describe("a real-host run's peer machine", () => {
+  // saved outputs of bench/trace/peer-half.bt on a veth "NIC" at location 6811549704: in (iperf3 to it), out (iperf3 from it)
+  const nic = (device: number) => (device === 6811549704 ? 'peer nbtB' : `interface ${device}`);
+  const peerIn = parseBpftrace(fixture('peer-in.json'), nic);
+  const peerOut = parseBpftrace(fixture('peer-out.json'), nic);
+  const cell = (topology: string, path: 'c1-peer' | 'peer-c1', index: number) => ({ index, topology, workload: 'tcp-stream' as const, path, sample: 8, nic: 'peer nbtB' });
+
+  it('reads the peer sampler: one step per packet, and drops at its NIC with their reason', () => {
+    expect(peerIn.ready).toBe(true);
+    expect(peerIn.hops).toEqual([]);
+    expect(total(peerIn.e2e)).toBeGreaterThan(1000);
+    expect(peerIn.drops.every((d) => d.dev === 'peer nbtB' && d.ev === 0)).toBe(true);
+    expect(total(peerOut.e2e)).toBeGreaterThan(1000);
+    // the queue-to-driver step on an idle queue is about a microsecond; the receive stack and socket queue is longer
+    expect(percentile(peerOut.e2e, 0.5)).toBeLessThan(percentile(peerIn.e2e, 0.5));
+  });
+
+  it('sends the program text with its NIC, direction and sample threshold', () => {
+    expect(peerArgs('BEGIN {}', 6811549704, 'in', 8)).toEqual(['-f', 'json', '-e', 'BEGIN {}', '6811549704', '1', '8192']);
+    expect(peerArgs('BEGIN {}', 6811549704, 'out', 64)).toEqual(['-f', 'json', '-e', 'BEGIN {}', '6811549704', '2', '1024']);
+  });
+
+  it("keeps the peer's figures per machine: its own cells, the trial's own record, and no figure across the wire", () => {
+    const trials = [0, 1].flatMap((b) => [trial('host', b, 9000), { ...trial('host', b, 8800), index: 50 + b, traced: true }]).map((t) => ({ ...t, path: 'c1-peer' as const }));
+    const outTrials = [{ ...trial('host', 0, 9000), index: 60, traced: true, path: 'peer-c1' as const }, { ...trial('bridge', 0, 9000), index: 61, traced: true, path: 'c1-peer' as const }];
+    const here = (index: number, path: 'c1-peer' | 'peer-c1', topology = 'host'): TrialTrace => ({ index, topology, workload: 'tcp-stream', path, sender: 'c1', receiver: 'peer', sample: 8, raw: null, error: 'the journey on this machine is the test NIC alone: no step here to time' });
+    const res = aggregateTracing(syntheticResults([...trials, ...outTrials]), [here(50, 'c1-peer'), here(51, 'c1-peer'), here(60, 'peer-c1'), here(61, 'c1-peer', 'bridge')], {
+      program: '/x/bench/trace/path-latency.bt',
+      available: true,
+      reason: null,
+      peer: {
+        program: '/x/bench/trace/peer-half.bt',
+        available: true,
+        reason: null,
+        traces: [
+          { ...cell('host', 'c1-peer', 50), direction: 'in', raw: 'raw/0050.peer.json', data: peerIn },
+          { ...cell('host', 'c1-peer', 51), direction: 'in', raw: 'raw/0051.peer.json', data: peerIn },
+          { ...cell('host', 'peer-c1', 60), direction: 'out', raw: 'raw/0060.peer.json', data: peerOut },
+          { ...cell('bridge', 'c1-peer', 61), direction: 'in', raw: null, error: 'on the peer, bpftrace did not attach: no BTF' },
+        ],
+      },
+    });
+    const peer = res.tracing!.peer!;
+    expect(peer.program).toBe('bench/trace/peer-half.bt');
+    const inCell = peer.cells.find((c) => c.topology === 'host' && c.path === 'c1-peer')!;
+    expect(inCell.direction).toBe('in');
+    expect(inCell.step).toBe("peer nbtB rx → application (first copy to the socket's reader)");
+    expect(inCell.tracedTrials).toBe(2);
+    expect(inCell.packets).toBe(2 * total(peerIn.e2e));
+    expect(inCell.meanUs).toBeCloseTo(peerIn.e2eSumNs / total(peerIn.e2e) / 1000, 6);
+    expect(inCell.p50Us).toBe(percentile(peerIn.e2e, 0.5, peerIn.e2eLog));
+    expect(inCell.drops.map((d) => d.dev)).toEqual(peerIn.drops.map(() => 'peer nbtB'));
+    expect(peer.cells.find((c) => c.path === 'peer-c1')?.step).toBe('peer nbtB queued → handed to the driver');
+    expect(peer.cells.find((c) => c.topology === 'bridge')).toMatchObject({ packets: 0, p50Us: null, errors: ['on the peer, bpftrace did not attach: no BTF'] });
+    // the trial's own record: this machine's part (none here) and the peer's
+    const t50 = res.trials.find((t) => t.index === 50)!.tracing!;
+    expect(t50.error).toMatch(/test NIC alone/);
+    expect(t50.peer).toMatchObject({ raw: 'raw/0050.peer.json', packets: total(peerIn.e2e) });
+    // this machine's cells carry no peer step: nothing adds the two clocks together
+    expect(res.tracing!.hops).toEqual([]);
+    const caveats = res.caveats.join('\n');
+    expect(caveats).toContain('tracing on the peer, bridge tcp-stream c1-peer: on the peer, bpftrace did not attach: no BTF');
+    expect(caveats).toMatch(/per-packet times are given per machine, each on its own clock/);
+    expect(resultsSchemaErrors(JSON.parse(JSON.stringify(res)))).toEqual([]);
+  });
+
+  it('says so when the peer could not be traced at all', () => {
+    const res = aggregateTracing(syntheticResults([trial('host', 0, 9000)]), [], { program: 'p', available: true, reason: null, peer: { program: 'q', available: false, reason: 'bpftrace is not installed on the peer (apt-get install bpftrace there)', traces: [] } });
+    expect(res.tracing!.peer).toMatchObject({ available: false, cells: [] });
+    expect(res.caveats).toContain('the peer machine was not traced: bpftrace is not installed on the peer (apt-get install bpftrace there); its figures are this machine\'s alone');
+    expect(res.caveats.join('\n')).not.toMatch(/each on its own clock/);
   });
 });

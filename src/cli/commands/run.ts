@@ -53,8 +53,11 @@ export async function performRun(session: Session, flags: RunFlags, command: str
     // a real-host run: connect and check both machines before anything is touched
     const hosts = realTarget ? await prepareRealHosts(session.runner, realTarget, session.state, cfg.tag, command, (l) => io.isTTY && io.err(`\r\x1b[2K${l}`)) : undefined;
     const runner = hosts?.real.runner ?? session.runner;
-    const tracer = cfg.trace ? new BpftraceTracer(runner, cfg.traceProgram ? { program: cfg.traceProgram } : {}) : undefined;
+    // a real-host run traces the peer too, with its own sampler, when bpftrace can run there
+    const peer = hosts ? { peer: { runner: hosts.real.runner.remote, reason: hosts.peerTracing } } : {};
+    const tracer = cfg.trace ? new BpftraceTracer(runner, { ...(cfg.traceProgram ? { program: cfg.traceProgram } : {}), ...peer }) : undefined;
     if (tracer && !tracer.available) io.err(`tracing unavailable: ${tracer.reason}; the run goes on untraced\n`);
+    if (tracer && hosts?.peerTracing) io.err(`the peer machine will not be traced: ${hosts.peerTracing}\n`);
     let outcome: Awaited<ReturnType<typeof executeRun>>;
     try {
       outcome = await executeRun(cfg, { runner, state: session.state, aborted: () => session.aborted, progress, command, watch: { sample: sampleProcs, quietMs: 2000 }, warn: (m) => io.err(`${io.isTTY ? '\r\x1b[2K' : ''}warning: ${m}\n`), ...(tracer ? { tracer } : {}), ...(hosts ? { real: { ...hosts.real, env: hosts.env } } : {}) });
