@@ -108,6 +108,22 @@ export function bpftraceArgs(program: string, ends: Endpoints, sample: number, b
   return ['-f', 'json', program, String(ends.sender), String(ends.receiver), String(ends.receiver2), String(keepFor(sample)), binary, String(pid)];
 }
 
+/**
+ * The peer program as sent: without its comments, and without the probes of the other
+ * direction (each is guarded by `/$2 == 1/` or `/$2 == 2/`), which would otherwise
+ * run on every packet of the peer only to return.
+ */
+export function peerProgram(text: string, direction: 'in' | 'out'): string {
+  const other = direction === 'in' ? '2' : '1';
+  return text
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .split(/\n}\n/)
+    .filter((block) => !block.includes(`/$2 == ${other}/`))
+    .join('\n}\n')
+    .replace(/\n\s*\n+/g, '\n')
+    .trim();
+}
+
 /** The peer sampler's arguments: the program's text, the NIC's location, the direction (1 in, 2 out), the sample threshold. */
 export function peerArgs(text: string, nicLocation: number, direction: 'in' | 'out', sample: number): string[] {
   return ['-f', 'json', '-e', text, String(nicLocation), direction === 'in' ? '1' : '2', String(keepFor(sample))];
@@ -263,7 +279,7 @@ export class BpftraceTracer implements Tracer {
     } catch (err) {
       return { base: withNic, error: `the peer's test NIC could not be located: ${errorMessage(err)}` };
     }
-    const started = await startSampler(peer.runner, peerArgs(this.peerProgramText(), nicLoc, base.direction, base.sample), this.readyTimeoutMs);
+    const started = await startSampler(peer.runner, peerArgs(this.peerProgramText(base.direction), nicLoc, base.direction, base.sample), this.readyTimeoutMs);
     if ('error' in started) {
       if (started.proc) await started.proc.stop(1000);
       this.peerBroken = `on the peer, ${started.error}`;
@@ -302,10 +318,9 @@ export class BpftraceTracer implements Tracer {
     return loc;
   }
 
-  private peerProgramText(): string {
-    // the comments stay in the file: the command line carries only the probes
-    this.peerText ??= readFileSync(PEER_PROGRAM, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/\n\s*\n+/g, '\n').trim();
-    return this.peerText;
+  private peerProgramText(direction: 'in' | 'out'): string {
+    this.peerText ??= readFileSync(PEER_PROGRAM, 'utf8');
+    return peerProgram(this.peerText, direction);
   }
 
   /** Every interface of the topology's namespaces by location number, read once per topology (before its first traced trial). */

@@ -62,6 +62,7 @@ describe('a run on two machines over ssh', () => {
     const r = await bench(['doctor', '--peer', 'remote', '--ssh-config', hosts.sshConfig, '--uplink', hosts.nic, '--peer-uplink', hosts.peerNic]);
     expect(r.stdout).toMatch(/ok\s+peer: ssh remote/);
     expect(r.stdout).toMatch(/ok\s+peer tool: iperf3/);
+    expect(r.stdout).toMatch(/ok\s+peer: tracing\s+BTF and tracefs present/);
     expect(r.stdout).toMatch(new RegExp(`ok\\s+test NIC ${hosts.nic} on this machine\\s+free to take: driver veth, 10000 Mb/s`));
     expect(r.stdout).toMatch(new RegExp(`ok\\s+test NIC ${hosts.peerNic} on remote\\s+free to take`));
   });

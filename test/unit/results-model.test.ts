@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { FailedTrial, HopSummary, Interference, MetricSummary, OkTrial, Overhead, ReachabilityCell, ReachabilityResult, TopologyEnv, TracingCell, TracingSummary, TrialTracing } from '../../src/results/types.js';
+import type { FailedTrial, HopSummary, Interference, MetricSummary, OkTrial, Overhead, PeerTracing, PeerTracingCell, ReachabilityCell, ReachabilityResult, TopologyEnv, TracingCell, TracingSummary, TrialTracing } from '../../src/results/types.js';
 import { parseResults, resultsSchemaErrors } from '../../src/results/validate.js';
 import { syntheticResults, trial } from './synthetic.js';
 
@@ -18,7 +18,8 @@ const schema: { definitions: Record<string, SchemaDef>; properties: Record<strin
 const keysOf = (def: string) => Object.keys(schema.definitions[def]?.properties ?? {}).sort();
 
 const cell = { topology: 'bridge', workload: 'tcp-rr', path: 'c1-peer' } as const;
-const trialTracing: Required<TrialTracing> = { raw: 'raw/0001.bpftrace.json', error: 'no packet followed', packets: 10, p50Us: 12.5, p99Us: null };
+const peerTrialTracing: Required<NonNullable<TrialTracing['peer']>> = { raw: 'raw/0001.peer.bpftrace.json', error: 'no packet followed', packets: 10, p50Us: 12.5, p99Us: null };
+const trialTracing: Required<TrialTracing> = { raw: 'raw/0001.bpftrace.json', error: 'no packet followed', packets: 10, p50Us: 12.5, p99Us: null, peer: peerTrialTracing };
 const interference: Interference = { otherCpuS: 0.4, stealS: 0, waitS: 0.2, top: [{ pid: 123, command: 'node hog.js', cpuS: 0.4 }] };
 const ok: Required<OkTrial> = { ...trial('bridge', 0, 1000), tracing: trialTracing, interference, contaminated: 'another process used 40% of a CPU: pid 123 node hog.js' };
 const { contaminated: _c, ...okFields } = ok;
@@ -26,7 +27,9 @@ const failedTrial: Required<FailedTrial> = { ...okFields, status: 'failed', erro
 const hop: HopSummary = { hop: 'c1 tx → c1h rx-queue', order: 0, onPath: true, packets: 10, p50Us: 1.5, p99Us: 4.5, meanUs: 1.6, shareUs: 1.6 };
 const overhead: Overhead = { ...cell, metric: 'tps', pairs: 5, tracedMedian: 900, untracedMedian: 1000, ratio: 0.9, ratioLow: 0.85, ratioHigh: 0.95, level: 0.95, kind: 'slower' };
 const tracingCell: TracingCell = { ...cell, tracedTrials: 1, errors: [], sample: 1, packets: 10, p50Us: 12.5, p90Us: 14.5, p99Us: 20.5, meanUs: 13, hops: [hop], hopMeanSumUs: 13, drops: [{ dev: 'up', reason: 2, count: 1 }], overhead };
-const tracing: TracingSummary = { program: 'bench/trace/path-latency.bt', available: true, reason: null, cells: [tracingCell], cdf: [{ ...cell, latencyUs: 13, fraction: 1 }], hops: [{ ...cell, hop: hop.hop, order: 0, medianUs: 1.5, p99Us: 4.5, meanUs: 1.6, packets: 10 }], overhead: [overhead] };
+const peerCell: PeerTracingCell = { ...cell, direction: 'in', step: 'peer eth1 rx → application', tracedTrials: 1, errors: [], sample: 8, packets: 10, p50Us: 12.5, p90Us: 14.5, p99Us: 20.5, meanUs: 13, drops: [] };
+const peer: PeerTracing = { program: 'bench/trace/peer-half.bt', available: true, reason: null, cells: [peerCell] };
+const tracing: Required<TracingSummary> = { program: 'bench/trace/path-latency.bt', available: true, reason: null, cells: [tracingCell], cdf: [{ ...cell, latencyUs: 13, fraction: 1 }], hops: [{ ...cell, hop: hop.hop, order: 0, medianUs: 1.5, p99Us: 4.5, meanUs: 1.6, packets: 10 }], overhead: [overhead], peer };
 const reachCell: ReachabilityCell = { id: 'c1->peer', expected: 'yes', observed: 'yes', ok: true, detail: '2/2 replies' };
 const reachability: ReachabilityResult = { topology: 'bridge', cells: [reachCell], ok: true };
 const topologyEnv: Required<TopologyEnv> = { name: 'bridge', driver: 'bridge', mode: null, datapath: null, hairpin: false, ipForward: '1', bridgeNfCallIptables: '1', interfaces: [{ netns: 'nb-x', name: 'abcd0-up', role: 'up', offloads: { 'tx-checksumming': 'on' } }], caveats: [], buildMs: 100, teardownMs: 50, reachability };
@@ -46,6 +49,8 @@ describe('results model and schema', () => {
     const pairs: [string, object][] = [
       ['trial', { ...ok, error: '' }],
       ['trialTracing', trialTracing],
+      ['peerTrialTracing', peerTrialTracing],
+      ['peerTracingCell', peerCell],
       ['interference', interference],
       ['intruder', interference.top[0]!],
       ['summary', summary],

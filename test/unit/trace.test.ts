@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { aggregateTracing, type TrialTrace } from '../../src/trace/aggregate.js';
 import { cdf, mergeBuckets, parseBpftrace, percentile, total } from '../../src/trace/parse.js';
-import { bpftraceArgs, keepFor, peerArgs, sampleFor, splitBinary } from '../../src/trace/tracer.js';
+import { bpftraceArgs, keepFor, peerArgs, peerProgram, sampleFor, splitBinary } from '../../src/trace/tracer.js';
 import { deviceDirectory, location, parseLinks, splitLocation } from '../../src/trace/devices.js';
 import { RecordingRunner } from '../../src/exec/recording-runner.js';
 import { syntheticResults, trial } from './synthetic.js';
@@ -213,5 +213,20 @@ describe("a real-host run's peer machine", () => {
     expect(res.tracing!.peer).toMatchObject({ available: false, cells: [] });
     expect(res.caveats).toContain('the peer machine was not traced: bpftrace is not installed on the peer (apt-get install bpftrace there); its figures are this machine\'s alone');
     expect(res.caveats.join('\n')).not.toMatch(/each on its own clock/);
+  });
+});
+
+describe('the peer program as sent', () => {
+  const text = readFileSync(join(import.meta.dirname, '..', '..', 'bench', 'trace', 'peer-half.bt'), 'utf8');
+  const probes = (t: string) => t.split('\n').filter((l) => /^[A-Za-z]/.test(l));
+  it('carries only the probes of its direction, and no comment', () => {
+    expect(probes(peerProgram(text, 'in'))).toEqual(['BEGIN', 'tracepoint:net:netif_receive_skb', 'tracepoint:skb:skb_copy_datagram_iovec', 'tracepoint:skb:kfree_skb', 'END']);
+    expect(probes(peerProgram(text, 'out'))).toEqual(['BEGIN', 'tracepoint:net:net_dev_queue', 'tracepoint:net:net_dev_start_xmit', 'tracepoint:skb:kfree_skb', 'END']);
+    for (const d of ['in', 'out'] as const) {
+      expect(peerProgram(text, d)).not.toMatch(/\/\*|\*\//);
+      // braces still pair up after the cut
+      const t = peerProgram(text, d);
+      expect(t.split('{').length).toBe(t.split('}').length);
+    }
   });
 });

@@ -15,7 +15,7 @@ import { resolve } from 'node:path';
 import type { Runner } from '../../exec/runner.js';
 import { checkDestination } from '../../exec/ssh.js';
 import { checkNicName, inspectNic, sshDevices } from '../../lab/nic.js';
-import { connectPeer, missingOnPeer, NIC_RULE, nicEnv, peerMachine, peerTools } from '../../run/peer.js';
+import { connectPeer, missingOnPeer, NIC_RULE, nicEnv, peerMachine, peerTools, peerTracingUnavailable } from '../../run/peer.js';
 import type { Session } from '../session.js';
 
 export interface Check {
@@ -134,9 +134,13 @@ async function peerChecks(session: Session, opts: DoctorFlags): Promise<Check[]>
         item: `peer tool: ${t}`,
         ok: v !== null,
         required,
-        detail: v ?? (required ? 'missing' : 'missing: the peer is not traced (hops are this machine\'s only either way)'),
+        detail: v ?? (required ? 'missing' : "missing: the peer is not traced (this machine's hops are)"),
         ...(v === null ? { fix: `on ${dest}: ${missing.has(t) ? missingOnPeer(tools).find((m) => m.startsWith(`${t} `))!.replace(/^\S+ \((.*)\)$/, '$1') : 'apt-get install bpftrace'}` } : {}),
       });
+    }
+    if (tools['bpftrace'] != null) {
+      const why = await peerTracingUnavailable(peer.remote, tools);
+      checks.push({ item: 'peer: tracing', ok: why === null, required: false, detail: why ?? "BTF and tracefs present: the peer's step at its test NIC is traced", ...(why ? { fix: `on ${dest}: mount -t tracefs nodev /sys/kernel/tracing, or a kernel built with BTF` } : {}) });
     }
     if (opts.uplink !== undefined || opts.peerUplink !== undefined) {
       const ssh = await sshDevices(session.runner, peer.remote);
