@@ -21,6 +21,7 @@ export const LAYERS = [
   ['trace'],
   ['run'],
   ['report', 'gate'],
+  ['site'],
   ['cli'],
 ];
 

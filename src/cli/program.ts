@@ -9,6 +9,7 @@ import type { Runner } from '../exec/runner.js';
 import { cleanCommand } from './commands/clean.js';
 import { runCommand, type RunCliFlags } from './commands/run.js';
 import { reportCommand } from './commands/report.js';
+import { publishCommand } from './commands/publish.js';
 import { baselineSave, gateCommand, type GateFlags } from './commands/gate.js';
 import { powerCommand } from './commands/power.js';
 import { LIMITS, profileNames } from '../run/config.js';
@@ -189,6 +190,13 @@ function maintenanceCommands(program: Command, act: Act): void {
     .option('--out <file>', 'HTML file (default <run-dir>/report.html; the .md goes beside it)')
     .option('--svg [dir]', 'also render every chart to SVG (default <run-dir>/svg)')
     .action(act((s, run: string, opts: { out?: string; svg?: string | boolean }) => reportCommand(s, run, opts)));
+
+  program
+    .command('publish <runs...>')
+    .description('add complete runs (run directories, results.json files, or directories of runs) to a static site: an index, each report, trends per topology, comparisons between any two runs')
+    .requiredOption('--site <dir>', 'the site directory (made if missing; publishing again adds to it)')
+    .option('--gate-config <file>', 'thresholds for the comparisons (default bench/gate.json)')
+    .action(act((s, runs: string[], opts: { site: string; gateConfig?: string }) => publishCommand(s, runs, opts)));
 
   program
     .command('clean')

@@ -14,10 +14,15 @@ import { buildCharts, topologyScale } from './charts.js';
 import { isPrimary } from './select.js';
 import { claimSummary, compareAll, type Comparison, type Comparisons } from './verdicts.js';
 
-export interface Libraries {
-  readonly vega: string;
-  readonly vegaLite: string;
-  readonly vegaEmbed: string;
+/** The chart libraries: their sources, inlined (a self-contained report), or the directory a published site keeps them in. */
+export type Libraries = { readonly vega: string; readonly vegaLite: string; readonly vegaEmbed: string } | { readonly linkedFrom: string };
+
+/** The files a site's shared library directory holds, by library. */
+export const LIBRARY_FILES = { vega: 'vega.min.js', vegaLite: 'vega-lite.min.js', vegaEmbed: 'vega-embed.min.js' } as const;
+
+export function libraryTags(libs: Libraries): string {
+  if ('linkedFrom' in libs) return Object.values(LIBRARY_FILES).map((f) => `<script src="${esc(`${libs.linkedFrom}/${f}`)}"></script>`).join('\n');
+  return `<script>${libs.vega}</script>\n<script>${libs.vegaLite}</script>\n<script>${libs.vegaEmbed}</script>`;
 }
 
 export function esc(s: unknown): string {
@@ -25,7 +30,7 @@ export function esc(s: unknown): string {
 }
 
 /** JSON safe inside a <script> element. */
-function scriptJson(x: unknown): string {
+export function scriptJson(x: unknown): string {
   return JSON.stringify(x).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
@@ -142,7 +147,7 @@ function tracingNote(results: Results): string {
   return results.tracing ? stackLatencyTable(results.tracing) + peerLatencyTable(results.tracing) + overheadTable(results.tracing) : '';
 }
 
-const CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1200px;color:#222;padding:0 16px}
+export const CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1200px;color:#222;padding:0 16px}
 h1{font-size:22px}h2{font-size:18px;margin-top:32px;border-bottom:1px solid #ddd}table{border-collapse:collapse;margin:8px 0}
 td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}.num{text-align:right;font-variant-numeric:tabular-nums}
 tr.good td:first-child{background:#c8efc8}tr.bad td:first-child{background:#f6c4c4}tr.neutral td:first-child{background:#e6e6e6}
@@ -164,9 +169,7 @@ export function renderHtml(results: Results, libs: Libraries): string {
 <html lang="en"><head><meta charset="utf-8"><title>netbench ${esc(results.runId)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>${CSS}</style>
-<script>${libs.vega}</script>
-<script>${libs.vegaLite}</script>
-<script>${libs.vegaEmbed}</script>
+${libraryTags(libs)}
 </head><body>
 <h1>netbench run ${esc(results.runId)}</h1>
 <p>Profile <b>${esc(results.profile)}</b>, seed ${esc(results.seed)}, ${esc(results.config.trials)} trials of ${esc(results.config.durationS)} s per cell, ${esc(results.config.warmup)} warm-up; status <b>${esc(results.status)}</b>${results.statusReason ? ` (${esc(results.statusReason)})` : ''}; ${esc(results.startedAt)} to ${esc(results.endedAt ?? '…')}. <button id="download">Download results.json</button></p>

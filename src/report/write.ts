@@ -11,9 +11,16 @@ import { type Libraries, renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
 
 
+/** Where each chart library's browser build is installed. */
+export const LIBRARY_SOURCES = {
+  vega: join(PROJECT_ROOT, 'node_modules', 'vega', 'build', 'vega.min.js'),
+  vegaLite: join(PROJECT_ROOT, 'node_modules', 'vega-lite', 'build', 'vega-lite.min.js'),
+  vegaEmbed: join(PROJECT_ROOT, 'node_modules', 'vega-embed', 'build', 'vega-embed.min.js'),
+} as const;
+
 export function loadLibraries(): Libraries {
-  const file = (pkg: string, rel: string) => readFileSync(join(PROJECT_ROOT, 'node_modules', pkg, rel), 'utf8').replace(/<\/script/gi, '<\\/script');
-  return { vega: file('vega', 'build/vega.min.js'), vegaLite: file('vega-lite', 'build/vega-lite.min.js'), vegaEmbed: file('vega-embed', 'build/vega-embed.min.js') };
+  const file = (path: string) => readFileSync(path, 'utf8').replace(/<\/script/gi, '<\\/script');
+  return { vega: file(LIBRARY_SOURCES.vega), vegaLite: file(LIBRARY_SOURCES.vegaLite), vegaEmbed: file(LIBRARY_SOURCES.vegaEmbed) };
 }
 
 export interface WrittenReport {

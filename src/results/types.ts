@@ -135,6 +135,8 @@ export interface TracingEnv {
 }
 
 export interface MachineEnv {
+  /** the machine's name (absent in runs from before it was recorded) */
+  readonly hostname?: string;
   readonly kernel: string;
   readonly cpuModel: string;
   readonly cpuCount: number;

@@ -1,5 +1,5 @@
 /** The environment recorded with every run: machine, tools, and each topology's path settings. */
-import { cpus, release } from 'node:os';
+import { cpus, hostname, release } from 'node:os';
 import type { Runner } from '../exec/runner.js';
 import type { InterfaceEnv, TopologyEnv } from '../results/types.js';
 import { type ToolName, toolVersion } from '../tools.js';
@@ -51,9 +51,9 @@ export async function topologyEnv(runner: Runner, b: BuiltTopology): Promise<Omi
 
 export const VERSIONED_TOOLS: readonly ToolName[] = ['ip', 'iperf3', 'netperf', 'ovs-vsctl', 'bpftrace', 'nft', 'ethtool'];
 
-export async function machineEnv(runner: Runner): Promise<{ kernel: string; cpuModel: string; cpuCount: number; node: string; tools: Record<string, string | null> }> {
+export async function machineEnv(runner: Runner): Promise<{ hostname: string; kernel: string; cpuModel: string; cpuCount: number; node: string; tools: Record<string, string | null> }> {
   const tools: Record<string, string | null> = {};
   for (const t of VERSIONED_TOOLS) tools[t] = (await toolVersion(runner, t)) ?? null;
   const c = cpus();
-  return { kernel: release(), cpuModel: c[0]?.model ?? 'unknown', cpuCount: c.length, node: process.version, tools };
+  return { hostname: hostname(), kernel: release(), cpuModel: c[0]?.model ?? 'unknown', cpuCount: c.length, node: process.version, tools };
 }

@@ -1,0 +1,88 @@
+/**
+ * bench publish with two short real runs: the site opens from file:// in headless
+ * Chromium with no network; the index links to a run's report and to a trend page,
+ * every chart renders with marks, the comparison page shows the gate's table, and
+ * nothing is requested from anywhere but the disk.
+ */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bench } from './helpers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const dir = mkdtempSync(join(tmpdir(), 'nb-site-'));
+const site = join(dir, 'site');
+
+type State = { expected: number; rendered: number; errors: string[]; shown?: string | null };
+
+async function chartsDone(page: Page): Promise<{ state: State; marks: number[] }> {
+  await page.waitForFunction(() => {
+    const s = (window as unknown as { __netbench?: State }).__netbench;
+    return s !== undefined && s.expected > 0 && s.rendered + s.errors.length === s.expected;
+  }, null, { timeout: 60_000 });
+  const state = await page.evaluate(() => (window as unknown as { __netbench: State }).__netbench);
+  const marks = await page.evaluate(() => [...document.querySelectorAll('.chart')].map((c) => c.querySelectorAll('svg .role-mark > *').length));
+  return { state, marks };
+}
+
+beforeAll(async () => {
+  for (const name of ['first', 'second']) {
+    const r = await bench(['run', '--topology', 'host,bridge', '--workload', 'tcp-rr', '--path', 'c1-peer', '--trials', '3', '--traced', name === 'second' ? '1' : '0', '--warmup', '0', '--duration', '1', '--out', join(dir, 'runs', name)]);
+    if (r.code !== 0) throw new Error(`bench run ${name} exited ${r.code}: ${r.stderr}`);
+  }
+  const p = await bench(['publish', join(dir, 'runs'), '--site', site]);
+  if (p.code !== 0) throw new Error(`bench publish exited ${p.code}: ${p.stderr}`);
+}, 300_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('a published site in a real browser', () => {
+  it('opens from disk: index, a run, a trend and a comparison, every chart with marks, no request off the disk, a clean console', async () => {
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+    const problems: string[] = [];
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      page.on('console', (m) => {
+        if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+      });
+      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+      page.on('request', (r) => {
+        if (!/^(file|data|blob):/.test(r.url())) problems.push(`network request: ${r.url()}`);
+      });
+      await page.goto(`file://${site}/index.html`);
+      const rows = await page.$$eval('#runs tbody tr', (trs) => trs.map((t) => t.getAttribute('data-run')));
+      expect(rows).toHaveLength(2);
+      // the filter hides what does not match
+      await page.fill('#filter', 'no-such-word');
+      expect(await page.$$eval('#runs tbody tr:not([hidden])', (t) => t.length)).toBe(0);
+      await page.fill('#filter', '');
+      // a run's own report, its libraries from the site's lib/
+      await page.click(`a[href="runs/${rows[1]}/report.html"]`);
+      const report = await chartsDone(page);
+      expect(report.state.errors).toEqual([]);
+      expect(report.marks.length).toBe(report.state.expected);
+      for (const m of report.marks) expect(m).toBeGreaterThan(0);
+      await page.goBack();
+      // the bridge trend: a chart per workload, a point per run
+      await page.click('a[href="trends/bridge.html"]');
+      const trend = await chartsDone(page);
+      expect(trend.state.errors).toEqual([]);
+      expect(trend.state.rendered).toBe(1);
+      expect(await page.$$eval('.chart svg .mark-symbol path', (p) => p.length)).toBe(2);
+      await page.goBack();
+      // the gate between the two runs
+      await page.click('a[href^="compare.html#"]');
+      await page.waitForFunction(() => (window as unknown as { __netbench?: State }).__netbench?.shown != null, null, { timeout: 10_000 });
+      const table = await page.$$eval('#result tbody tr td:first-child', (tds) => tds.map((t) => t.textContent));
+      expect(table).toEqual(['bridge tcp-rr c1-peer', 'bridge tcp-rr c1-peer']);
+      expect(await page.textContent('#result p.claim')).toMatch(/^Baseline \S+, current \S+ \(ratios to host\): /);
+    } finally {
+      await browser.close();
+    }
+    expect(problems).toEqual([]);
+    expect(readdirSync(join(site, 'lib'))).toHaveLength(3);
+  });
+});
