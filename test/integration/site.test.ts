@@ -30,7 +30,7 @@ async function chartsDone(page: Page): Promise<{ state: State; marks: number[] }
 
 beforeAll(async () => {
   for (const name of ['first', 'second']) {
-    const r = await bench(['run', '--topology', 'host,bridge', '--workload', 'tcp-rr', '--path', 'c1-peer', '--trials', '3', '--traced', name === 'second' ? '1' : '0', '--warmup', '0', '--duration', '1', '--out', join(dir, 'runs', name)]);
+    const r = await bench(['run', '--topology', 'host,bridge', '--workload', 'tcp-rr', '--path', 'c1-peer', '--trials', '3', ...(name === 'second' ? ['--traced', '1'] : ['--no-trace']), '--warmup', '0', '--duration', '1', '--out', join(dir, 'runs', name)]);
     if (r.code !== 0) throw new Error(`bench run ${name} exited ${r.code}: ${r.stderr}`);
   }
   const p = await bench(['publish', join(dir, 'runs'), '--site', site]);
@@ -71,13 +71,14 @@ describe('a published site in a real browser', () => {
       const trend = await chartsDone(page);
       expect(trend.state.errors).toEqual([]);
       expect(trend.state.rendered).toBe(1);
-      expect(await page.$$eval('.chart svg .mark-symbol path', (p) => p.length)).toBe(2);
+      expect(await page.$$eval('.chart svg .mark-symbol.role-mark path', (p) => p.length)).toBe(2);
       await page.goBack();
       // the gate between the two runs
       await page.click('a[href^="compare.html#"]');
       await page.waitForFunction(() => (window as unknown as { __netbench?: State }).__netbench?.shown != null, null, { timeout: 10_000 });
-      const table = await page.$$eval('#result tbody tr td:first-child', (tds) => tds.map((t) => t.textContent));
-      expect(table).toEqual(['bridge tcp-rr c1-peer', 'bridge tcp-rr c1-peer']);
+      const table = await page.$$eval('#result tbody tr', (trs) => trs.map((t) => `${t.cells[0]!.textContent} ${t.cells[1]!.textContent}`));
+      expect(table).toContain('bridge tcp-rr c1-peer tps');
+      expect(table.every((row) => row.startsWith('bridge tcp-rr c1-peer '))).toBe(true);
       expect(await page.textContent('#result p.claim')).toMatch(/^Baseline \S+, current \S+ \(ratios to host\): /);
     } finally {
       await browser.close();
