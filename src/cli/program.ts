@@ -10,6 +10,7 @@ import { cleanCommand } from './commands/clean.js';
 import { runCommand, type RunCliFlags } from './commands/run.js';
 import { reportCommand } from './commands/report.js';
 import { publishCommand } from './commands/publish.js';
+import { DEFAULT_COMPARE_WINDOW } from '../site/publish.js';
 import { baselineSave, gateCommand, type GateFlags } from './commands/gate.js';
 import { powerCommand } from './commands/power.js';
 import { LIMITS, profileNames } from '../run/config.js';
@@ -196,7 +197,8 @@ function maintenanceCommands(program: Command, act: Act): void {
     .description('add complete runs (run directories, results.json files, or directories of runs) to a static site: an index, each report, trends per topology, comparisons between any two runs')
     .requiredOption('--site <dir>', 'the site directory (made if missing; publishing again adds to it)')
     .option('--gate-config <file>', 'thresholds for the comparisons (default bench/gate.json)')
-    .action(act((s, runs: string[], opts: { site: string; gateConfig?: string }) => publishCommand(s, runs, opts)));
+    .addOption(new Option('--compare-window <n>', 'compare each new run with the runs up to n before and after it in time').default(DEFAULT_COMPARE_WINDOW).argParser(intOption('--compare-window', 1, 10_000)))
+    .action(act((s, runs: string[], opts: { site: string; gateConfig?: string; compareWindow?: number }) => publishCommand(s, runs, opts)));
 
   program
     .command('clean')

@@ -161,7 +161,7 @@ const COMPARE_SCRIPT = `(function () {
   function pct(x) { return x === null ? '-' : (x >= 0 ? '+' : '−') + Math.abs(x * 100).toFixed(1) + '%'; }
   function show(a, b, c) {
     out.textContent = '';
-    if (!c) { out.appendChild(el('p', 'No comparison of ' + a + ' with ' + b + ' is in the site.')); return; }
+    if (!c) { out.appendChild(el('p', 'No comparison of ' + a + ' with ' + b + ' is in the site: they are ' + Math.abs(order[b] - order[a]) + ' runs apart, more than the ' + document.getElementById('window').textContent + ' it keeps.')); return; }
     out.appendChild(el('p', 'Baseline ' + c.baseline + ', current ' + c.current + ' (' + (c.mode === 'relative' ? 'ratios to host' : 'absolute figures') + '): ' + c.summary, 'claim'));
     c.problems.forEach(function (p) { out.appendChild(el('p', 'FAIL: ' + p, 'caveat')); });
     c.warnings.forEach(function (w) { out.appendChild(el('p', 'The gate would refuse this pair without --force: ' + w, 'caveat')); });
@@ -199,13 +199,13 @@ const COMPARE_SCRIPT = `(function () {
   update();
 })();`;
 
-export function renderCompare(runs: readonly SiteRun[]): string {
+export function renderCompare(runs: readonly SiteRun[], window: number): string {
   const options = [...runs]
     .reverse()
     .map((r) => `<option value="${esc(r.runId)}">${esc(`${r.runId} (${r.profile}, ${r.fingerprint.kernel})`)}</option>`)
     .join('');
   const body = `<h1>Compare two runs</h1>
-<p>The gate's table between two published runs, as <code>bench gate</code> computes it with the earlier run as the baseline: per metric, the change in its good direction with its interval, the p-value after Holm's correction, and the verdict. It was computed when the later run was published.</p>
+<p>The gate's table between two published runs, as <code>bench gate</code> computes it with the earlier run as the baseline: per metric, the change in its good direction with its interval, the p-value after Holm's correction, and the verdict. It was computed when the runs were published, for runs up to <span id="window">${esc(window)}</span> apart in time order; runs further apart are compared with <code>bench gate --baseline &lt;run&gt; --current &lt;run&gt;</code>.</p>
 <p><label>baseline <select id="baseline">${options}</select></label> <label>current <select id="current">${options}</select></label></p>
 <div id="result"></div>
 <script type="application/json" id="runs-data">${scriptJson(runs.map((r) => ({ runId: r.runId })))}</script>

@@ -3,10 +3,10 @@
  *
  *   <site>/index.html             every run, sortable and filterable
  *   <site>/runs/<id>/report.html  each run's report, its libraries linked from lib/
- *   <site>/runs/<id>/results.json the run's results, as validated
+ *   <site>/runs/<id>/results.json.gz the run's results, as validated (the report embeds them too)
  *   <site>/trends/<topology>.html the ratio to host over time, gate verdicts and environment changes marked
  *   <site>/compare.html           the gate's table between any two runs
- *   <site>/data/compare/<id>.js   the gate of a run against every run published before it
+ *   <site>/data/compare/<id>.js   the gate of a run against the runs before it (up to the comparison window)
  *   <site>/data/manifest.json     what the pages are built from (one entry per run)
  *   <site>/lib/                   vega, vega-lite, vega-embed: written once per site
  *
@@ -17,12 +17,13 @@
  */
 import { closeSync, copyFileSync, existsSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { errorMessage, NetbenchError, usageError } from '../errors.js';
 import type { GateConfig } from '../gate/gate.js';
 import { LIBRARY_FILES, renderHtml } from '../report/html.js';
 import { LIBRARY_SOURCES } from '../report/write.js';
 import type { Results } from '../results/types.js';
-import { loadResults } from '../results/validate.js';
+import { loadResults, parseResults } from '../results/validate.js';
 import { ensureDir, writeFileAtomic } from '../util/files.js';
 import { type Comparison, compareRuns } from './compare.js';
 import { chronological, entryFor, environmentChanges, gateMark, inOrder, isSiteEntry, type SiteEntry } from './model.js';
@@ -30,6 +31,14 @@ import { compareFile, compareScript, renderCompare, renderIndex, renderTrend, re
 
 const MANIFEST = 'data/manifest.json';
 const MANIFEST_VERSION = 1;
+/** Runs this far apart in time order or closer are compared when published: the gate costs a fraction of a second per pair. */
+export const DEFAULT_COMPARE_WINDOW = 60;
+
+export interface PublishOptions {
+  readonly gate: GateConfig;
+  readonly window?: number;
+  readonly log?: (line: string) => void;
+}
 
 export interface PublishOutcome {
   readonly added: readonly string[];
@@ -101,6 +110,18 @@ function pidAlive(pid: number): boolean {
   }
 }
 
+const RESULTS_FILE = 'results.json.gz';
+
+/** A published run's results, checked against the schema again as it is read. */
+function readPublished(site: string, runId: string): Results {
+  const path = join(site, 'runs', runId, RESULTS_FILE);
+  try {
+    return parseResults(gunzipSync(readFileSync(path)).toString('utf8'), path);
+  } catch (err) {
+    throw new NetbenchError('USAGE', `the site's copy of run ${runId} cannot be read (${path}): ${errorMessage(err)}`);
+  }
+}
+
 /** A run's saved comparisons (data/compare/<id>.js), by baseline. */
 function readComparisons(site: string, runId: string): Record<string, Comparison> {
   const path = join(site, compareFile(runId));
@@ -150,7 +171,8 @@ export function siteRuns(entries: readonly SiteEntry[], comparisons: (later: str
   });
 }
 
-export function publish(sources: readonly string[], siteDir: string, gate: GateConfig, log: (line: string) => void = () => {}): PublishOutcome {
+export function publish(sources: readonly string[], siteDir: string, opts: PublishOptions): PublishOutcome {
+  const { gate, window = DEFAULT_COMPARE_WINDOW, log = () => {} } = opts;
   const site = resolve(siteDir);
   const unlock = lockSite(site);
   try {
@@ -159,27 +181,29 @@ export function publish(sources: readonly string[], siteDir: string, gate: GateC
     for (const r of refused) log(`refused ${r.source}: ${r.why}`);
     writeLibraries(site);
     const loaded = new Map<string, Results>();
-    const results = (id: string) => loaded.get(id) ?? loaded.set(id, loadResults(join(site, 'runs', id, 'results.json'))).get(id)!;
+    const results = (id: string) => loaded.get(id) ?? loaded.set(id, readPublished(site, id)).get(id)!;
     const touched = new Map<string, Record<string, Comparison>>();
     for (const r of chronological(fresh)) {
       const dir = join(site, 'runs', r.runId);
-      writeFileAtomic(join(dir, 'results.json'), `${JSON.stringify(r, null, 1)}\n`, 'published results');
+      writeFileAtomic(join(dir, RESULTS_FILE), gzipSync(JSON.stringify(r)), 'published results');
       writeFileAtomic(join(site, reportFile(r.runId)), renderHtml(r, { linkedFrom: '../../lib' }), 'published report');
       loaded.set(r.runId, r);
-      // the gate against every run already in the site, kept with the later of the two
-      for (const other of chronological(entries)) {
+      // the gate against the runs already in the site within the window, kept with the later of the two
+      const all = chronological([...entries, r]);
+      const at = all.indexOf(r);
+      for (const other of all.filter((_, i) => i !== at && Math.abs(i - at) <= window)) {
         const [earlier, later] = inOrder(r, results(other.runId));
         const data = touched.get(later.runId) ?? readComparisons(site, later.runId);
         data[earlier.runId] = compareRuns(earlier, later, gate).comparison;
         touched.set(later.runId, data);
       }
       entries.push(entryFor(r));
-      log(`added ${r.runId} (compared with ${entries.length - 1} run(s))`);
+      log(`added ${r.runId} (compared with ${Math.min(all.length - 1, window * 2)} run(s) at most)`);
     }
     for (const [id, data] of touched) writeFileAtomic(join(site, compareFile(id)), compareScript(id, data), 'comparison data');
     const saved = new Map<string, Record<string, Comparison>>();
     const comparison = (later: string, earlier: string) => (saved.get(later) ?? saved.set(later, touched.get(later) ?? readComparisons(site, later)).get(later)!)[earlier];
-    writePages(site, siteRuns(entries, comparison));
+    writePages(site, siteRuns(entries, comparison), window);
     writeFileAtomic(join(site, MANIFEST), `${JSON.stringify({ version: MANIFEST_VERSION, runs: chronological(entries) })}\n`, 'site manifest');
     return { added: chronological(fresh).map((f) => f.runId), refused, present, runs: entries.length, index: join(site, 'index.html') };
   } finally {
@@ -187,8 +211,8 @@ export function publish(sources: readonly string[], siteDir: string, gate: GateC
   }
 }
 
-function writePages(site: string, runs: readonly SiteRun[]): void {
+function writePages(site: string, runs: readonly SiteRun[], window: number): void {
   writeFileAtomic(join(site, 'index.html'), renderIndex(runs), 'site index');
-  writeFileAtomic(join(site, 'compare.html'), renderCompare(runs), 'comparison page');
+  writeFileAtomic(join(site, 'compare.html'), renderCompare(runs, window), 'comparison page');
   for (const t of new Set(runs.flatMap((r) => r.topologies))) if (t !== 'host') writeFileAtomic(join(site, trendFile(t)), renderTrend(t, runs), 'trend page');
 }

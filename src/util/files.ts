@@ -23,7 +23,7 @@ export function writeFully(fd: number, data: string | Uint8Array, write: WriteFn
 }
 
 /** Write, fsync and close: a full disk shows up here, not later. */
-export function writeDurably(path: string, data: string, write: WriteFn = defaultWrite, mode = 0o644): void {
+export function writeDurably(path: string, data: string | Uint8Array, write: WriteFn = defaultWrite, mode = 0o644): void {
   const fd = openSync(path, 'w', mode);
   try {
     writeFully(fd, data, write);
@@ -56,7 +56,7 @@ export function ensureDir(dir: string, what = 'directory', mode = 0o755): void {
 }
 
 /** Replace `path` atomically (temp file, fsync, rename); the old file stays intact on failure. */
-export function writeFileAtomic(path: string, data: string, what = 'file', write: WriteFn = defaultWrite): void {
+export function writeFileAtomic(path: string, data: string | Uint8Array, what = 'file', write: WriteFn = defaultWrite): void {
   ensureDir(dirname(path), `directory for the ${what}`);
   const tmp = `${path}.tmp-${process.pid}`;
   try {

@@ -7,6 +7,7 @@
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_GATE_CONFIG, loadGateConfig } from '../../src/gate/gate.js';
@@ -51,7 +52,7 @@ describe('a published site, from saved runs', () => {
   const broken = save({ ...fixture('small-run.json'), runId: '20261123-020000-brkn', trials: 'not a list' }, 'broken');
 
   it('adds complete runs, refuses an interrupted run and an invalid file with the reason', () => {
-    const out = publish([a, b, traced, small, interrupted, broken], site, gate);
+    const out = publish([a, b, traced, small, interrupted, broken], site, { gate });
     expect(out.added).toEqual(['20261120-010000-aaaa', '20261121-010000-bbbb', '20261128-073554-xs5k', '20261129-035144-q90l']);
     expect(out.refused.map((r) => r.source)).toEqual([interrupted, broken]);
     expect(out.refused[0]!.why).toBe('run 20261123-010000-intr is interrupted, not complete (SIGINT): only complete runs are published');
@@ -64,12 +65,12 @@ describe('a published site, from saved runs', () => {
     const report = readFileSync(join(site, 'runs', '20261129-035144-q90l', 'report.html'), 'utf8');
     expect(report).toContain('<script src="../../lib/vega.min.js"></script>');
     expect(report.length).toBeLessThan(statSync(join(site, 'lib', 'vega.min.js')).size);
-    expect(JSON.parse(readFileSync(join(site, 'runs', '20261129-035144-q90l', 'results.json'), 'utf8')).runId).toBe('20261129-035144-q90l');
+    expect(JSON.parse(gunzipSync(readFileSync(join(site, 'runs', '20261129-035144-q90l', 'results.json.gz'))).toString()).runId).toBe('20261129-035144-q90l');
   });
 
   it('publishing again adds the new run only: a run already there appears once, old reports are not rendered again', () => {
     const before = statSync(join(site, 'runs', '20261120-010000-aaaa', 'report.html')).mtimeMs;
-    const out = publish([a, c], site, gate);
+    const out = publish([a, c], site, { gate });
     expect(out.added).toEqual(['20261122-010000-cccc']);
     expect(out.present).toEqual(['20261120-010000-aaaa']);
     expect(statSync(join(site, 'runs', '20261120-010000-aaaa', 'report.html')).mtimeMs).toBe(before);
@@ -130,11 +131,20 @@ describe('a published site, from saved runs', () => {
     expect(page.match(/<option value=/g)).toHaveLength(2 * 5);
   });
 
+  it('compares a new run only with the runs within the window around it, and the page says why a pair is missing', () => {
+    const narrow = join(tmp, 'narrow');
+    publish([a, b, c], narrow, { gate, window: 1 });
+    const keys = (id: string) => Object.keys(JSON.parse(/, (.*)\);\n$/s.exec(readFileSync(join(narrow, 'data', 'compare', `${id}.js`), 'utf8'))![1]!));
+    expect(keys('20261122-010000-cccc')).toEqual(['20261121-010000-bbbb']);
+    expect(keys('20261121-010000-bbbb')).toEqual(['20261120-010000-aaaa']);
+    expect(readFileSync(join(narrow, 'compare.html'), 'utf8')).toContain('for runs up to <span id="window">1</span> apart in time order');
+  });
+
   it('refuses to write into a directory that is not a site', () => {
     const other = join(tmp, 'elsewhere');
     mkdirSync(other);
     writeFileSync(join(other, 'notes.txt'), 'mine');
-    expect(() => publish([a], other, gate)).toThrow(/is not empty and is not a netbench site/);
+    expect(() => publish([a], other, { gate })).toThrow(/is not empty and is not a netbench site/);
     expect(readdirSync(other)).toEqual(['notes.txt']);
   });
 

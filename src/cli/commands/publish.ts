@@ -13,12 +13,12 @@ function treeBytes(dir: string): number {
     .reduce((s, e) => s + statSync(join(e.parentPath, e.name)).size, 0);
 }
 
-export function publishCommand(session: Session, sources: readonly string[], opts: { site: string; gateConfig?: string }): number {
+export function publishCommand(session: Session, sources: readonly string[], opts: { site: string; gateConfig?: string; compareWindow?: number }): number {
   const io = session.io;
   const gate = loadGateConfig(opts.gateConfig);
   const runs = sources.flatMap(runSources);
   const started = performance.now();
-  const out = publish(runs, opts.site, gate, (l) => io.err(`${l}\n`));
+  const out = publish(runs, opts.site, { gate, ...(opts.compareWindow !== undefined ? { window: opts.compareWindow } : {}), log: (l) => io.err(`${l}\n`) });
   const ms = Math.round(performance.now() - started);
   const mib = (treeBytes(opts.site) / 1048576).toFixed(1);
   io.out(`published ${out.added.length} run(s)${out.present.length ? `, ${out.present.length} already in the site (${out.present.join(', ')})` : ''}${out.refused.length ? `, ${out.refused.length} refused` : ''} in ${ms} ms; the site has ${out.runs} run(s), ${mib} MiB\nindex: ${out.index}\n`);
