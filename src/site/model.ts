@@ -43,6 +43,7 @@ export interface SiteEntry {
   readonly runId: string;
   readonly startedAt: string;
   readonly profile: string;
+  /** the machine that ran it (and the peer of a real-host run); empty for runs that did not record it */
   readonly host: string;
   readonly topologies: readonly string[];
   readonly workloads: readonly string[];
@@ -70,7 +71,7 @@ export function entryFor(r: Results): SiteEntry {
     runId: r.runId,
     startedAt: r.startedAt,
     profile: r.profile,
-    host: r.environment.hostname ?? r.environment.realHosts?.peer.host ?? '',
+    host: [r.environment.hostname, r.environment.realHosts ? `peer ${r.environment.realHosts.peer.host}` : undefined].filter((h) => h !== undefined).join(' ↔ '),
     topologies: r.config.topologies,
     workloads: r.config.workloads,
     status: r.status,

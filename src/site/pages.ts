@@ -115,7 +115,7 @@ export function trendSpecs(topology: string, runs: readonly SiteRun[]): { id: st
           tooltip: [{ field: 'run' }, { field: 'path' }, { field: 'ratio', format: '.3f' }, { field: 'low', format: '.3f' }, { field: 'high', format: '.3f' }, { field: 'gate' }],
         },
       },
-      ...(changes.length ? [{ data: { values: changes }, mark: { type: 'rule', color: '#b35900', strokeWidth: 2 }, encoding: { x, tooltip: [{ field: 'change', title: 'environment change' }] } }] : []),
+      ...(changes.length ? [{ data: { values: changes }, mark: { type: 'rule', color: '#b35900', strokeWidth: 1.5, opacity: 0.6 }, encoding: { x, tooltip: [{ field: 'change', title: 'environment change' }] } }] : []),
     ];
     return { id: `trend-${i}`, title: `${topology} ${workload}: ${metric} as a ratio to host`, spec: { width: 720, height: 220, layer: layers } };
   });
