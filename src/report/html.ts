@@ -154,7 +154,10 @@ tr.good td:first-child{background:#c8efc8}tr.bad td:first-child{background:#f6c4
 .claim{font-size:16px;padding:10px;background:#f4f4f8;border-left:4px solid #4c78a8}.chart{margin:16px 0}.caveat{color:#8a4b00}
 .legend span{display:inline-block;margin-right:12px}.legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:middle}`;
 
-export function renderHtml(results: Results, libs: Libraries): string {
+/** Links above the report's title: a published site's way back to its index. */
+export type NavLinks = readonly { readonly href: string; readonly text: string }[];
+
+export function renderHtml(results: Results, libs: Libraries, nav: NavLinks = []): string {
   const charts = buildCharts(results);
   const cmp = compareAll(results);
   const claim = claimSummary(cmp.rows);
@@ -171,6 +174,7 @@ export function renderHtml(results: Results, libs: Libraries): string {
 <style>${CSS}</style>
 ${libraryTags(libs)}
 </head><body>
+${nav.length ? `<nav>${nav.map((l) => `<a href="${esc(l.href)}">${esc(l.text)}</a>`).join(' ')}</nav>` : ''}
 <h1>netbench run ${esc(results.runId)}</h1>
 <p>Profile <b>${esc(results.profile)}</b>, seed ${esc(results.seed)}, ${esc(results.config.trials)} trials of ${esc(results.config.durationS)} s per cell, ${esc(results.config.warmup)} warm-up; status <b>${esc(results.status)}</b>${results.statusReason ? ` (${esc(results.statusReason)})` : ''}; ${esc(results.startedAt)} to ${esc(results.endedAt ?? '…')}. <button id="download">Download results.json</button></p>
 <p class="legend">${legend}</p>

@@ -186,7 +186,7 @@ export function publish(sources: readonly string[], siteDir: string, opts: Publi
     for (const r of chronological(fresh)) {
       const dir = join(site, 'runs', r.runId);
       writeFileAtomic(join(dir, RESULTS_FILE), gzipSync(JSON.stringify(r)), 'published results');
-      writeFileAtomic(join(site, reportFile(r.runId)), renderHtml(r, { linkedFrom: '../../lib' }), 'published report');
+      writeFileAtomic(join(site, reportFile(r.runId)), renderHtml(r, { linkedFrom: '../../lib' }, [{ href: '../../index.html', text: 'All runs' }, { href: `../../compare.html`, text: 'Compare two runs' }]), 'published report');
       loaded.set(r.runId, r);
       // the gate against the runs already in the site within the window, kept with the later of the two
       const all = chronological([...entries, r]);

@@ -64,6 +64,7 @@ describe('a published site, from saved runs', () => {
     expect(readdirSync(join(site, 'lib')).sort()).toEqual(['vega-embed.min.js', 'vega-lite.min.js', 'vega.min.js']);
     const report = readFileSync(join(site, 'runs', '20261129-035144-q90l', 'report.html'), 'utf8');
     expect(report).toContain('<script src="../../lib/vega.min.js"></script>');
+    expect(report).toContain('<nav><a href="../../index.html">All runs</a>');
     expect(report.length).toBeLessThan(statSync(join(site, 'lib', 'vega.min.js')).size);
     expect(JSON.parse(gunzipSync(readFileSync(join(site, 'runs', '20261129-035144-q90l', 'results.json.gz'))).toString()).runId).toBe('20261129-035144-q90l');
   });
