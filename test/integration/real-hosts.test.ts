@@ -72,7 +72,7 @@ describe('a run on two machines over ssh', () => {
     const r = await bench(['run', ...real(), '--topology', 'host,bridge,macvlan-vepa', '--workload', 'tcp-stream', '--path', 'c1-peer,peer-c1,c1-c2', '--trials', '2', '--traced', '1', '--warmup', '0', '--duration', '1', '--out', dir]);
     expect(r.stderr).not.toMatch(/Error|internal/);
     const res = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as Results;
-    expect(res.status).toBe('complete');
+    expect(res.status, `${res.statusReason}: ${r.stderr.slice(-1500)}`).toBe('complete');
     // real traffic on both paths, through the emulated wire
     for (const topology of ['host', 'bridge', 'macvlan-vepa']) {
       for (const path of ['c1-peer', 'peer-c1']) {
@@ -148,9 +148,9 @@ describe('a run on two machines over ssh', () => {
     nicsAreHome();
   });
 
-  it('after SIGKILL mid-run, bench clean gives both NICs back and stops the remote servers', async () => {
+  it('after SIGKILL mid-run, bench clean gives both NICs back and stops the remote servers and the remote sampler', async () => {
     const dir = join(out, 'killed');
-    const child = benchBackground(['run', ...real(), '--topology', 'host,bridge', '--workload', 'tcp-stream', '--path', 'c1-peer', '--trials', '20', '--duration', '3', '--no-trace', '--out', dir]);
+    const child = benchBackground(['run', ...real(), '--topology', 'host,bridge', '--workload', 'tcp-stream', '--path', 'c1-peer', '--trials', '20', '--traced', '20', '--duration', '3', '--out', dir]);
     // wait for a measured trial, then for the server of a later one: on c1-peer it runs on the remote, in the peer namespace
     const log = () => {
       try {
@@ -177,10 +177,17 @@ describe('a run on two machines over ssh', () => {
       const pids = [...ledgerText().matchAll(/"kind":"process","host":"remote","netns":"nb-[a-z0-9]{4}-\w+-peer","label":"iperf3","pid":(\d+)/g)].map((m) => m[1]!);
       return pids.reverse().find((p) => sh(['sh', '-c', `ps -o comm= -p ${p} || true`]).trim() === 'timeout');
     };
-    const found = await waitFor(() => serverPid() !== undefined, 30_000);
+    // and the peer's own sampler of a traced trial, also a remote process in the ledger
+    const samplerPid = () => {
+      const pids = [...ledgerText().matchAll(/"kind":"process","host":"remote","label":"bpftrace on the peer","pid":(\d+)/g)].map((m) => m[1]!);
+      return pids.reverse().find((p) => sh(['sh', '-c', `ps -o comm= -p ${p} || true`]).trim() === 'timeout');
+    };
+    const found = await waitFor(() => serverPid() !== undefined && samplerPid() !== undefined, 60_000);
     const server = serverPid();
+    const sampler = samplerPid();
     await stop();
-    expect(found && server !== undefined, `a server in the peer namespace (log so far: ${log().slice(-400)})`).toBe(true);
+    expect(found && server !== undefined && sampler !== undefined, `a server and a sampler on the peer (log so far: ${log().slice(-400)})`).toBe(true);
+    expect(sh(['ps', '-o', 'pid=', '-p', sampler!]).trim()).toBe(sampler);
     // the run is gone; its NICs, namespaces and the remote server are not
     expect(linkJson(['link', 'show']).map((l) => l.ifname)).not.toContain(hosts.nic);
     expect(sh(['ip', '-n', hosts.remoteNs, '-o', 'link', 'show'])).not.toContain(hosts.peerNic);
@@ -189,11 +196,11 @@ describe('a run on two machines over ssh', () => {
     expect(ledgers).toMatch(new RegExp(`"kind":"nic","host":"remote","netns":"[^"]+","name":"${hosts.peerNic}","mtu":1500,"up":false`));
 
     const clean = await bench(['clean']);
-    expect(clean.code).toBe(0);
+    expect(clean.code, clean.stderr).toBe(0);
     expect(clean.stdout).toMatch(/tearing down (host|bridge) of run/);
     nicsAreHome();
     expect(ourNetns()).toEqual([]);
-    expect(await waitFor(() => sh(['sh', '-c', `ps -o pid= -p ${server} || true`]).trim() === '', 5000)).toBe(true);
+    expect(await waitFor(() => sh(['sh', '-c', `ps -o pid= -p ${server} ${sampler} || true`]).trim() === '', 5000)).toBe(true);
     expect(noSuiteProcesses()).toEqual([]);
     expect(readdirSync('/run/netbench/ledgers')).toEqual([]);
   });
