@@ -191,14 +191,15 @@ export function publish(sources: readonly string[], siteDir: string, opts: Publi
       // the gate against the runs already in the site within the window, kept with the later of the two
       const all = chronological([...entries, r]);
       const at = all.indexOf(r);
-      for (const other of all.filter((_, i) => i !== at && Math.abs(i - at) <= window)) {
+      const near = all.filter((_, i) => i !== at && Math.abs(i - at) <= window);
+      for (const other of near) {
         const [earlier, later] = inOrder(r, results(other.runId));
         const data = touched.get(later.runId) ?? readComparisons(site, later.runId);
         data[earlier.runId] = compareRuns(earlier, later, gate).comparison;
         touched.set(later.runId, data);
       }
       entries.push(entryFor(r));
-      log(`added ${r.runId} (compared with ${Math.min(all.length - 1, window * 2)} run(s) at most)`);
+      log(`added ${r.runId} (compared with ${near.length} run(s))`);
     }
     for (const [id, data] of touched) writeFileAtomic(join(site, compareFile(id)), compareScript(id, data), 'comparison data');
     const saved = new Map<string, Record<string, Comparison>>();

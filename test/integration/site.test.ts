@@ -76,7 +76,7 @@ describe('a published site in a real browser', () => {
       // the gate between the two runs
       await page.click('a[href^="compare.html#"]');
       await page.waitForFunction(() => (window as unknown as { __netbench?: State }).__netbench?.shown != null, null, { timeout: 10_000 });
-      const table = await page.$$eval('#result tbody tr', (trs) => trs.map((t) => `${t.cells[0]!.textContent} ${t.cells[1]!.textContent}`));
+      const table = await page.$$eval('#result tbody tr', (trs) => trs.map((t) => `${t.children[0]!.textContent} ${t.children[1]!.textContent}`));
       expect(table).toContain('bridge tcp-rr c1-peer tps');
       expect(table.every((row) => row.startsWith('bridge tcp-rr c1-peer '))).toBe(true);
       expect(await page.textContent('#result p.claim')).toMatch(/^Baseline \S+, current \S+ \(ratios to host\): /);

@@ -167,7 +167,7 @@ describe('site model', () => {
   it('a text from a results file cannot become markup in the index, a trend or the compare page', () => {
     const evil = run('20261120-010000-evil', '2026-11-20T01:00:00.000Z', '<img src=x onerror=alert(1)>', 1);
     const runs = siteRuns([{ ...entryFor(evil), profile: '</script><script>alert(2)</script>' }], () => undefined);
-    for (const html of [renderIndex(runs), renderTrend('bridge', runs), renderCompare(runs)]) {
+    for (const html of [renderIndex(runs), renderTrend('bridge', runs), renderCompare(runs, 60)]) {
       expect(html).not.toContain('<img src=x');
       expect(html).not.toContain('<script>alert(2)');
     }
