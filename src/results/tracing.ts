@@ -50,7 +50,8 @@ export interface Overhead extends Cell {
   readonly kind: 'within' | 'slower' | 'faster' | 'unresolved';
 }
 
-export interface TracingCell extends Cell {
+/** A cell's sampled journeys, merged over its traced trials: what both machines' cells report. */
+export interface SampledLatency {
   readonly tracedTrials: number;
   readonly errors: readonly string[];
   /** one packet in `sample` is followed */
@@ -60,10 +61,13 @@ export interface TracingCell extends Cell {
   readonly p90Us: number | null;
   readonly p99Us: number | null;
   readonly meanUs: number | null;
+  readonly drops: readonly { readonly dev: string; readonly reason: number; readonly count: number }[];
+}
+
+export interface TracingCell extends Cell, SampledLatency {
   readonly hops: readonly HopSummary[];
   /** sum of every hop's share, to set beside meanUs (equal when every followed packet arrived) */
   readonly hopMeanSumUs: number;
-  readonly drops: readonly { readonly dev: string; readonly reason: number; readonly count: number }[];
   readonly overhead: Overhead | null;
 }
 
@@ -86,19 +90,10 @@ export interface HopRow extends Cell {
  * one step at its test NIC, timed on the peer's clock alone. `in`: the peer receives
  * (NIC receive to the application's first copy); `out`: it sends (NIC queue to driver).
  */
-export interface PeerTracingCell extends Cell {
+export interface PeerTracingCell extends Cell, SampledLatency {
   readonly direction: 'in' | 'out';
   /** what was timed, in words: "<nic> rx → application" */
   readonly step: string;
-  readonly tracedTrials: number;
-  readonly errors: readonly string[];
-  readonly sample: number;
-  readonly packets: number;
-  readonly p50Us: number | null;
-  readonly p90Us: number | null;
-  readonly p99Us: number | null;
-  readonly meanUs: number | null;
-  readonly drops: readonly { readonly dev: string; readonly reason: number; readonly count: number }[];
 }
 
 export interface PeerTracing {

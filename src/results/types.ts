@@ -12,7 +12,7 @@ import type { TracingSummary, TrialTracing } from './tracing.js';
 
 export type { Cell } from './cell.js';
 export type { ReachabilityCell, ReachabilityCellId, ReachabilityResult, ReachabilityValue } from './reachability.js';
-export type { CdfPoint, HopRow, HopSummary, Overhead, PeerTracing, PeerTracingCell, TracingCell, TracingSummary, TrialTracing } from './tracing.js';
+export type { CdfPoint, HopRow, HopSummary, Overhead, PeerTracing, PeerTracingCell, SampledLatency, TracingCell, TracingSummary, TrialTracing } from './tracing.js';
 
 export const RESULTS_SCHEMA_VERSION = 'netbench.results/2';
 

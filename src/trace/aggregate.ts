@@ -6,7 +6,7 @@
  */
 import { byCell } from '../results/cell.js';
 import { overheadMeaning, overheadOf } from '../results/overhead.js';
-import type { Cell, HopSummary, PeerTracing, PeerTracingCell, Results, TracingCell, TracingSummary, TrialRecord, TrialTracing } from '../results/types.js';
+import type { Cell, HopSummary, PeerTracing, PeerTracingCell, Results, SampledLatency, TracingCell, TracingSummary, TrialRecord, TrialTracing } from '../results/types.js';
 import { type Bucket, cdf, mergeBuckets, percentile, type TraceData, total } from './parse.js';
 
 export interface TrialTrace extends Cell {
@@ -104,21 +104,17 @@ export function peerStep(direction: 'in' | 'out', nic: string): string {
   return direction === 'in' ? `${nic} rx → application (first copy to the socket's reader)` : `${nic} queued → handed to the driver`;
 }
 
-function peerCell(ts: readonly PeerTrace[]): PeerTracingCell {
-  const first = ts[0]!;
+/** A cell's merged journey from its traced trials: its distribution, mean and drops (SampledLatency). */
+function sampledLatency<T extends { readonly sample: number; readonly error?: string; readonly data?: TraceData }>(ts: readonly T[]): SampledLatency & { readonly ok: readonly (T & { data: TraceData })[] } {
   const ok = withData(ts);
   const e2e = mergeBuckets(ok.map((t) => t.data.e2e));
   const log = mergeBuckets(ok.map((t) => t.data.e2eLog));
   const n = total(e2e);
   return {
-    topology: first.topology,
-    workload: first.workload,
-    path: first.path,
-    direction: first.direction,
-    step: peerStep(first.direction, first.nic),
+    ok,
     tracedTrials: ts.length,
     errors: ts.flatMap((t) => (t.error ? [t.error] : [])),
-    sample: first.sample,
+    sample: ts[0]!.sample,
     packets: n,
     p50Us: finite(percentile(e2e, 0.5, log)),
     p90Us: finite(percentile(e2e, 0.9, log)),
@@ -126,6 +122,12 @@ function peerCell(ts: readonly PeerTrace[]): PeerTracingCell {
     meanUs: n ? ok.reduce((s, t) => s + t.data.e2eSumNs, 0) / n / 1000 : null,
     drops: mergedDrops(ok),
   };
+}
+
+function peerCell(ts: readonly PeerTrace[]): PeerTracingCell {
+  const first = ts[0]!;
+  const { ok: _ok, ...figures } = sampledLatency(ts);
+  return { topology: first.topology, workload: first.workload, path: first.path, direction: first.direction, step: peerStep(first.direction, first.nic), ...figures };
 }
 
 /** A trial's figures from one sampler's data. */
@@ -138,26 +140,9 @@ function trialFigures(t: { raw: string | null; error?: string; data?: TraceData 
 function tracingCell(trials: readonly TrialRecord[], ts: readonly TrialTrace[]): TracingCell {
   const first = ts[0]!;
   const cell: Cell = { topology: first.topology, workload: first.workload, path: first.path };
-  const ok = withData(ts);
-  const e2e = mergeBuckets(ok.map((t) => t.data.e2e));
-  const e2eLog = mergeBuckets(ok.map((t) => t.data.e2eLog));
-  const n = total(e2e);
-  const hops = hopSummaries(ok, first, n);
-  return {
-    ...cell,
-    tracedTrials: ts.length,
-    errors: ts.flatMap((t) => (t.error ? [t.error] : [])),
-    sample: first.sample,
-    packets: n,
-    p50Us: finite(percentile(e2e, 0.5, e2eLog)),
-    p90Us: finite(percentile(e2e, 0.9, e2eLog)),
-    p99Us: finite(percentile(e2e, 0.99, e2eLog)),
-    meanUs: n ? ok.reduce((s, t) => s + t.data.e2eSumNs, 0) / n / 1000 : null,
-    hops,
-    hopMeanSumUs: hops.reduce((s, h) => s + (h.shareUs ?? 0), 0),
-    drops: mergedDrops(ok),
-    overhead: overheadOf(trials, cell),
-  };
+  const { ok, ...figures } = sampledLatency(ts);
+  const hops = hopSummaries(ok, first, figures.packets);
+  return { ...cell, ...figures, hops, hopMeanSumUs: hops.reduce((s, h) => s + (h.shareUs ?? 0), 0), overhead: overheadOf(trials, cell) };
 }
 
 /** One line for the overhead, however many cells it touched: the per-cell figures are in tracing.overhead. */
