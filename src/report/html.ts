@@ -1,6 +1,7 @@
 /**
  * The self-contained HTML report: vega, vega-lite and vega-embed inlined, results
- * embedded as JSON (and downloadable), every chart rendered client-side. A pure function
+ * embedded as JSON (and downloadable; a published site's report links its results file
+ * instead), every chart rendered client-side. A pure function
  * of the results and the library sources.
  */
 import { machineLines } from './machines.js';
@@ -154,10 +155,14 @@ tr.good td:first-child{background:#c8efc8}tr.bad td:first-child{background:#f6c4
 .claim{font-size:16px;padding:10px;background:#f4f4f8;border-left:4px solid #4c78a8}.chart{margin:16px 0}.caveat{color:#8a4b00}
 .legend span{display:inline-block;margin-right:12px}.legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:middle}`;
 
-/** Links above the report's title: a published site's way back to its index. */
-export type NavLinks = readonly { readonly href: string; readonly text: string }[];
+/** How a published site's report differs: links back to the site, and its results kept beside it instead of embedded. */
+export interface SitePage {
+  readonly nav: readonly { readonly href: string; readonly text: string }[];
+  /** where the results file lies, relative to the report */
+  readonly resultsHref: string;
+}
 
-export function renderHtml(results: Results, libs: Libraries, nav: NavLinks = []): string {
+export function renderHtml(results: Results, libs: Libraries, site?: SitePage): string {
   const charts = buildCharts(results);
   const cmp = compareAll(results);
   const claim = claimSummary(cmp.rows);
@@ -174,9 +179,9 @@ export function renderHtml(results: Results, libs: Libraries, nav: NavLinks = []
 <style>${CSS}</style>
 ${libraryTags(libs)}
 </head><body>
-${nav.length ? `<nav>${nav.map((l) => `<a href="${esc(l.href)}">${esc(l.text)}</a>`).join(' ')}</nav>` : ''}
+${site ? `<nav>${site.nav.map((l) => `<a href="${esc(l.href)}">${esc(l.text)}</a>`).join(' ')}</nav>` : ''}
 <h1>netbench run ${esc(results.runId)}</h1>
-<p>Profile <b>${esc(results.profile)}</b>, seed ${esc(results.seed)}, ${esc(results.config.trials)} trials of ${esc(results.config.durationS)} s per cell, ${esc(results.config.warmup)} warm-up; status <b>${esc(results.status)}</b>${results.statusReason ? ` (${esc(results.statusReason)})` : ''}; ${esc(results.startedAt)} to ${esc(results.endedAt ?? '…')}. <button id="download">Download results.json</button></p>
+<p>Profile <b>${esc(results.profile)}</b>, seed ${esc(results.seed)}, ${esc(results.config.trials)} trials of ${esc(results.config.durationS)} s per cell, ${esc(results.config.warmup)} warm-up; status <b>${esc(results.status)}</b>${results.statusReason ? ` (${esc(results.statusReason)})` : ''}; ${esc(results.startedAt)} to ${esc(results.endedAt ?? '…')}. ${site ? `<a href="${esc(site.resultsHref)}" download>Download the results</a>` : '<button id="download">Download results.json</button>'}</p>
 <p class="legend">${legend}</p>
 <h2>Verdict: is macvlan faster?</h2>
 <p class="claim">${esc(claim.text)}</p>
@@ -195,12 +200,13 @@ ${reachabilityTables(results)}
 <ul>${caveats || '<li>none</li>'}${na}${busy.text ? `<li class="caveat">${esc(busy.text)}</li>` : ''}${failed[0] ? `<li class="caveat">${esc(failed.length)} measured trial(s) failed, e.g. ${esc(failed[0].topology)} ${esc(failed[0].workload)} ${esc(failed[0].path)}: ${esc(failed[0].error)}</li>` : ''}</ul>
 <h2>Environment</h2>
 ${environment(results)}
-<script type="application/json" id="results-data">${scriptJson(results)}</script>
+${site ? '' : `<script type="application/json" id="results-data">${scriptJson(results)}</script>`}
 <script type="application/json" id="chart-specs">${scriptJson(charts.map((c) => ({ id: c.id, spec: c.spec })))}</script>
 <script>
 (function () {
   var state = (window.__netbench = { expected: 0, rendered: 0, errors: [] });
-  document.getElementById('download').addEventListener('click', function () {
+  var download = document.getElementById('download');
+  if (download) download.addEventListener('click', function () {
     var blob = new Blob([document.getElementById('results-data').textContent], { type: 'application/json' });
     var a = document.createElement('a');
     a.href = URL.createObjectURL(blob);

@@ -3,7 +3,7 @@
  *
  *   <site>/index.html             every run, sortable and filterable
  *   <site>/runs/<id>/report.html  each run's report, its libraries linked from lib/
- *   <site>/runs/<id>/results.json.gz the run's results, as validated (the report embeds them too)
+ *   <site>/runs/<id>/results.json.gz the run's results, as validated (the report links them)
  *   <site>/trends/<topology>.html the ratio to host over time, gate verdicts and environment changes marked
  *   <site>/compare.html           the gate's table between any two runs
  *   <site>/data/compare/<id>.js   the gate of a run against the runs before it (up to the comparison window)
@@ -186,7 +186,7 @@ export function publish(sources: readonly string[], siteDir: string, opts: Publi
     for (const r of chronological(fresh)) {
       const dir = join(site, 'runs', r.runId);
       writeFileAtomic(join(dir, RESULTS_FILE), gzipSync(JSON.stringify(r)), 'published results');
-      writeFileAtomic(join(site, reportFile(r.runId)), renderHtml(r, { linkedFrom: '../../lib' }, [{ href: '../../index.html', text: 'All runs' }, { href: `../../compare.html`, text: 'Compare two runs' }]), 'published report');
+      writeFileAtomic(join(site, reportFile(r.runId)), renderHtml(r, { linkedFrom: '../../lib' }, { nav: [{ href: '../../index.html', text: 'All runs' }, { href: '../../compare.html', text: 'Compare two runs' }], resultsHref: RESULTS_FILE }), 'published report');
       loaded.set(r.runId, r);
       // the gate against the runs already in the site within the window, kept with the later of the two
       const all = chronological([...entries, r]);

@@ -65,6 +65,9 @@ describe('a published site, from saved runs', () => {
     const report = readFileSync(join(site, 'runs', '20261129-035144-q90l', 'report.html'), 'utf8');
     expect(report).toContain('<script src="../../lib/vega.min.js"></script>');
     expect(report).toContain('<nav><a href="../../index.html">All runs</a>');
+    // the results are linked, not embedded a second time
+    expect(report).toContain('<a href="results.json.gz" download>Download the results</a>');
+    expect(report).not.toContain('id="results-data"');
     expect(report.length).toBeLessThan(statSync(join(site, 'lib', 'vega.min.js')).size);
     expect(JSON.parse(gunzipSync(readFileSync(join(site, 'runs', '20261129-035144-q90l', 'results.json.gz'))).toString()).runId).toBe('20261129-035144-q90l');
   });
