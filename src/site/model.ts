@@ -28,14 +28,19 @@ export interface TrendPoint {
   readonly high: number;
 }
 
-/** The gate between a run and the run published before it. */
+/**
+ * The gate between a run and the run published before it. `verdict`: the two runs set
+ * out to measure different things (topologies, workloads, paths, trial length), the
+ * current run is broken, or the worst metric's verdict. A changed kernel, CPU or datapath
+ * is marked as an environment change, and the figures still compared across it.
+ */
 export interface GateMark {
   readonly against: string;
   readonly summary: string;
+  readonly verdict: 'not comparable' | 'broken run' | 'regression' | 'undecided' | 'ok';
   readonly regressions: number;
   readonly undecided: number;
-  readonly broken: boolean;
-  /** "topology workload path metric" of each regression and undecided metric */
+  /** "topology workload path metric" of each regression and undecided metric (none when not comparable) */
   readonly cells: Readonly<Record<string, 'regression' | 'undecided'>>;
 }
 
@@ -103,16 +108,14 @@ export function environmentChanges(prev: Fingerprint, cur: Fingerprint): string[
 
 /** The mark the gate against the run before leaves on the index and the trends. */
 export function gateMark(c: Comparison): GateMark {
+  const against = c.baseline;
+  if (c.design.length) return { against, summary: `not comparable with ${against}: ${c.design.join('; ')}`, verdict: 'not comparable', regressions: 0, undecided: 0, cells: {} };
   const cells: Record<string, 'regression' | 'undecided'> = {};
   for (const r of c.rows) if (r[9] === 'regression' || r[9] === 'undecided') cells[`${r[0]} ${r[1]}`] = r[9];
-  return {
-    against: c.baseline,
-    summary: c.summary,
-    regressions: c.rows.filter((r) => r[9] === 'regression').length,
-    undecided: c.rows.filter((r) => r[9] === 'undecided').length,
-    broken: c.problems.length > 0,
-    cells,
-  };
+  const regressions = c.rows.filter((r) => r[9] === 'regression').length;
+  const undecided = c.rows.filter((r) => r[9] === 'undecided').length;
+  const verdict = c.problems.length ? 'broken run' : regressions ? 'regression' : undecided ? 'undecided' : 'ok';
+  return { against, summary: c.summary, verdict, regressions, undecided, cells };
 }
 
 type Dated = { readonly startedAt: string; readonly runId: string };

@@ -32,16 +32,24 @@ ${body}
 `;
 }
 
+/** The index's words for the gate against the run before, and the order the column sorts in. */
+const GATE_TEXT: Record<GateMark['verdict'], { rank: number; text: (g: GateMark) => string }> = {
+  'not comparable': { rank: 1, text: () => 'not comparable' },
+  ok: { rank: 0, text: () => 'no regression' },
+  undecided: { rank: 2, text: (g) => `${g.undecided} undecided` },
+  regression: { rank: 3, text: (g) => `${g.regressions} regression(s)` },
+  'broken run': { rank: 4, text: () => 'broken run' },
+};
+
 function gateCell(r: SiteRun): string {
   if (!r.gate) return '<td data-sort="0">first run</td>';
   const g = r.gate;
-  const text = g.broken ? 'broken run' : g.regressions ? `${g.regressions} regression(s)` : g.undecided ? `${g.undecided} undecided` : 'no regression';
   const href = `compare.html#${encodeURIComponent(g.against)}..${encodeURIComponent(r.runId)}`;
-  return `<td data-sort="${g.broken ? 3 : g.regressions ? 2 : g.undecided ? 1 : 0}" title="${esc(g.summary)}"><a href="${esc(href)}">${esc(text)}</a></td>`;
+  return `<td data-sort="${GATE_TEXT[g.verdict].rank}" title="${esc(g.summary)}"><a href="${esc(href)}">${esc(GATE_TEXT[g.verdict].text(g))}</a></td>`;
 }
 
 function indexRow(r: SiteRun): string {
-  const kind = r.gate?.regressions || r.gate?.broken ? 'regression' : r.gate?.undecided ? 'undecided' : '';
+  const kind = r.gate?.verdict === 'regression' || r.gate?.verdict === 'broken run' ? 'regression' : r.gate?.verdict === 'undecided' ? 'undecided' : '';
   const status = [r.status, r.traced ? 'traced' : 'untraced', ...(r.realHosts ? ['real hosts'] : [])].join(', ');
   return `<tr class="${kind}" data-run="${esc(r.runId)}"><td data-sort="${esc(r.startedAt)}">${esc(r.startedAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, ''))}</td><td><a href="${esc(reportFile(r.runId))}">${esc(r.runId)}</a></td><td>${esc(r.profile)}</td><td>${esc(r.fingerprint.kernel)}</td><td>${esc(r.host || r.fingerprint.cpu)}</td><td>${esc(r.topologies.join(' '))}</td><td>${esc(status)}</td>${gateCell(r)}<td class="changes">${esc(r.changes.join('; ') || '-')}</td><td>${esc(r.claim)}</td></tr>`;
 }
@@ -92,7 +100,7 @@ export function trendSpecs(topology: string, runs: readonly SiteRun[]): { id: st
   const values = runs.flatMap((r) =>
     r.points
       .filter((p) => p.topology === topology)
-      .map((p) => ({ run: r.runId, date: r.startedAt, workload: p.workload, path: p.path, metric: p.metric, ratio: p.ratio, low: p.low, high: p.high, gate: r.gate ? (r.gate.cells[`${p.topology} ${p.workload} ${p.path} ${p.metric}`] ?? (r.gate.broken ? 'broken run' : 'ok')) : 'first run' })),
+      .map((p) => ({ run: r.runId, date: r.startedAt, workload: p.workload, path: p.path, metric: p.metric, ratio: p.ratio, low: p.low, high: p.high, gate: !r.gate ? 'first run' : (r.gate.cells[`${p.topology} ${p.workload} ${p.path} ${p.metric}`] ?? (r.gate.verdict === 'broken run' || r.gate.verdict === 'not comparable' ? r.gate.verdict : 'ok')) })),
   );
   const changes = runs.flatMap((r) => (r.changes.length ? [{ date: r.startedAt, change: r.changes.join('; ') }] : []));
   const workloads = [...new Set(values.map((v) => `${v.workload}\u0000${v.metric}`))];
@@ -111,7 +119,7 @@ export function trendSpecs(topology: string, runs: readonly SiteRun[]): { id: st
           x,
           y: { field: 'ratio', type: 'quantitative' },
           color: { field: 'path', type: 'nominal' },
-          shape: { field: 'gate', type: 'nominal', title: 'gate vs previous run', scale: { domain: ['first run', 'ok', 'undecided', 'regression', 'broken run'], range: ['circle', 'circle', 'diamond', 'triangle-down', 'cross'] } },
+          shape: { field: 'gate', type: 'nominal', title: 'gate vs previous run', scale: { domain: ['first run', 'ok', 'not comparable', 'undecided', 'regression', 'broken run'], range: ['circle', 'circle', 'square', 'diamond', 'triangle-down', 'cross'] } },
           tooltip: [{ field: 'run' }, { field: 'path' }, { field: 'ratio', format: '.3f' }, { field: 'low', format: '.3f' }, { field: 'high', format: '.3f' }, { field: 'gate' }],
         },
       },
@@ -136,7 +144,7 @@ export function renderTrend(topology: string, runs: readonly SiteRun[]): string 
   const specs = trendSpecs(topology, runs);
   const changes = runs.filter((r) => r.changes.length);
   const body = `<h1>Trend: ${esc(topology)}</h1>
-<p>Each point is one run's ratio to host (median of the per-block ratios, with its interval as a vertical bar), per traffic path. The dashed line is host itself. A point's shape is the gate's verdict against the run before it: a triangle is a regression, a diamond a change the noise could not rule in or out. An orange vertical line marks a run whose environment changed (kernel, CPU, tool versions, OVS datapath); hover it for what changed.</p>
+<p>Each point is one run's ratio to host (median of the per-block ratios, with its interval as a vertical bar), per traffic path. The dashed line is host itself. A point's shape is the gate's verdict against the run before it: a triangle is a regression, a diamond a change the noise could not rule in or out, a square a run that set out to measure other things than the one before (topologies, workloads, paths, trial length). An orange vertical line marks a run whose environment changed (kernel, CPU, tool versions, OVS datapath); hover it for what changed.</p>
 ${specs.map((s) => `<h3>${esc(s.title)}</h3><div class="chart" id="${esc(s.id)}"></div>`).join('\n') || '<p>No run measured this topology beside host.</p>'}
 ${changes.length ? `<h2>Environment changes</h2><ul>${changes.map((r) => `<li>${esc(r.startedAt)} <a href="../${esc(reportFile(r.runId))}">${esc(r.runId)}</a>: ${esc(r.changes.join('; '))}</li>`).join('')}</ul>` : ''}
 <script type="application/json" id="chart-specs">${scriptJson(specs.map((s) => ({ id: s.id, spec: s.spec })))}</script>

@@ -97,6 +97,10 @@ describe('a published site, from saved runs', () => {
     expect(row('20261121-010000-bbbb').text).toContain('kernel 6.1.0 → 6.18.0');
     expect(row('20261120-010000-aaaa').text).toContain('|first run|');
     expect(row('20261129-035144-q90l').text).toContain('complete, traced');
+    // a run that set out to measure other topologies than the one before is not judged against it, nor called broken
+    expect(row('20261129-035144-q90l').text).toContain('|not comparable|');
+    expect(row('20261129-035144-q90l').kind).toBe('');
+    expect(index).toMatch(/title="not comparable with 20261128-073554-xs5k: topologies host,nat,macvlan-passthru vs host,bridge,nat,ovs,macvlan-vepa; workloads [^"]*"/);
     expect(row('20261128-073554-xs5k').text).toContain('complete, untraced');
     expect(index).toContain('<a href="runs/20261120-010000-aaaa/report.html">20261120-010000-aaaa</a>');
     expect(index).toContain('href="compare.html#20261121-010000-bbbb..20261122-010000-cccc"');
