@@ -12,7 +12,7 @@
  *   ±5% margin; "same" when the interval lies inside the margin; otherwise
  *   "inconclusive", with the reason. See docs/methodology.md.
  */
-import { confidenceSequence } from '../stats/sequential.js';
+import { confidenceSequence, tThreshold } from '../stats/sequential.js';
 import { cov } from '../stats/summary.js';
 import { type Better, improvement, improvementInterval } from '../workloads/metrics.js';
 
@@ -30,6 +30,8 @@ export interface Verdict {
   readonly e: number;
   readonly n: number;
   readonly reason: string;
+  /** an undecided comparison: about how many paired trials in all would decide it at its spread so far (pairsToDecide) */
+  readonly pairsToDecide?: number;
 }
 
 export interface VerdictOptions {
@@ -63,6 +65,49 @@ export function pairedLogRatios(a: ReadonlyMap<number, number>, b: ReadonlyMap<n
 
 const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
 
+/** The verdict rule on an interval [low, high] of the mean log ratio around `mean`. */
+function decide(mean: number, low: number, high: number, better: Better, margin: number): 'better' | 'worse' | 'same' | 'small' | 'wide' {
+  const effect = improvement(Math.exp(mean), better);
+  const [lo, hi] = improvementInterval(Math.exp(low), Math.exp(high), better);
+  const excludesZero = low > 0 || high < 0;
+  if (excludesZero && Math.abs(effect) > margin) return effect > 0 ? 'better' : 'worse';
+  if (lo >= -margin && hi <= margin) return 'same';
+  return excludesZero ? 'small' : 'wide';
+}
+
+/** Paired trials this many or more are not worth projecting: far beyond any budget. */
+export const PAIRS_CAP = 2000;
+
+/**
+ * Roughly how many paired trials in all would decide a comparison if its mean and spread
+ * stayed as measured so far: the smallest n at which an interval of the width the
+ * procedure gives n pairs of that spread would be decided. Infinity when not even
+ * PAIRS_CAP would (the effect sits at the margin); NaN with fewer than three pairs (no
+ * spread to project from). An estimate: the spread of a few pairs is itself uncertain.
+ */
+export function pairsToDecide(d: readonly number[], alpha: number, better: Better, margin = DEFAULT_MARGIN): number {
+  if (d.length < 3) return NaN;
+  const m = d.reduce((a, b) => a + b, 0) / d.length;
+  const s = Math.sqrt(d.reduce((a, b) => a + (b - m) ** 2, 0) / (d.length - 1));
+  const decidedAt = (n: number): boolean => {
+    const r = (tThreshold(n, alpha) * s) / Math.sqrt(n);
+    if (!Number.isFinite(r)) return false;
+    const k = decide(m, m - r, m + r, better, margin);
+    return k !== 'small' && k !== 'wide';
+  };
+  if (decidedAt(d.length)) return d.length;
+  if (!decidedAt(PAIRS_CAP)) return Infinity;
+  // the interval narrows as n grows, so "decided at n" switches once: search for the switch
+  let lo = d.length;
+  let hi = PAIRS_CAP;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (decidedAt(mid)) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+
 /** One comparison's verdict with its interval at level 1 − alpha. */
 export function verdictAt(s: PairedSample, alpha: number, opts: VerdictOptions = {}): Verdict {
   const margin = opts.margin ?? DEFAULT_MARGIN;
@@ -73,14 +118,17 @@ export function verdictAt(s: PairedSample, alpha: number, opts: VerdictOptions =
   const base = { effect, effectLow: lo, effectHigh: hi, level: 1 - alpha, e: cs.e, n: d.length };
   const m = `±${Math.round(margin * 100)}%`;
   if (d.length === 0) return { ...base, kind: 'inconclusive', reason: 'no paired trials: both sides must succeed in the same block' };
-  if (!Number.isFinite(cs.low) || !Number.isFinite(cs.high)) return { ...base, kind: 'inconclusive', reason: `${d.length} paired trials are too few to bound the difference at this level` };
-  const excludesZero = cs.low > 0 || cs.high < 0;
-  if (excludesZero && Math.abs(effect) > margin) return { ...base, kind: effect > 0 ? 'better' : 'worse', reason: `interval excludes no change and the effect is beyond ${m}, over ${d.length} paired trials` };
-  if (lo >= -margin && hi <= margin) return { ...base, kind: 'same', reason: `the interval lies within ${m}, over ${d.length} paired trials` };
-  if (excludesZero) return { ...base, kind: 'inconclusive', reason: `a real but small difference: the interval [${pct(lo)}, ${pct(hi)}] excludes no change but reaches inside ${m}` };
+  const needed = pairsToDecide(d, alpha, s.better, margin);
+  const outlook = Number.isNaN(needed) ? '' : needed === Infinity ? `; at this spread not even ${PAIRS_CAP} paired trials would decide it: the effect (${pct(effect)}) sits at the ${m} margin` : `; at this spread about ${needed} paired trials in all would decide it`;
+  const undecided = { ...base, kind: 'inconclusive' as const, pairsToDecide: needed };
+  if (!Number.isFinite(cs.low) || !Number.isFinite(cs.high)) return { ...undecided, reason: `${d.length} paired trials are too few to bound the difference at this level${outlook}` };
+  const kind = decide(cs.mean, cs.low, cs.high, s.better, margin);
+  if (kind === 'better' || kind === 'worse') return { ...base, kind, reason: `interval excludes no change and the effect is beyond ${m}, over ${d.length} paired trials` };
+  if (kind === 'same') return { ...base, kind: 'same', reason: `the interval lies within ${m}, over ${d.length} paired trials` };
+  if (kind === 'small') return { ...undecided, reason: `a real but small difference: the interval [${pct(lo)}, ${pct(hi)}] excludes no change but reaches inside ${m}${outlook}` };
   const spread = Math.max(cov([...s.a.values()]), cov([...s.b.values()]));
   const noise = Number.isFinite(spread) && spread > (opts.noisyCov ?? 0.1) ? `too noisy (CoV ${Math.round(spread * 100)}%): ` : '';
-  return { ...base, kind: 'inconclusive', reason: `${noise}the interval [${pct(lo)}, ${pct(hi)}] is too wide to decide within ${m}` };
+  return { ...undecided, reason: `${noise}the interval [${pct(lo)}, ${pct(hi)}] is too wide to decide within ${m}${outlook}` };
 }
 
 export interface FamilyVerdicts {

@@ -40,6 +40,8 @@ export interface AdaptiveStatus {
   readonly block: number;
   readonly comparisons: number;
   readonly undecided: number;
+  /** undecided comparisons the budget cannot decide at their spread so far (activeCells) */
+  readonly outOfReach: number;
   readonly activeCells: number;
   /** why the plan ended, once it has */
   readonly stopped: string | null;
@@ -52,16 +54,42 @@ export interface AdaptivePlanner extends Planner {
   status(): AdaptiveStatus;
 }
 
-/** Cells that the undecided comparisons need, with host's cell for every workload and path still measured. */
-export function activeCells(cells: readonly Cell[], trials: readonly TrialRecord[], specs: readonly ComparisonSpec[]): { active: Cell[]; undecided: number } {
+/** Out-of-reach judgements wait until a comparison has this many pairs: the spread of fewer is too uncertain to project from. */
+export const FUTILE_AFTER = 5;
+/** ... and allow for that uncertainty: out of reach only when even this many times the pairs the budget can still give would not decide it. */
+export const FUTILE_SLACK = 2;
+
+/**
+ * Cells that the undecided comparisons need, with host's cell for every workload and path
+ * still measured. A comparison that, at its spread so far, would need more than
+ * FUTILE_SLACK times the pairs it can still get (its pairs now plus `blocksLeft`) is out
+ * of reach: its cells are not measured for it. Leaving a comparison undecided never makes
+ * a verdict wrong, so this keeps the error guarantee; it only ends a run that could not
+ * decide more before its budget.
+ */
+export function activeCells(cells: readonly Cell[], trials: readonly TrialRecord[], specs: readonly ComparisonSpec[], blocksLeft = Infinity): { active: Cell[]; undecided: number; outOfReach: number } {
   const { specs: judged, family } = judge(trials, specs);
-  const decided = new Set(judged.filter((_, i) => family.verdicts[i]!.kind !== 'inconclusive'));
-  const open = specs.filter((s) => !decided.has(s));
-  const need = new Set(open.flatMap((s) => [cellKey({ topology: s.a, workload: s.workload, path: s.path }), cellKey({ topology: s.b, workload: s.workload, path: s.path })]));
+  const verdictOf = new Map(judged.map((s, i) => [s, family.verdicts[i]!]));
+  const open = specs.filter((s) => verdictOf.get(s)?.kind !== 'better' && verdictOf.get(s)?.kind !== 'worse' && verdictOf.get(s)?.kind !== 'same');
+  const futile = (s: ComparisonSpec): boolean => {
+    const v = verdictOf.get(s);
+    const needed = v?.pairsToDecide;
+    return v !== undefined && needed !== undefined && v.n >= FUTILE_AFTER && needed > FUTILE_SLACK * (v.n + blocksLeft);
+  };
+  const reachable = open.filter((s) => !futile(s));
+  const need = new Set(reachable.flatMap((s) => [cellKey({ topology: s.a, workload: s.workload, path: s.path }), cellKey({ topology: s.b, workload: s.workload, path: s.path })]));
   const measured = cells.filter((c) => need.has(cellKey(c)));
   const lanes = new Set(measured.map((c) => `${c.workload} ${c.path}`));
   const active = cells.filter((c) => need.has(cellKey(c)) || (c.topology === 'host' && lanes.has(`${c.workload} ${c.path}`)));
-  return { active, undecided: open.length };
+  return { active, undecided: open.length, outOfReach: open.length - reachable.length };
+}
+
+/** Why a plan ends when no cell is needed any more. */
+function nothingLeft(undecided: number, outOfReach: number): string {
+  if (undecided === 0) return 'every comparison is decided';
+  const lacking = undecided - outOfReach;
+  const reach = outOfReach ? `${outOfReach} undecided are out of reach: at their spread so far each would need more than ${FUTILE_SLACK}× the paired trials the budget can still give` : '';
+  return `every comparison that can be decided within the budget is decided; ${[reach, lacking ? `${lacking} lack a measured side` : ''].filter(Boolean).join('; ')}`;
 }
 
 export function adaptivePlanner(cells: readonly Cell[], opts: AdaptiveOptions): AdaptivePlanner {
@@ -74,6 +102,7 @@ export function adaptivePlanner(cells: readonly Cell[], opts: AdaptiveOptions): 
   let block = -1;
   let stopped: string | null = null;
   let undecided = opts.specs.length;
+  let outOfReach = 0;
   let active: readonly Cell[] = cells;
   let reruns = 0;
   let taken = 0;
@@ -95,10 +124,10 @@ export function adaptivePlanner(cells: readonly Cell[], opts: AdaptiveOptions): 
   const nextBlock = (): void => {
     if (block + 1 >= opts.maxBlocks) return void (stopped = `the most trials (${opts.maxBlocks}) were taken`);
     if (block >= 0) {
-      const a = activeCells(cells, trials, opts.specs);
-      active = a.active;
-      undecided = a.undecided;
-      if (active.length === 0) return void (stopped = undecided === 0 ? 'every comparison is decided' : `every comparison that was measured is decided; ${undecided} lack a measured side`);
+      // the blocks the budget still holds at the current block's cost, and the plan's own limit
+      const byBudget = Number.isFinite(opts.deadlineMs) ? Math.max(0, Math.floor((opts.deadlineMs - now()) / Math.max(1, estimateMs(active)))) : Infinity;
+      ({ active, undecided, outOfReach } = activeCells(cells, trials, opts.specs, Math.min(byBudget, opts.maxBlocks - block - 1)));
+      if (active.length === 0) return void (stopped = nothingLeft(undecided, outOfReach));
     }
     // the first `tracedBlocks` blocks measure every cell twice, untraced and traced; when
     // the budget can no longer hold one, tracing ends and plain blocks go on
@@ -134,12 +163,12 @@ export function adaptivePlanner(cells: readonly Cell[], opts: AdaptiveOptions): 
     },
     outlook() {
       const st = this.status();
-      return { etaS: st.etaS, note: `${st.undecided} of ${st.comparisons} comparisons undecided, ${st.activeCells} cells measured${st.reruns ? `, ${st.reruns} re-runs` : ''}`, stopped: st.stopped };
+      return { etaS: st.etaS, note: `${st.undecided} of ${st.comparisons} comparisons undecided${st.outOfReach ? ` (${st.outOfReach} out of reach)` : ''}, ${st.activeCells} cells measured${st.reruns ? `, ${st.reruns} re-runs` : ''}`, stopped: st.stopped };
     },
     status() {
       // the run goes on until the budget unless everything is decided first: the budget left is the honest bound
       const left = Number.isFinite(opts.deadlineMs) ? Math.max(0, opts.deadlineMs - now()) / 1000 : ((opts.maxBlocks - block - 1) * estimateMs(active) + estimateMs(queue)) / 1000;
-      return { block, comparisons: opts.specs.length, undecided, activeCells: active.length, stopped, reruns, etaS: stopped ? 0 : left };
+      return { block, comparisons: opts.specs.length, undecided, outOfReach, activeCells: active.length, stopped, reruns, etaS: stopped ? 0 : left };
     },
   };
 }

@@ -116,6 +116,29 @@ describe('the adaptive plan', () => {
   });
 });
 
+describe('comparisons out of reach', () => {
+  // bridge sits on the ±5% margin below macvlan: out of reach of any budget at this noise; nat is decided early
+  const atMargin = { host: 10_000, nat: 6_000, bridge: 12_000 / 1.05, 'macvlan-bridge': 12_000, 'macvlan-vepa': 12_000 };
+  it('a run stops once what is left cannot be decided, before its most blocks, and says so', () => {
+    const r = run(atMargin, 11, { maxBlocks: 30 });
+    expect(r.status.stopped).toMatch(/every comparison that can be decided within the budget is decided; \d+ undecided are out of reach/);
+    expect(r.status.block + 1).toBeLessThan(30);
+    expect(r.status.outOfReach).toBeGreaterThan(0);
+    const bridge = r.verdicts.filter((_, i) => specs[i]!.b === 'bridge');
+    // the last look's verdicts: those still open are the ones called out of reach, each well beyond what it had
+    const open = bridge.filter((v) => v.kind === 'inconclusive');
+    expect(open.length).toBe(r.status.outOfReach);
+    expect(open.every((v) => v.n >= 5 && v.pairsToDecide! > 2 * v.n)).toBe(true);
+    expect(r.verdicts.filter((_, i) => specs[i]!.b === 'nat').every((v) => v.kind === 'better')).toBe(true);
+  });
+  it('a comparison within reach keeps its cells measured', () => {
+    // bridge 9% below macvlan: decidable, so the plan goes on until it is decided
+    const r = run({ ...atMargin, bridge: 11_000 }, 11, { maxBlocks: 30 });
+    expect(r.status.stopped).toBe('every comparison is decided');
+    expect(r.status.outOfReach).toBe(0);
+  });
+});
+
 describe('the fixed plan', () => {
   it('re-runs a busy trial next, in its block, at most twice', () => {
     const p = fixedPlanner(cells, { trials: 2, warmup: 0, seed: 1 }, 0);

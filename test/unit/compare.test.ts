@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { familyVerdicts, verdictAt } from '../../src/results/verdict.js';
+import { familyVerdicts, PAIRS_CAP, pairsToDecide, verdictAt } from '../../src/results/verdict.js';
 import { seededRng } from '../../src/stats/rng.js';
 import { compareAll, claimSummary } from '../../src/report/verdicts.js';
 import { syntheticResults, trial } from './synthetic.js';
@@ -52,6 +52,46 @@ describe('verdicts with known inputs', () => {
   it('pairs only blocks where both sides succeeded', () => {
     const v = verdictAt({ a: new Map([[0, 2], [1, 4], [3, 9]]), b: new Map([[0, 1], [1, 2], [2, 5]]), better: 'higher' }, 0.05);
     expect(v.n).toBe(2);
+  });
+});
+
+/** n paired log ratios with exactly this mean and (sample) standard deviation */
+function logRatios(n: number, mean: number, sd: number): number[] {
+  const z = Array.from({ length: n }, (_, i) => (i % 2 === 0 ? 1 : -1) * (1 + (i % 3) * 0.5));
+  const zm = z.reduce((a, b) => a + b, 0) / n;
+  const zs = Math.sqrt(z.reduce((a, b) => a + (b - zm) ** 2, 0) / (n - 1));
+  return z.map((x) => mean + ((x - zm) / zs) * sd);
+}
+const asSample = (d: number[]) => ({ a: blocks(d.map((x) => 100 * Math.exp(x))), b: blocks(d.map(() => 100)), better: 'higher' as const });
+
+describe('how many pairs an undecided comparison would need', () => {
+  it('projects the pairs at which the same mean and spread would be decided, and the verdict agrees there', () => {
+    for (const [mean, sd] of [[0.09, 0.06], [0.01, 0.03], [-0.12, 0.1]] as const) {
+      const n = pairsToDecide(logRatios(5, mean, sd), 0.01, 'higher');
+      expect(n, `${mean} ${sd}`).toBeGreaterThan(5);
+      expect(n).toBeLessThan(PAIRS_CAP);
+      expect(verdictAt(asSample(logRatios(n, mean, sd)), 0.01).kind).not.toBe('inconclusive');
+      expect(verdictAt(asSample(logRatios(n - 1, mean, sd)), 0.01).kind).toBe('inconclusive');
+    }
+  });
+  it('more spread needs more pairs; a decided comparison needs none beyond its own', () => {
+    expect(pairsToDecide(logRatios(6, 0.01, 0.06), 0.01, 'higher')).toBeGreaterThan(pairsToDecide(logRatios(6, 0.01, 0.03), 0.01, 'higher'));
+    expect(pairsToDecide(logRatios(12, 0.3, 0.02), 0.05, 'higher')).toBe(12);
+  });
+  it('an effect sitting at the ±5% margin is not decided within reach: Infinity, and the reason says why', () => {
+    const d = logRatios(8, Math.log(1.049), 0.04);
+    expect(pairsToDecide(d, 0.01, 'higher')).toBe(Infinity);
+    const v = verdictAt(asSample(d), 0.01);
+    expect(v.kind).toBe('inconclusive');
+    expect(v.pairsToDecide).toBe(Infinity);
+    expect(v.reason).toMatch(/not even 2000 paired trials would decide it: the effect \(\+4\.9%\) sits at the ±5% margin/);
+  });
+  it('an undecided verdict says how many pairs would decide it; fewer than three pairs have no spread to project from', () => {
+    const v = verdictAt(asSample(logRatios(6, 0.01, 0.03)), 0.01);
+    expect(v.kind).toBe('inconclusive');
+    expect(v.reason).toMatch(new RegExp(`about ${v.pairsToDecide} paired trials in all would decide it`));
+    expect(pairsToDecide([0.1, 0.2], 0.05, 'higher')).toBeNaN();
+    expect(verdictAt(sample([110, 120], [100, 100]), 0.05).reason).not.toMatch(/would decide/);
   });
 });
 
