@@ -30,7 +30,13 @@ export function ledgerRemotes(entries: readonly LedgerEntry[], local: Runner): (
   return (host) => known.get(host);
 }
 
-const GONE = /No such file or directory|Cannot find device|does not exist|No such process|Invalid netns|not found|Could not find/i;
+/**
+ * What an undo step may meet when its object is already gone. "No such device" is the
+ * kernel's answer when a link's name was found but the link vanished before the delete
+ * (seen once in CI: a macvlan child's hostA entry, while its container's namespace was
+ * being destroyed); iproute2 says "Cannot find device" when the name is not found at all.
+ */
+const GONE = /No such file or directory|Cannot find device|No such device|does not exist|No such process|Invalid netns|not found|Could not find/i;
 
 /** What undoing an entry will do, in words, for --dry-run and logs. */
 export function describeUndo(e: LedgerEntry): string | undefined {

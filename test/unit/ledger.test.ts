@@ -82,6 +82,16 @@ describe('teardown', () => {
     await expect(teardown(ledger, { runner, stateRoot: state.root })).resolves.toBeUndefined();
   });
 
+  it('tolerates the kernel\'s "No such device" from a link that vanished between its lookup and its delete', async () => {
+    const { ledger, state } = newLedger();
+    ledger.append({ kind: 'link', netns: 'nb-abcd-macvlan-vepa-hostA', name: 'abcda-c1' });
+    const runner = new RecordingRunner((spec) =>
+      spec.args[0] === 'netns' ? { stdout: nsListReply(['nb-abcd-macvlan-vepa-hostA']) } : { exitCode: 2, stderr: 'RTNETLINK answers: No such device' },
+    );
+    await expect(teardown(ledger, { runner, stateRoot: state.root })).resolves.toBeUndefined();
+    expect(existsSync(ledger.path)).toBe(false);
+  });
+
   it('keeps the ledger and reports every failure when something cannot be removed', async () => {
     const { ledger, state } = newLedger();
     ledger.append({ kind: 'link', netns: 'nb-abcd-bridge-hostA', name: 'a' });
