@@ -136,7 +136,7 @@ export function adaptivePlanner(cells: readonly Cell[], opts: AdaptiveOptions): 
     const switches = opts.switchMs ? new Set((tracing ? cells : active).map((c) => c.topology)).size * opts.switchMs() : 0;
     const cost = (tracing ? 2 * estimateMs(cells) : estimateMs(active)) + switches;
     // the first block always runs: a run that measured nothing would answer nothing
-    if (block >= 0 && now() + cost > opts.deadlineMs) return void (stopped = `the budget is spent (${undecided} of ${opts.specs.length} comparisons undecided)`);
+    if (block >= 0 && now() + cost > opts.deadlineMs) return void (stopped = `the budget is spent (${undecided} of ${opts.specs.length} comparisons undecided)${outOfReach ? `; ${outOfReach} of them are out of reach at their spread so far` : ''}`);
     block++;
     if (tracing) for (const { cell, traced } of tracingBlockOrder(cells, rng, opts.byTopology)) push(cell, block, false, traced);
     else for (const c of blockOrder(active, rng, opts.byTopology)) push(c, block, false, false);

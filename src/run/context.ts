@@ -30,6 +30,8 @@ export interface RunDeps {
   readonly watch?: { readonly sample: () => ProcSample; readonly quietMs: number };
   /** said at once, not only in the results: the machine is busy */
   readonly warn?: (message: string) => void;
+  /** said at once: why an adaptive run stopped taking trials */
+  readonly note?: (message: string) => void;
   /** a real-host run: the test NICs and the peer machine (then `runner` places each command on its machine) */
   readonly real?: RealHosts & { readonly env: RealHostsEnv };
 }

@@ -42,7 +42,9 @@ export async function measure(planner: Planner, cfg: RunConfig, ctx: RunContext,
     await ctx.tracer?.release();
   }
   const stopped = planner.outlook?.().stopped;
-  if (stopped) ctx.log(`adaptive plan ended: ${stopped}`);
+  if (!stopped) return;
+  ctx.log(`adaptive plan ended: ${stopped}`);
+  ctx.note?.(`the run stopped taking trials: ${stopped}`);
 }
 
 async function takeTrials(planner: Planner, cfg: RunConfig, ctx: RunContext, record: RunRecord, store: RunStore, save: () => void, trialFn: TrialFn): Promise<void> {

@@ -97,6 +97,21 @@ describe('measure', () => {
     await measure(planner, cfg, { runner, state: t.state, aborted: () => false, command: 'test', log: () => {} }, record, store, () => {}, fakeTrial([]));
     expect(reported.map((r) => r.index)).toEqual([0]);
   });
+
+  it('says at once, and in the log, why an adaptive plan stopped taking trials', async () => {
+    const { t, cfg, record, runner, store } = await hostBuilt();
+    const why = 'the budget is spent (3 of 5 comparisons undecided); 2 of them are out of reach at their spread so far';
+    const planner: Planner = { next: () => undefined, record: () => {}, progress: { done: 0, total: 0 }, outlook: () => ({ etaS: 0, note: '', stopped: why }) };
+    const notes: string[] = [];
+    const log: string[] = [];
+    await measure(planner, cfg, { runner, state: t.state, aborted: () => false, command: 'test', log: (l) => log.push(l), note: (m) => notes.push(m) }, record, store, () => {}, fakeTrial([]));
+    expect(notes).toEqual([`the run stopped taking trials: ${why}`]);
+    expect(log).toContain(`adaptive plan ended: ${why}`);
+    // a plan that has no account of its own (the fixed count) says nothing
+    const quiet: string[] = [];
+    await measure({ next: () => undefined, record: () => {}, progress: { done: 0, total: 0 } }, cfg, { runner, state: t.state, aborted: () => false, command: 'test', log: () => {}, note: (m) => quiet.push(m) }, record, store, () => {}, fakeTrial([]));
+    expect(quiet).toEqual([]);
+  });
 });
 
 describe('a whole run, with the trial function and the planner replaced', () => {

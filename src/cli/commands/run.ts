@@ -60,7 +60,7 @@ export async function performRun(session: Session, flags: RunFlags, command: str
     if (tracer && hosts?.peerTracing) io.err(`the peer machine will not be traced: ${hosts.peerTracing}\n`);
     let outcome: Awaited<ReturnType<typeof executeRun>>;
     try {
-      outcome = await executeRun(cfg, { runner, state: session.state, aborted: () => session.aborted, progress, command, watch: { sample: sampleProcs, quietMs: 2000 }, warn: (m) => io.err(`${io.isTTY ? '\r\x1b[2K' : ''}warning: ${m}\n`), ...(tracer ? { tracer } : {}), ...(hosts ? { real: { ...hosts.real, env: hosts.env } } : {}) });
+      outcome = await executeRun(cfg, { runner, state: session.state, aborted: () => session.aborted, progress, command, watch: { sample: sampleProcs, quietMs: 2000 }, warn: (m) => io.err(`${io.isTTY ? '\r\x1b[2K' : ''}warning: ${m}\n`), note: (m) => io.err(`${io.isTTY ? '\r\x1b[2K' : ''}${m}\n`), ...(tracer ? { tracer } : {}), ...(hosts ? { real: { ...hosts.real, env: hosts.env } } : {}) });
     } finally {
       await hosts?.close();
     }
