@@ -83,7 +83,7 @@ describe('paths', () => {
 
 describe('adaptive runs and what they judge', () => {
   it('profiles with a budget stop adaptively; --trials keeps its fixed meaning; --budget overrides', () => {
-    expect(resolveRunConfig({ profile: 'quick' }).budgetS).toBe(360);
+    expect(resolveRunConfig({ profile: 'quick' }).budgetS).toBe(270);
     expect(resolveRunConfig({ profile: 'quick', trials: 6 }).budgetS).toBeNull();
     expect(resolveRunConfig({ profile: 'quick', budget: '1m30s' }).budgetS).toBe(90);
     expect(resolveRunConfig({ profile: 'ci' }).budgetS).toBeNull();
