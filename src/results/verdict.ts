@@ -10,7 +10,9 @@
  *   at α under any dependence between comparisons;
  * - "better"/"worse" when that interval excludes no change and the effect lies beyond the
  *   ±5% margin; "same" when the interval lies inside the margin; otherwise
- *   "inconclusive", with the reason. See docs/methodology.md.
+ *   "inconclusive", with the reason and, from 3 pairs on, about how many pairs would
+ *   decide it at its spread so far (pairsToDecide; the adaptive planner stops measuring
+ *   a comparison that its budget cannot decide). See docs/methodology.md.
  */
 import { confidenceSequence, tThreshold } from '../stats/sequential.js';
 import { cov } from '../stats/summary.js';

@@ -1,9 +1,9 @@
 /**
  * The adaptive planner: warm-ups, the tracing blocks (every cell, each untraced trial
  * paired with a traced one in the same block), then blocks of only the
- * cells that some undecided comparison still needs, until every comparison is decided,
- * the budget would be overrun (the first block runs whatever the budget), or the most
- * blocks are taken. host runs in every block
+ * cells that some undecided comparison within reach still needs, until every comparison
+ * is decided or out of reach, the budget would be overrun (the first block runs whatever
+ * the budget), or the most blocks are taken. host runs in every block
  * that measures its workload and path, since every ratio pairs with it. A trial taken
  * while the machine was busy is re-run in its block, at most twice. Looking after every
  * block is safe: the verdicts use anytime-valid intervals (results/verdict.ts).
@@ -70,7 +70,7 @@ export const FUTILE_SLACK = 2;
 export function activeCells(cells: readonly Cell[], trials: readonly TrialRecord[], specs: readonly ComparisonSpec[], blocksLeft = Infinity): { active: Cell[]; undecided: number; outOfReach: number } {
   const { specs: judged, family } = judge(trials, specs);
   const verdictOf = new Map(judged.map((s, i) => [s, family.verdicts[i]!]));
-  const open = specs.filter((s) => verdictOf.get(s)?.kind !== 'better' && verdictOf.get(s)?.kind !== 'worse' && verdictOf.get(s)?.kind !== 'same');
+  const open = specs.filter((s) => (verdictOf.get(s)?.kind ?? 'inconclusive') === 'inconclusive');
   const futile = (s: ComparisonSpec): boolean => {
     const v = verdictOf.get(s);
     const needed = v?.pairsToDecide;
