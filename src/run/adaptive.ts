@@ -32,6 +32,8 @@ export interface AdaptiveOptions {
   readonly maxReruns?: number;
   /** keep each topology's trials of a block together (a real-host run rebuilds on every change) */
   readonly byTopology?: boolean;
+  /** false: keep measuring comparisons that are out of reach (activeCells), as the A/A simulation does to look every block */
+  readonly outOfReach?: boolean;
   /** what one change of topology costs (a real-host run moves the test NICs), for the budget's estimate */
   readonly switchMs?: () => number;
 }
@@ -126,7 +128,7 @@ export function adaptivePlanner(cells: readonly Cell[], opts: AdaptiveOptions): 
     if (block >= 0) {
       // the blocks the budget still holds at the current block's cost, and the plan's own limit
       const byBudget = Number.isFinite(opts.deadlineMs) ? Math.max(0, Math.floor((opts.deadlineMs - now()) / Math.max(1, estimateMs(active)))) : Infinity;
-      ({ active, undecided, outOfReach } = activeCells(cells, trials, opts.specs, Math.min(byBudget, opts.maxBlocks - block - 1)));
+      ({ active, undecided, outOfReach } = activeCells(cells, trials, opts.specs, opts.outOfReach === false ? Infinity : Math.min(byBudget, opts.maxBlocks - block - 1)));
       if (active.length === 0) return void (stopped = nothingLeft(undecided, outOfReach));
     }
     // the first `tracedBlocks` blocks measure every cell twice, untraced and traced; when
