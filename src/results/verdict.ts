@@ -14,6 +14,7 @@
  *   decide it at its spread so far (pairsToDecide; the adaptive planner stops measuring
  *   a comparison that its budget cannot decide). See docs/methodology.md.
  */
+import { mean, sampleStandardDeviation } from 'simple-statistics';
 import { confidenceSequence, tThreshold } from '../stats/sequential.js';
 import { cov } from '../stats/summary.js';
 import { type Better, improvement, improvementInterval } from '../workloads/metrics.js';
@@ -89,8 +90,8 @@ export const PAIRS_CAP = 2000;
  */
 export function pairsToDecide(d: readonly number[], alpha: number, better: Better, margin = DEFAULT_MARGIN): number {
   if (d.length < 3) return NaN;
-  const m = d.reduce((a, b) => a + b, 0) / d.length;
-  const s = Math.sqrt(d.reduce((a, b) => a + (b - m) ** 2, 0) / (d.length - 1));
+  const m = mean([...d]);
+  const s = sampleStandardDeviation([...d]);
   const decidedAt = (n: number): boolean => {
     const r = (tThreshold(n, alpha) * s) / Math.sqrt(n);
     if (!Number.isFinite(r)) return false;
