@@ -133,6 +133,7 @@ function runOptions(c: Command, defaults: boolean): Command {
     .option('--seed <n>', 'seed of the trial order (recorded in results)', intOption('--seed', 0, 2 ** 31 - 1))
     .option('--out <dir>', 'run directory (default reports/<run-id>)')
     .option('--no-trace', 'do not trace packets with bpftrace')
+    .option('--deep-idle', 'let the CPUs sleep in deep idle states between packets, as deployed (by default a run holds a 0 µs CPU-latency request while it measures; see docs/methodology.md)')
     .option('--trace-program <file>', 'a bpftrace program to trace with instead of bench/trace/path-latency.bt, taking the same arguments (to compare tracers; see docs/methodology.md)')
     .option('--traced <n>', "tracing blocks: each pairs every cell's untraced trial with a traced one, for the overhead's interval (the profile's by default)", bounded('traced'))
     .option('--inject <slowdown>', 'apply a known slowdown to every non-host topology: tbf:<rate> or forward-rules:<n> (proves the gate)')

@@ -10,6 +10,7 @@ import { workload as workloadDef } from '../workloads/registry.js';
 import { type GateConfig, thresholdFor } from './config.js';
 import { decide, type MetricDecision } from './decide.js';
 import { currentRunProblems, type GateProblem } from './integrity.js';
+import { idleDifference } from '../results/idle.js';
 
 export { DEFAULT_GATE_CONFIG, type GateConfig, loadGateConfig, thresholdFor } from './config.js';
 
@@ -21,6 +22,8 @@ export function incompatibilities(a: Results, b: Results, mode: 'relative' | 'ab
   if (ta !== tb) out.push(`topology sets differ (baseline: ${ta}; current: ${tb})`);
   if (a.environment.kernel !== b.environment.kernel) out.push(`kernels differ (${a.environment.kernel} vs ${b.environment.kernel})`);
   if (a.environment.cpuCount !== b.environment.cpuCount) out.push(`CPU counts differ (${a.environment.cpuCount} vs ${b.environment.cpuCount})`);
+  const idle = idleDifference(a.environment.idle, b.environment.idle);
+  if (idle) out.push(idle);
   for (const t of a.environment.topologies) {
     const u = b.environment.topologies.find((x) => x.name === t.name);
     if (u && t.datapath !== u.datapath) out.push(`${t.name} ran on different OVS datapaths (${t.datapath} vs ${u.datapath})`);

@@ -1,6 +1,7 @@
 /** The Markdown summary for CI job summaries and pull-request comments. Pure. */
 import { machineLines } from './machines.js';
 import { busySummary } from '../results/interference.js';
+import { describeIdle } from '../results/idle.js';
 import { fmtNum, fmtPct } from '../util/format.js';
 import type { Results } from '../results/types.js';
 import { isPrimary } from './select.js';
@@ -16,6 +17,8 @@ export function renderMarkdown(results: Results): string {
   const claim = claimSummary(rows);
   const lines: string[] = [];
   lines.push(`## netbench ${results.runId} (${cellText(results.profile)}, ${results.config.trials} trials × ${results.config.durationS}s, ${results.status})`, '');
+  const busy = busySummary(results.trials, results.environment.cpuCount);
+  lines.push(cellText(describeIdle(results.environment.idle)) + (busy.stealShare !== null ? `. Steal: ${fmtPct(busy.stealShare)} of the CPU time during the trials.` : ''), '');
   lines.push(cellText(claim.text), '', ...claim.perAlternative.map((l) => `- ${cellText(l)}`), ...(claim.perAlternative.length ? [''] : []));
   if (rows.length) {
     lines.push('| | verdict | e-value | pairs |', '|---|---|---:|---:|');
@@ -31,7 +34,6 @@ export function renderMarkdown(results: Results): string {
     lines.push('');
   }
   for (const c of results.caveats) lines.push(`- ⚠️ ${cellText(c)}`);
-  const busy = busySummary(results.trials).text;
-  if (busy) lines.push(`- ⚠️ ${cellText(busy)}`);
+  if (busy.text) lines.push(`- ⚠️ ${cellText(busy.text)}`);
   return `${lines.join('\n').trimEnd()}\n`;
 }

@@ -1,5 +1,6 @@
 /** The run's summary as terminal tables: an exporter beside html and markdown. Pure. */
 import { busySummary } from '../results/interference.js';
+import { describeIdle } from '../results/idle.js';
 import { failedTrials } from '../results/cell.js';
 import type { Overhead, Results } from '../results/types.js';
 import { fmtNum, fmtPct } from '../util/format.js';
@@ -53,7 +54,9 @@ export function summaryTable(results: Results): string {
   if (failed[0]) out += `${failed.length} trial(s) failed; first: ${failed[0].topology} ${failed[0].workload} ${failed[0].path}: ${failed[0].error}\n`;
   const flagged = results.trials.filter((t) => t.flags.length > 0);
   if (flagged[0]) out += `${flagged.length} trial(s) flagged (e.g. ${flagged[0].topology} ${flagged[0].workload}: ${flagged[0].flags[0]})\n`;
-  const busy = busySummary(results.trials).text;
-  if (busy) out += `${busy}\n`;
+  const busy = busySummary(results.trials, results.environment.cpuCount);
+  if (busy.text) out += `${busy.text}\n`;
+  else if (busy.stealShare !== null) out += `steal: the hypervisor took ${fmtPct(busy.stealShare)} of the CPU time during the trials\n`;
+  out += `${describeIdle(results.environment.idle)}\n`;
   return out;
 }

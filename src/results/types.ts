@@ -134,6 +134,28 @@ export interface TracingEnv {
   readonly reason: string | null;
 }
 
+/** One idle state of CPU 0, from sysfs: deeper states take longer to leave. */
+export interface IdleState {
+  readonly name: string;
+  readonly exitLatencyUs: number;
+  readonly disabled: boolean;
+}
+
+/** The cpuidle driver and governor and the idle states (null driver: no cpuidle in sysfs). */
+export interface IdleRegime {
+  readonly driver: string | null;
+  readonly governor: string | null;
+  readonly states: readonly IdleState[];
+}
+
+/** A machine's idle regime during the run, and the CPU-latency request held while measuring. */
+export interface IdleEnv extends IdleRegime {
+  /** the request held on /dev/cpu_dma_latency for the whole run, in µs; null when none was held */
+  readonly requestUs: number | null;
+  /** why none was held (turned off, or the device refused), or what holding it does under this regime; null when there is nothing to say */
+  readonly note: string | null;
+}
+
 export interface MachineEnv {
   /** the machine's name (absent in runs from before it was recorded) */
   readonly hostname?: string;
@@ -142,6 +164,8 @@ export interface MachineEnv {
   readonly cpuCount: number;
   readonly node: string;
   readonly tools: Readonly<Record<string, string | null>>;
+  /** the CPU idle regime (absent in runs from before it was recorded: no request was held then) */
+  readonly idle?: IdleEnv;
 }
 
 export interface PeerMachineEnv {
@@ -150,6 +174,8 @@ export interface PeerMachineEnv {
   readonly cpuModel: string;
   readonly cpuCount: number;
   readonly tools: Readonly<Record<string, string | null>>;
+  /** the peer's CPU idle regime and the request held there */
+  readonly idle?: IdleEnv;
 }
 
 export interface NicEnv {

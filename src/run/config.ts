@@ -52,6 +52,8 @@ export interface RunFlags extends RealHostFlags {
   readonly against?: string;
   /** replace an existing run directory given with --out */
   readonly force?: boolean;
+  /** do not hold the CPUs out of idle sleep while measuring */
+  readonly deepIdle?: boolean;
 }
 
 export interface RunConfig {
@@ -79,6 +81,8 @@ export interface RunConfig {
   /** the bpftrace program, when not the suite's own */
   readonly traceProgram: string | null;
   readonly inject: Injection | null;
+  /** the CPU-latency request (µs) held from before the warm-up to after the last trial; null with --deep-idle */
+  readonly cpuLatencyUs: number | null;
 }
 
 export const LIMITS = { duration: [1, 600], trials: [1, 100], warmup: [0, 10], traced: [1, 100] } as const;
@@ -214,5 +218,6 @@ export function resolveRunConfig(flags: RunFlags, now = new Date()): RunConfig {
     tracedBlocks: (flags.trace ?? true) ? Math.min(inRange('traced', flags.traced ?? profile.traced ?? 1), inRange('trials', flags.trials ?? profile.trials)) : 0,
     traceProgram: flags.traceProgram === undefined ? null : traceProgramFile(flags.traceProgram),
     inject: flags.inject ? parseInjection(flags.inject) : null,
+    cpuLatencyUs: flags.deepIdle ? null : 0,
   });
 }

@@ -1,5 +1,6 @@
 /** What every step of a run shares: the runner, state directories, abort flag, progress and log. */
 import type { Runner } from '../exec/runner.js';
+import type { CpuLatencyHold } from '../lab/idle.js';
 import type { StateDirs } from '../lab/state.js';
 import type { Tracer } from '../trace/tracer.js';
 import type { RealHosts } from '../topology/real.js';
@@ -32,6 +33,8 @@ export interface RunDeps {
   readonly warn?: (message: string) => void;
   /** said at once: why an adaptive run stopped taking trials */
   readonly note?: (message: string) => void;
+  /** holds the CPU-latency request (lab/idle.ts); without it, a run holds none */
+  readonly cpuIdle?: { readonly hold: (valueUs: number) => CpuLatencyHold };
   /** a real-host run: the test NICs and the peer machine (then `runner` places each command on its machine) */
   readonly real?: RealHosts & { readonly env: RealHostsEnv };
 }

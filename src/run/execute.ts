@@ -19,6 +19,8 @@ import { adaptivePlanner } from './adaptive.js';
 import { comparisonSpecs } from '../results/comparisons.js';
 import { tearDownAll } from './teardown-step.js';
 import { NicHolder } from './holder.js';
+import { holdHasNoEffect, readIdleRegime, type CpuLatencyHold } from '../lab/idle.js';
+import type { IdleEnv } from '../results/types.js';
 
 export type { Progress, ProgressEvent, RunDeps } from './context.js';
 
@@ -58,6 +60,28 @@ async function checkQuiet(ms: number, ctx: RunContext, record: RunRecord): Promi
   record.caveats.push(`before measuring, ${warning}`);
 }
 
+/**
+ * Hold the CPUs out of idle sleep for the whole run (cfg.cpuLatencyUs), and record the
+ * regime it measured under. A machine that refuses the request is measured without it,
+ * said once and kept as a caveat.
+ */
+async function holdIdle(cfg: RunConfig, ctx: RunContext, record: RunRecord): Promise<CpuLatencyHold | undefined> {
+  const regime = await readIdleRegime(ctx.runner);
+  const hold = cfg.cpuLatencyUs !== null && ctx.cpuIdle ? ctx.cpuIdle.hold(cfg.cpuLatencyUs) : undefined;
+  let note: string | null;
+  if (cfg.cpuLatencyUs === null) note = 'no request held (--deep-idle): the CPUs may sleep between packets, as deployed';
+  else if (!hold) note = 'no request held: this run was given no way to hold one';
+  else if (hold.reason !== null) {
+    note = `no request held: ${hold.reason}; the CPUs may sleep between packets, so request/response figures include their wake-ups`;
+    ctx.warn?.(note);
+    record.caveats.push(`CPU idle: ${note}`);
+  } else note = holdHasNoEffect(regime);
+  const idle: IdleEnv = { ...regime, requestUs: hold?.valueUs ?? null, note };
+  record.machine = { ...record.machine, idle };
+  ctx.log(`CPU idle: driver ${regime.driver ?? 'none'}, governor ${regime.governor ?? 'none'}; ${idle.requestUs !== null ? `holding a ${idle.requestUs} µs CPU-latency request` : 'no CPU-latency request'}${note ? ` (${note})` : ''}`);
+  return hold;
+}
+
 export async function executeRun(cfg: RunConfig, deps: RunDeps, opts: ExecuteOptions = {}): Promise<RunOutcome> {
   const startedMs = performance.now();
   const store = new RunStore(cfg.outDir);
@@ -69,10 +93,12 @@ export async function executeRun(cfg: RunConfig, deps: RunDeps, opts: ExecuteOpt
   const ctx: RunContext = deps.real ? { ...base, holder: new NicHolder(cfg, base, record) } : base;
   const save = () => store.writeResults(record.snapshot());
   let final: Results | undefined;
+  let hold: CpuLatencyHold | undefined;
   ctx.log(`run ${cfg.runId} seed ${cfg.seed} profile ${cfg.profile}: ${deps.command}`);
   save();
   try {
     record.machine = await machineEnv(deps.runner);
+    hold = await holdIdle(cfg, ctx, record);
     if (deps.real) record.realHosts = deps.real.env;
     const measurable = await buildAndCheck(cfg, ctx, record);
     if (deps.watch) await checkQuiet(deps.watch.quietMs, ctx, record);
@@ -91,6 +117,7 @@ export async function executeRun(cfg: RunConfig, deps: RunDeps, opts: ExecuteOpt
     throw err;
   } finally {
     await tearDownAll(ctx, record);
+    hold?.release();
     if (ctx.holder && ctx.holder.rebuilds > 0) ctx.log(`the test NICs moved between topologies ${ctx.holder.rebuilds} times, taking ${ctx.holder.rebuildS.toFixed(1)} s`);
     if (record.status === 'running') record.status = 'failed';
     final = record.snapshot();

@@ -7,6 +7,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Interference, Intruder } from '../results/types.js';
+import { NAMED_INTRUDER_SHARE, STEAL_REASON } from '../results/interference.js';
 import { delay } from '../util/delay.js';
 
 /** Share of one CPU that other processes may use during a trial before it is flagged. */
@@ -110,9 +111,11 @@ export function busyReason(i: Interference, wallS: number, cpus: number): string
   const top = i.top[0];
   const share = (x: number) => `${Math.round((x / wallS) * 100)}%`;
   if (i.otherCpuS > OTHER_CPU_LIMIT * wallS && top) {
-    return `other processes used ${share(i.otherCpuS)} of a CPU; the busiest: pid ${top.pid} ${top.command} (${share(top.cpuS)})`;
+    // a process at a few percent is housekeeping (the VM's init, an agent), not the cause: name none then
+    const named = top.cpuS >= NAMED_INTRUDER_SHARE * wallS ? `the busiest: pid ${top.pid} ${top.command} (${share(top.cpuS)})` : `none above ${NAMED_INTRUDER_SHARE * 100}% on its own`;
+    return `other processes used ${share(i.otherCpuS)} of a CPU; ${named}`;
   }
-  if (i.stealS > STEAL_LIMIT * wallS * Math.max(1, cpus)) return `the hypervisor stole ${share(i.stealS)} of a CPU`;
+  if (i.stealS > STEAL_LIMIT * wallS * Math.max(1, cpus)) return `${STEAL_REASON} ${share(i.stealS)} of a CPU`;
   return undefined;
 }
 

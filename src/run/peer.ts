@@ -16,6 +16,8 @@ import type { NicEnv, PeerMachineEnv, RealHostsEnv } from '../results/types.js';
 import { TOOLS, type ToolName, versionIn } from '../tools.js';
 import type { RealHosts } from '../topology/real.js';
 import { parseEthtoolFeatures } from './env.js';
+import { holdHasNoEffect, holdOnPeer, readIdleRegime } from '../lab/idle.js';
+import type { IdleEnv } from '../results/types.js';
 
 export interface RealHostFlags {
   readonly uplink?: string;
@@ -119,20 +121,22 @@ export interface PreparedHosts {
  * One multiplexed ssh connection to the peer, its master process in a ledger of its own
  * (so `bench clean` ends it if this process is killed). `close` ends it.
  */
-export async function connectPeer(local: Runner, target: SshTarget, state: StateDirs, tag: string, command: string): Promise<{ remote: SshRunner; close: () => Promise<void> }> {
+export async function connectPeer(local: Runner, target: SshTarget, state: StateDirs, tag: string, command: string): Promise<{ remote: SshRunner; ledger: Ledger; close: () => Promise<void>; onClose: (fn: () => Promise<void>) => void }> {
   const dir = resolve(state.root, 'ssh');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const ledger = Ledger.create(state.ledgers, `${tag}-ssh`, { tag, topology: 'ssh', pid: process.pid, command, createdAt: new Date().toISOString() });
   const socket = `${dir}/${tag}.sock`;
   let master: BackgroundProcess | undefined;
+  const before: (() => Promise<void>)[] = [];
   const close = async () => {
+    for (const fn of before.reverse()) await fn();
     if (master) await master.stop(1000);
     ledger.remove();
   };
   try {
     master = await openMaster(local, target, socket);
     ledger.append(processEntry(master, `ssh master to ${target.destination}`));
-    return { remote: new SshRunner(local, target, socket), close };
+    return { remote: new SshRunner(local, target, socket), ledger, close, onClose: (fn) => before.push(fn) };
   } catch (err) {
     await close();
     throw err;
@@ -143,10 +147,29 @@ export async function connectPeer(local: Runner, target: SshTarget, state: State
  * Connect, check, fingerprint. Throws (having touched nothing on either machine) when the
  * peer cannot be reached, is not root, lacks a tool, or a NIC is not safe to take.
  */
-export async function prepareRealHosts(local: Runner, flags: NonNullable<ReturnType<typeof realHostTarget>>, state: StateDirs, tag: string, command: string, log: (l: string) => void): Promise<PreparedHosts> {
+/**
+ * The run's CPU-latency request on the peer too, for as long as the ssh connection lasts:
+ * a process there in the connection's ledger (with how to reach the peer, so that
+ * `bench clean` can stop it), stopped before the connection closes.
+ */
+async function peerIdle(conn: Awaited<ReturnType<typeof connectPeer>>, target: SshTarget, hold: { valueUs: number | null; timeoutMs: number }): Promise<IdleEnv> {
+  const regime = await readIdleRegime(conn.remote);
+  if (hold.valueUs === null) return { ...regime, requestUs: null, note: 'no request held (--deep-idle): the CPUs may sleep between packets, as deployed' };
+  conn.ledger.append({ kind: 'ssh', host: target.destination, ...(target.configFile !== undefined ? { config: target.configFile } : {}) });
+  const held = await holdOnPeer(conn.remote, hold.valueUs, hold.timeoutMs);
+  if (held.proc) {
+    const proc = held.proc;
+    conn.ledger.append(processEntry(proc, 'CPU-latency request on the peer'));
+    conn.onClose(async () => void (await proc.stop(500)));
+  }
+  return { ...regime, requestUs: held.hold.valueUs, note: held.hold.reason ?? holdHasNoEffect(regime) };
+}
+
+export async function prepareRealHosts(local: Runner, flags: NonNullable<ReturnType<typeof realHostTarget>>, state: StateDirs, tag: string, command: string, log: (l: string) => void, hold: { valueUs: number | null; timeoutMs: number } = { valueUs: null, timeoutMs: 60_000 }): Promise<PreparedHosts> {
   log(`connecting to ${flags.target.destination} over ssh`);
   const started = performance.now();
-  const { remote, close } = await connectPeer(local, flags.target, state, tag, command);
+  const conn = await connectPeer(local, flags.target, state, tag, command);
+  const { remote, close } = conn;
   try {
     const machine = await peerMachine(remote, flags.target.destination);
     const tools = await peerTools(remote);
@@ -161,11 +184,12 @@ export async function prepareRealHosts(local: Runner, flags: NonNullable<ReturnT
     }
     const nics = [await nicEnv(local, 'hostA', flags.uplink), await nicEnv(remote, 'peer', flags.peerUplink)];
     const peerTracing = await peerTracingUnavailable(remote, tools);
+    const idle = await peerIdle(conn, flags.target, hold);
     const speeds = nics.map((n) => n.speedMbps).filter((s): s is number => s !== null);
     log(`peer ${flags.target.destination} ready in ${Math.round(performance.now() - started)} ms: kernel ${machine.kernel}, test NICs ${flags.uplink} here and ${flags.peerUplink} there`);
     return {
       real: { uplink: mine.state, peerUplink: theirs.state, peer: flags.target, runner: new PlacedRunner(local, remote) },
-      env: { peer: { ...machine, tools }, nics, lineRateMbps: speeds.length === 2 ? Math.min(...speeds) : null, clocksSynchronised: false },
+      env: { peer: { ...machine, tools, idle }, nics, lineRateMbps: speeds.length === 2 ? Math.min(...speeds) : null, clocksSynchronised: false },
       peerTracing,
       close,
     };

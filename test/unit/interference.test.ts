@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { busyReason, interferenceBetween, type ProcSample, quietCheck, sampleProcs } from '../../src/run/interference.js';
-import { busySummary } from '../../src/results/interference.js';
+import { busySummary, STEAL_REASON, stealShare } from '../../src/results/interference.js';
 import { trial } from './synthetic.js';
 
 const entry = (ppid: number, ticks: number, command: string, kernel = false) => ({ ppid, ticks, start: '100', command, kernel, cpu: 0 });
@@ -58,9 +58,31 @@ describe('on this machine', () => {
 describe('the run summary', () => {
   it('counts contaminated trials and names the worst intruders', () => {
     const hog = { otherCpuS: 0.9, stealS: 0, waitS: 0.5, top: [{ pid: 700, command: 'node hog.js', cpuS: 0.9 }] };
-    const s = busySummary([trial('nat', 0, 1), trial('nat', 0, 1, { contaminated: 'busy', interference: hog }), trial('bridge', 1, 1, { contaminated: 'busy', interference: hog })]);
+    const s = busySummary([trial('nat', 0, 1), trial('nat', 0, 1, { contaminated: 'busy', interference: hog }), trial('bridge', 1, 1, { contaminated: 'busy', interference: hog })], 2);
     expect(s.contaminated).toBe(2);
-    expect(s.text).toBe('2 trial(s) ran while the machine was busy: flagged, re-run (at most twice) and left out of the statistics. Worst intruders: node hog.js (pid 700: 1.8 CPU-s over 2 trials)');
+    expect(s.intruders).toEqual([{ command: 'node hog.js', pids: [700], cpuS: 1.8, trials: 2 }]);
+    expect(s.text).toBe('2 trial(s) ran while the machine was busy: flagged, re-run (at most twice) and left out of the statistics; 2 because other processes used the CPU (worst: node hog.js (pid 700: 1.8 CPU-s over 2 trials)). Steal over all trials: 0.0% of the CPU time');
+  });
+
+  it('blames steal, not a process, when the hypervisor stole the time; a process at a few percent is never named', () => {
+    // the VM's init used 3% of a CPU in each trial: housekeeping, not the cause
+    const init = { pid: 1, command: '/sbin/init', cpuS: 0.03 };
+    const stolen = { otherCpuS: 0.03, stealS: 0.6, waitS: null, top: [init] };
+    const s = busySummary([trial('host', 0, 1, { interference: { otherCpuS: 0, stealS: 0, waitS: null, top: [] } }), trial('nat', 0, 1, { contaminated: `${STEAL_REASON} 60% of a CPU`, interference: stolen }), trial('nat', 1, 1, { contaminated: 'other processes used 12% of a CPU; none above 5% on its own', interference: { otherCpuS: 0.12, stealS: 0, waitS: null, top: [init] } })], 2);
+    expect(s.bySteal).toBe(1);
+    expect(s.intruders).toEqual([]);
+    expect(s.text).not.toContain('init');
+    expect(s.text).toContain('1 because the hypervisor stole CPU time (steal: no process to blame)');
+    // 0.6 CPU-s stolen over three 1-s trials on 2 CPUs
+    expect(s.stealShare).toBeCloseTo(0.1, 10);
+    expect(busyReason({ otherCpuS: 0.12, stealS: 0, waitS: null, top: [init] }, 1, 2)).toBe('other processes used 12% of a CPU; none above 5% on its own');
+  });
+
+  it('the steal share is measured even when no trial was flagged, and unknown without /proc samples', () => {
+    const some = { otherCpuS: 0, stealS: 0.05, waitS: null, top: [] };
+    expect(stealShare([trial('host', 0, 1, { interference: some }), trial('nat', 0, 1, { interference: some })], 2)).toBeCloseTo(0.025, 10);
+    expect(busySummary([trial('host', 0, 1, { interference: some })], 2).text).toBeNull();
+    expect(stealShare([trial('host', 0, 1)], 2)).toBeNull();
   });
 });
 

@@ -17,6 +17,26 @@ import { checkDestination } from '../../exec/ssh.js';
 import { checkNicName, inspectNic, sshDevices } from '../../lab/nic.js';
 import { connectPeer, missingOnPeer, NIC_RULE, nicEnv, peerMachine, peerTools, peerTracingUnavailable } from '../../run/peer.js';
 import type { Session } from '../session.js';
+import { CPU_LATENCY_DEVICE, currentRequestUs, holdCpuLatency, holdHasNoEffect, readIdleRegime } from '../../lab/idle.js';
+import { regimeText } from '../../results/idle.js';
+
+/** The idle regime, and whether a run can hold the CPUs out of idle sleep (tried: held, read back, released). */
+async function idleChecks(session: Session): Promise<Check[]> {
+  const regime = await readIdleRegime(session.runner);
+  const noEffect = holdHasNoEffect(regime);
+  const checks: Check[] = [{ item: 'CPU idle regime', ok: true, required: false, detail: regimeText(regime) }];
+  const hold = holdCpuLatency(0);
+  const seen = hold.valueUs !== null ? currentRequestUs() : null;
+  hold.release();
+  const after = currentRequestUs();
+  if (hold.valueUs === null || seen !== 0) {
+    const why = hold.reason ?? `the kernel's aggregate request read ${seen ?? 'nothing'} while 0 µs was held`;
+    checks.push({ item: `CPU-latency request (${CPU_LATENCY_DEVICE})`, ok: false, required: false, detail: `cannot be held: ${why}; runs go on without it, and request/response figures then include the CPUs' wake-ups`, fix: `run as root on a kernel with PM QoS (${CPU_LATENCY_DEVICE}), or pass --deep-idle to measure without the request on purpose` });
+  } else {
+    checks.push({ item: `CPU-latency request (${CPU_LATENCY_DEVICE})`, ok: true, required: false, detail: `can be held: a run holds 0 µs while it measures (read back 0, and ${after === null ? '?' : after} once released)${noEffect ? `; but ${noEffect}` : ''}` });
+  }
+  return checks;
+}
 
 export interface Check {
   readonly item: string;
@@ -185,6 +205,7 @@ export async function doctor(session: Session, opts: DoctorFlags): Promise<numbe
   checks.push({ item: 'node', ok: true, required: true, detail: process.version });
   if (isRoot) checks.push(...(await session.withLock('bench doctor', () => kernelChecks(session))));
   checks.push(...(await toolChecks(session)));
+  checks.push(...(await idleChecks(session)));
   // under the lock, like a run: a concurrent `bench clean` must not end this check's ssh connection
   if (opts.peer !== undefined) checks.push(...(await session.withLock('bench doctor --peer', () => peerChecks(session, opts))));
   const quiet = await quietCheck(2000);

@@ -49,6 +49,8 @@ export async function gateCommand(session: Session, flags: GateFlags): Promise<n
       ...(flags.budget ? {} : { trials: flags.trials ?? (baseline.config.budgetS ? Math.max(6, ...baseline.trials.map((t) => t.block + 1)) : baseline.config.trials) }),
       duration: flags.duration ?? baseline.config.durationS,
       profile: flags.profile ?? baseline.profile,
+      // the baseline's CPU idle regime: a run from before it was recorded held no request
+      deepIdle: flags.deepIdle ?? (baseline.environment.idle?.requestUs ?? null) === null,
     };
     const done = await performRun(session, runFlags, `bench gate --run (baseline ${baseline.runId})`);
     session.throwIfAborted();

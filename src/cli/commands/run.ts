@@ -7,13 +7,14 @@ import { claimSummary, compareAll } from '../../report/verdicts.js';
 import { sampleProcs } from '../../run/interference.js';
 import { writeReport } from '../../report/write.js';
 import type { Results } from '../../results/types.js';
-import { type RunFlags, resolveRunConfig } from '../../run/config.js';
+import { type RunConfig, type RunFlags, resolveRunConfig } from '../../run/config.js';
 import { executeRun, type Progress } from '../../run/execute.js';
 import { runTools } from '../../run/needs.js';
 import { prepareRealHosts, realHostTarget } from '../../run/peer.js';
 import { preflight } from '../../tools.js';
 import { BpftraceTracer } from '../../trace/tracer.js';
 import { checkWritable } from '../../util/files.js';
+import { holdCpuLatency } from '../../lab/idle.js';
 import { fmtDuration } from '../../util/format.js';
 import type { Session } from '../session.js';
 
@@ -51,7 +52,8 @@ export async function performRun(session: Session, flags: RunFlags, command: str
     };
     if (io.isTTY) io.err(`run ${cfg.runId}: ${cfg.topologies.length} topologies, ${cfg.workloads.join(' ')} on ${cfg.paths.join(' ')}, ${cfg.budgetS !== null ? `trials of ${cfg.durationS}s until every comparison is decided, within ${fmtDuration(cfg.budgetS)} (at most ${cfg.trials} blocks)` : `${cfg.trials} trials of ${cfg.durationS}s`} (seed ${cfg.seed})\n`);
     // a real-host run: connect and check both machines before anything is touched
-    const hosts = realTarget ? await prepareRealHosts(session.runner, realTarget, session.state, cfg.tag, command, (l) => io.isTTY && io.err(`\r\x1b[2K${l}`)) : undefined;
+    const hosts = realTarget ? await prepareRealHosts(session.runner, realTarget, session.state, cfg.tag, command, (l) => io.isTTY && io.err(`\r\x1b[2K${l}`), { valueUs: cfg.cpuLatencyUs, timeoutMs: runBoundMs(cfg) }) : undefined;
+    if (hosts?.env.peer.idle?.note && cfg.cpuLatencyUs !== null && hosts.env.peer.idle.requestUs === null) io.err(`warning: ${hosts.env.peer.idle.note}\n`);
     const runner = hosts?.real.runner ?? session.runner;
     // a real-host run traces the peer too, with its own sampler, when bpftrace can run there
     const peer = hosts ? { peer: { runner: hosts.real.runner.remote, reason: hosts.peerTracing } } : {};
@@ -60,7 +62,7 @@ export async function performRun(session: Session, flags: RunFlags, command: str
     if (tracer && hosts?.peerTracing) io.err(`the peer machine will not be traced: ${hosts.peerTracing}\n`);
     let outcome: Awaited<ReturnType<typeof executeRun>>;
     try {
-      outcome = await executeRun(cfg, { runner, state: session.state, aborted: () => session.aborted, progress, command, watch: { sample: sampleProcs, quietMs: 2000 }, warn: (m) => io.err(`${io.isTTY ? '\r\x1b[2K' : ''}warning: ${m}\n`), note: (m) => io.err(`${io.isTTY ? '\r\x1b[2K' : ''}${m}\n`), ...(tracer ? { tracer } : {}), ...(hosts ? { real: { ...hosts.real, env: hosts.env } } : {}) });
+      outcome = await executeRun(cfg, { runner, state: session.state, aborted: () => session.aborted, progress, command, cpuIdle: { hold: (us) => holdCpuLatency(us) }, watch: { sample: sampleProcs, quietMs: 2000 }, warn: (m) => io.err(`${io.isTTY ? '\r\x1b[2K' : ''}warning: ${m}\n`), note: (m) => io.err(`${io.isTTY ? '\r\x1b[2K' : ''}${m}\n`), ...(tracer ? { tracer } : {}), ...(hosts ? { real: { ...hosts.real, env: hosts.env } } : {}) });
     } finally {
       await hosts?.close();
     }
@@ -75,6 +77,13 @@ export async function performRun(session: Session, flags: RunFlags, command: str
     }
     return { results, dir: store.dir, reportLine, wallS: (performance.now() - started) / 1000 };
   });
+}
+
+/** The longest a run can take: bounds what it leaves running on the peer if this machine is lost. */
+export function runBoundMs(cfg: RunConfig): number {
+  const cells = cfg.topologies.length * cfg.workloads.length * cfg.paths.length;
+  const s = cfg.budgetS ?? (cfg.trials + cfg.warmup) * cells * (cfg.durationS + 5);
+  return (s + 900) * 1000;
 }
 
 export async function runCommand(session: Session, flags: RunCliFlags): Promise<number> {

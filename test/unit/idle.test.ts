@@ -1,0 +1,153 @@
+/**
+ * The CPU idle regime and the CPU-latency request: the sysfs listing parsed, the request
+ * written as the kernel reads it and released, the regime recorded by a run, and the gate
+ * refusing to compare runs taken in different regimes.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { currentRequestUs, holdCpuLatency, holdHasNoEffect, parseIdleRegime } from '../../src/lab/idle.js';
+import { describeIdle, idleDifference } from '../../src/results/idle.js';
+import { incompatibilities } from '../../src/gate/gate.js';
+import { resolveRunConfig } from '../../src/run/config.js';
+import { executeRun } from '../../src/run/execute.js';
+import { RecordingRunner } from '../../src/exec/recording-runner.js';
+import type { IdleEnv, OkTrial } from '../../src/results/types.js';
+import type { TrialFn } from '../../src/run/measure.js';
+import { syntheticResults, trial } from './synthetic.js';
+import { simulatedKernel, tempState } from './helpers.js';
+
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'idle');
+const fixture = (name: string) => readFileSync(join(FIXTURES, name), 'utf8');
+let cleanup = () => {};
+afterEach(() => cleanup());
+
+describe('the idle regime from sysfs', () => {
+  it('reads driver, governor and each state with its exit latency; a name may hold spaces', () => {
+    expect(parseIdleRegime(fixture('haltpoll.txt'))).toEqual({
+      driver: 'haltpoll',
+      governor: 'haltpoll',
+      states: [
+        { name: 'POLL', exitLatencyUs: 0, disabled: false },
+        { name: 'haltpoll idle', exitLatencyUs: 1, disabled: false },
+      ],
+    });
+    const acpi = parseIdleRegime(fixture('acpi-idle.txt'));
+    expect(acpi.states.map((s) => [s.name, s.exitLatencyUs, s.disabled])).toEqual([['POLL', 0, false], ['C1', 1, false], ['C2', 100, false], ['C3', 1000, true]]);
+    expect(parseIdleRegime(fixture('none.txt'))).toEqual({ driver: 'none', governor: 'menu', states: [] });
+    expect(parseIdleRegime('')).toEqual({ driver: null, governor: null, states: [] });
+  });
+
+  it('says when a request has nothing to hold back', () => {
+    expect(holdHasNoEffect(parseIdleRegime(fixture('none.txt')))).toMatch(/^no cpuidle driver/);
+    expect(holdHasNoEffect(parseIdleRegime(''))).toMatch(/^no cpuidle driver/);
+    expect(holdHasNoEffect(parseIdleRegime('driver acpi_idle\nstate 0 0 POLL\nstate 100 1 C2\n'))).toMatch(/offers no state with an exit latency/);
+    expect(holdHasNoEffect(parseIdleRegime(fixture('haltpoll.txt')))).toBeNull();
+    expect(holdHasNoEffect(parseIdleRegime(fixture('acpi-idle.txt')))).toBeNull();
+  });
+});
+
+describe('the CPU-latency request', () => {
+  function device(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'nb-idle-'));
+    cleanup = () => rmSync(dir, { recursive: true, force: true });
+    const path = join(dir, 'cpu_dma_latency');
+    writeFileSync(path, '');
+    return path;
+  }
+
+  it('writes the value as one 32-bit integer and keeps the file open until released', () => {
+    const path = device();
+    const hold = holdCpuLatency(25, path);
+    expect(hold).toMatchObject({ valueUs: 25, reason: null });
+    expect(readFileSync(path)).toEqual(Buffer.from([25, 0, 0, 0]));
+    expect(currentRequestUs(path)).toBe(25);
+    hold.release();
+    hold.release();
+  });
+
+  it('never throws: a device that cannot be opened gives no hold and the reason', () => {
+    const hold = holdCpuLatency(0, '/nonexistent/cpu_dma_latency');
+    expect(hold.valueUs).toBeNull();
+    expect(hold.reason).toBe('/nonexistent/cpu_dma_latency could not be held (ENOENT)');
+    expect(() => hold.release()).not.toThrow();
+    expect(currentRequestUs('/nonexistent/cpu_dma_latency')).toBeNull();
+  });
+});
+
+describe('a run holds the request from before the first trial to after teardown', () => {
+  async function run(flags: { deepIdle?: boolean }, refuse = false) {
+    const t = tempState();
+    cleanup = t.cleanup;
+    const { runner, namespaces } = simulatedKernel();
+    const events: string[] = [];
+    const cfg = resolveRunConfig({ topology: 'host', workload: 'tcp-rr', path: 'c1-peer', trials: 2, warmup: 0, seed: 1, out: join(t.state.root, 'out'), trace: false, ...flags });
+    const trialFn: TrialFn = async (s) => {
+      events.push(`trial ${s.index}`);
+      const rec: OkTrial = { ...s, status: 'ok', metrics: { tps: { value: 1000, unit: 'transactions/s' } }, flags: [], raw: [], startedAt: new Date().toISOString(), durationMs: 1 };
+      return rec;
+    };
+    const warnings: string[] = [];
+    const cpuIdle = {
+      hold: (us: number) => {
+        events.push(`hold ${us}`);
+        return refuse ? { valueUs: null, reason: '/dev/cpu_dma_latency could not be held (EACCES)', release: () => events.push('release') } : { valueUs: us, reason: null, release: () => events.push(`release with ${namespaces.size} namespaces left`) };
+      },
+    };
+    const { results } = await executeRun(cfg, { runner, state: t.state, aborted: () => false, command: 'test', cpuIdle, warn: (m) => warnings.push(m) }, { trialFn });
+    return { results, events, warnings };
+  }
+
+  it('holds 0 µs by default, released once everything is torn down, and records it', async () => {
+    const { results, events } = await run({});
+    expect(events).toEqual(['hold 0', 'trial 0', 'trial 1', 'release with 0 namespaces left']);
+    expect(results.environment.idle).toMatchObject({ requestUs: 0 });
+  });
+
+  it('--deep-idle holds nothing and says so', async () => {
+    const { results, events } = await run({ deepIdle: true });
+    expect(events).toEqual(['trial 0', 'trial 1']);
+    expect(results.environment.idle?.requestUs).toBeNull();
+    expect(results.environment.idle?.note).toMatch(/--deep-idle/);
+  });
+
+  it('a machine that refuses the request is measured without it: said once, kept as a caveat', async () => {
+    const { results, warnings } = await run({}, true);
+    expect(results.status).toBe('complete');
+    expect(results.environment.idle?.requestUs).toBeNull();
+    expect(warnings).toEqual([expect.stringContaining('EACCES')]);
+    expect(results.caveats.filter((c) => c.startsWith('CPU idle:'))).toHaveLength(1);
+  });
+
+  it('reads the regime through the runner (the same script runs on the peer over ssh)', async () => {
+    const runner = new RecordingRunner((spec) => (spec.program === 'sh' ? { stdout: fixture('haltpoll.txt') } : undefined));
+    const { readIdleRegime } = await import('../../src/lab/idle.js');
+    expect((await readIdleRegime(runner)).driver).toBe('haltpoll');
+    expect(runner.calls[0]?.args[0]).toBe('-c');
+  });
+});
+
+describe('the idle regime in reports and the gate', () => {
+  const held: IdleEnv = { driver: 'haltpoll', governor: 'haltpoll', states: [{ name: 'POLL', exitLatencyUs: 0, disabled: false }, { name: 'haltpoll idle', exitLatencyUs: 1, disabled: false }], requestUs: 0, note: null };
+  const free: IdleEnv = { ...held, requestUs: null, note: 'no request held (--deep-idle): the CPUs may sleep between packets, as deployed' };
+  const withIdle = (idle: IdleEnv | undefined) => {
+    const r = syntheticResults([trial('host', 0, 1000), trial('bridge', 0, 900)]);
+    return { ...r, environment: { ...r.environment, ...(idle ? { idle } : {}) } };
+  };
+
+  it('describes the request, the driver and the states in one line', () => {
+    expect(describeIdle(held)).toBe('CPU idle: CPUs held out of idle sleep (a 0 µs CPU-latency request for the whole run); cpuidle driver haltpoll, governor haltpoll; idle states POLL 0 µs, haltpoll idle 1 µs');
+    expect(describeIdle(free)).toMatch(/^CPU idle: CPUs free to sleep between packets .*\. No request held \(--deep-idle\)/);
+    expect(describeIdle(undefined)).toMatch(/not recorded/);
+  });
+
+  it('the gate refuses to compare runs taken in different regimes, and names both', () => {
+    expect(incompatibilities(withIdle(held), withIdle(held), 'relative')).toEqual([]);
+    expect(incompatibilities(withIdle(held), withIdle(free), 'relative')).toEqual(['CPU idle regimes differ (baseline: a 0 µs CPU-latency request held; current: no CPU-latency request)']);
+    // a baseline from before the regime was recorded held no request
+    expect(incompatibilities(withIdle(undefined), withIdle(held), 'relative')).toEqual(['CPU idle regimes differ (baseline: no CPU-latency request (not recorded: runs then held none); current: a 0 µs CPU-latency request held)']);
+    expect(incompatibilities(withIdle(undefined), withIdle(free), 'relative')).toEqual([]);
+    expect(idleDifference(held, { ...held, driver: 'acpi_idle' })).toBe('CPU idle drivers differ (haltpoll vs acpi_idle)');
+  });
+});
