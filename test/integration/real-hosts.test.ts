@@ -89,6 +89,8 @@ describe('a run on two machines over ssh', () => {
     const rh = res.environment.realHosts!;
     expect(rh.peer.host).toBe('remote');
     expect(rh.peer.tools['iperf3']).toMatch(/iperf 3/);
+    // the CPU-latency request was held on the peer too, for the whole run
+    expect(rh.peer.idle?.requestUs).toBe(0);
     expect(rh.nics.map((n) => [n.machine, n.name, n.driver, n.speedMbps])).toEqual([
       ['hostA', hosts.nic, 'veth', 10000],
       ['peer', hosts.peerNic, 'veth', 10000],
@@ -184,12 +186,17 @@ describe('a run on two machines over ssh', () => {
       const pids = [...ledgerText().matchAll(/"kind":"process","host":"remote","label":"bpftrace on the peer","pid":(\d+)/g)].map((m) => m[1]!);
       return pids.reverse().find((p) => sh(['sh', '-c', `ps -o comm= -p ${p} || true`]).trim() === 'timeout');
     };
+    // and the CPU-latency request held on the peer, in the ssh connection's ledger
+    const holdPid = () => /"kind":"process","host":"remote","label":"CPU-latency request on the peer","pid":(\d+)/.exec(ledgerText())?.[1];
     const found = await waitFor(() => serverPid() !== undefined && samplerPid() !== undefined, 60_000);
     const server = serverPid();
     const sampler = samplerPid();
+    const hold = holdPid();
     await stop();
     expect(found && server !== undefined && sampler !== undefined, `a server and a sampler on the peer (log so far: ${log().slice(-400)})`).toBe(true);
     expect(sh(['ps', '-o', 'pid=', '-p', sampler!]).trim()).toBe(sampler);
+    expect(hold, 'the peer hold is in the ledger').toBeDefined();
+    expect(sh(['ps', '-o', 'pid=', '-p', hold!]).trim()).toBe(hold);
     // the run is gone; its NICs, namespaces and the remote server are not
     expect(linkJson(['link', 'show']).map((l) => l.ifname)).not.toContain(hosts.nic);
     expect(sh(['ip', '-n', hosts.remoteNs, '-o', 'link', 'show'])).not.toContain(hosts.peerNic);
@@ -202,7 +209,7 @@ describe('a run on two machines over ssh', () => {
     expect(clean.stdout).toMatch(/tearing down (host|bridge) of run/);
     nicsAreHome();
     expect(ourNetns()).toEqual([]);
-    expect(await waitFor(() => sh(['sh', '-c', `ps -o pid= -p ${server} ${sampler} || true`]).trim() === '', 5000)).toBe(true);
+    expect(await waitFor(() => sh(['sh', '-c', `ps -o pid= -p ${server} ${sampler} ${hold} || true`]).trim() === '', 5000)).toBe(true);
     expect(noSuiteProcesses()).toEqual([]);
     expect(readdirSync('/run/netbench/ledgers')).toEqual([]);
   });
