@@ -54,7 +54,7 @@ Exit codes:
   0    success (gate: no regression)
   1    failure: a regression (gate), a reachability check that does not match, a command that failed
   2    usage or input error: unknown name, invalid file or option, not root, a missing tool
-  3    gate --strict: the noise can neither rule a regression in nor out
+  3    gate: a suspect metric (its estimate past the threshold, not yet significant; --lenient exits 0), or with --strict anything the noise can neither rule in nor out
   4    incomplete: a run measured less than asked (run); the current run is broken or incomplete (gate)
   70   internal error in netbench (a bug)
   74   a file could not be read or written (--out, --markdown, --junit, --dir, the state directory)
@@ -133,6 +133,8 @@ function runOptions(c: Command, defaults: boolean): Command {
     .option('--seed <n>', 'seed of the trial order (recorded in results)', intOption('--seed', 0, 2 ** 31 - 1))
     .option('--out <dir>', 'run directory (default reports/<run-id>)')
     .option('--no-trace', 'do not trace packets with bpftrace')
+    .option('--pairing <design>', "how a block orders its trials: adjacent (each comparison's two sides back to back, the default) or block (each cell once, shuffled; the design before)")
+    .option('--quiet', 'no progress while the run works (by default a line on a terminal, plain lines per phase and minute elsewhere)')
     .option('--deep-idle', 'let the CPUs sleep in deep idle states between packets, as deployed (by default a run holds a 0 µs CPU-latency request while it measures; see docs/methodology.md)')
     .option('--trace-program <file>', 'a bpftrace program to trace with instead of bench/trace/path-latency.bt, taking the same arguments (to compare tracers; see docs/methodology.md)')
     .option('--traced <n>', "tracing blocks: each pairs every cell's untraced trial with a traced one, for the overhead's interval (the profile's by default)", bounded('traced'))
@@ -151,13 +153,14 @@ function measureCommands(program: Command, act: Act): void {
     .action(act((s, opts: RunCliFlags) => runCommand(s, opts)));
 
   runOptions(program.command('gate'), false)
-    .description('judge a run against a baseline: exit 0 no regression, 1 regression, 2 usage/input error, 3 undecided (--strict), 4 broken or incomplete current run, 74 unwritable output')
+    .description('judge a run against a baseline: exit 0 no regression, 1 regression, 2 usage/input error, 3 suspect (or undecided with --strict), 4 broken or incomplete current run, 74 unwritable output')
     .requiredOption('--baseline <run>', 'baseline: results.json, run directory, or a name in bench/baselines')
     .option('--current <run>', 'current run: results.json or run directory')
     .option('--run', 'run now (same topologies, workloads, paths, trials and duration as the baseline unless given), then judge')
     .option('--absolute', 'compare absolute figures instead of ratios to host')
     .option('--force', 'compare even when the environments differ')
     .option('--strict', 'exit 3 when the noise cannot rule a regression in or out')
+    .option('--lenient', 'exit 0 on a suspect metric (its estimate past the threshold but not significant); by default the gate fails safe with exit 3')
     .option('--config <file>', 'thresholds (default bench/gate.json)')
     .option('--markdown <file>', 'also write the result as Markdown (for a CI job summary)')
     .option('--junit <file>', 'also write JUnit XML (one test case per metric)')
@@ -214,6 +217,7 @@ function maintenanceCommands(program: Command, act: Act): void {
     .option('--ssh-config <file>', 'an ssh config file to use instead of your own (ssh -F)')
     .option('--uplink <nic>', "also check this machine's test NIC (free to take?)")
     .option('--peer-uplink <nic>', "also check the peer's test NIC (free to take?)")
+    .addOption(new Option('--noise [seconds]', "instead of the checks, measure the machine's noise profile: one stream on host reported every 100 ms, the spread of a pair's ratio by trial length and gap, and the pairs a ±5% verdict needs under each trial design").preset(60).argParser(intOption('--noise', 10, 600)))
     .action(act((s, opts: DoctorFlags) => doctor(s, opts)));
 }
 

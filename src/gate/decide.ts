@@ -22,25 +22,47 @@ export interface MetricDecision {
   readonly threshold: number;
   readonly verdict: GateVerdict;
   readonly reason: string;
+  /** undecided, and the estimate itself is past the threshold in the bad direction: the gate fails safe on it (exit 3) unless told to be lenient */
+  readonly suspect: boolean;
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
+const usable = (xs: readonly number[]) => xs.filter((x) => x > 0 && Number.isFinite(x));
+
+/** The test and the point change: p of the permutation test on logs, and the signed change of current's median over baseline's in the good direction (-0.1: 10% slower, or latency 10% higher). */
+function tested(a: readonly number[], b: readonly number[], better: Better): { p: number; change: number } {
+  return { p: permutationTest(a.map(Math.log), b.map(Math.log)), change: improvement(median(b) / median(a), better) };
+}
+
+/**
+ * Whether decide() would call it a regression, without the bootstrap interval that only
+ * the other verdicts need: for resampling the gate many times (gate/power.ts).
+ */
+export function isRegression(baseline: readonly number[], current: readonly number[], better: Better, threshold: number, alpha = 0.05): boolean {
+  const a = usable(baseline);
+  const b = usable(current);
+  if (a.length < 2 || b.length < 2) return false;
+  const { p, change } = tested(a, b, better);
+  return p < alpha && change < -threshold;
+}
+
 export function decide(baseline: readonly number[], current: readonly number[], better: Better, threshold: number, alpha = 0.05): MetricDecision {
-  const a = baseline.filter((x) => x > 0 && Number.isFinite(x));
-  const b = current.filter((x) => x > 0 && Number.isFinite(x));
+  const a = usable(baseline);
+  const b = usable(current);
   const counts = { nBaseline: a.length, nCurrent: b.length, threshold };
   if (a.length < 2 || b.length < 2) {
-    return { ...counts, baselineMedian: median(a), currentMedian: median(b), change: NaN, changeLow: NaN, changeHigh: NaN, p: 1, verdict: 'undecided', reason: `too few trials (${a.length} baseline, ${b.length} current; need 2 or more each)` };
+    return { ...counts, baselineMedian: median(a), currentMedian: median(b), change: NaN, changeLow: NaN, changeHigh: NaN, p: 1, verdict: 'undecided', suspect: false, reason: `too few trials (${a.length} baseline, ${b.length} current; need 2 or more each)` };
   }
+  const { p, change } = tested(a, b, better);
   const ci = ratioOfMediansCI(a, b);
-  const p = permutationTest(a.map(Math.log), b.map(Math.log));
-  // signed change of current over baseline in the good direction (-0.1: 10% slower, or latency 10% higher)
-  const change = improvement(ci.ratio, better);
   const [lo, hi] = improvementInterval(ci.low, ci.high, better);
-  const d = { ...counts, baselineMedian: median(a), currentMedian: median(b), change, changeLow: lo, changeHigh: hi, p };
+  const d = { ...counts, baselineMedian: median(a), currentMedian: median(b), change, changeLow: lo, changeHigh: hi, p, suspect: false };
   if (p < alpha && change < -threshold) return { ...d, verdict: 'regression', reason: `${pct(-change)} worse (threshold ${pct(threshold)}), p=${p.toPrecision(2)}` };
   if (p < alpha && change > threshold) return { ...d, verdict: 'improvement', reason: `${pct(change)} better, p=${p.toPrecision(2)}` };
-  if (lo < -threshold && p >= alpha) return { ...d, verdict: 'undecided', reason: `a ${pct(threshold)} regression cannot be ruled out (interval down to ${pct(lo)}), p=${p.toPrecision(2)}: too noisy, run more trials` };
+  if (lo < -threshold && p >= alpha) {
+    if (change < -threshold) return { ...d, verdict: 'undecided', suspect: true, reason: `SUSPECT: the estimate is ${pct(-change)} worse, past the ${pct(threshold)} threshold, but not significant (p=${p.toPrecision(2)}, interval down to ${pct(lo)}): measure more trials` };
+    return { ...d, verdict: 'undecided', reason: `a ${pct(threshold)} regression cannot be ruled out (interval down to ${pct(lo)}), p=${p.toPrecision(2)}: too noisy, run more trials` };
+  }
   return { ...d, verdict: 'ok', reason: p < alpha ? `significant change of ${pct(change)}, within the ${pct(threshold)} threshold` : `no significant change (p=${p.toPrecision(2)})` };
 }

@@ -4,7 +4,7 @@
  * from another day still compares; --absolute compares raw figures.
  */
 import { EXIT } from '../errors.js';
-import { blockValues } from '../results/cell.js';
+import { measuredValues, nearestPairs } from '../results/cell.js';
 import type { Cell, Results } from '../results/types.js';
 import { workload as workloadDef } from '../workloads/registry.js';
 import { type GateConfig, thresholdFor } from './config.js';
@@ -35,12 +35,12 @@ export function incompatibilities(a: Results, b: Results, mode: 'relative' | 'ab
 
 /** One number per measured trial: the raw figure, or its ratio to host in the same block. */
 export function gateSamples(r: Results, cell: Cell, metric: string, mode: 'relative' | 'absolute'): number[] {
-  const mine = blockValues(r.trials, cell, metric);
-  if (mode === 'absolute') return [...mine.values()];
-  const host = blockValues(r.trials, { ...cell, topology: 'host' }, metric);
+  if (mode === 'absolute') return measuredValues(r.trials, cell, metric);
+  // each trial's ratio to the host trial nearest it in its block
+  const pairs = nearestPairs(r.trials, cell, { ...cell, topology: 'host' }, metric);
   const out: number[] = [];
-  for (const [block, v] of mine) {
-    const h = host.get(block);
+  for (const [block, v] of pairs.a) {
+    const h = pairs.b.get(block);
     if (h !== undefined && h > 0) out.push(v / h);
   }
   return out;
@@ -103,16 +103,22 @@ export function holm(rows: readonly GateRow[], alpha: number): GateRow[] {
     const pAdjusted = adjusted[i]!;
     if ((r.verdict === 'regression' || r.verdict === 'improvement') && pAdjusted >= alpha) {
       const undecided = r.changeLow < -r.threshold;
-      return { ...r, pAdjusted, verdict: undecided ? 'undecided' : 'ok', reason: `${r.reason}, but p=${pAdjusted.toPrecision(2)} after correcting for ${m} metrics: not significant` };
+      const suspect = undecided && r.change < -r.threshold;
+      return { ...r, pAdjusted, verdict: undecided ? 'undecided' : 'ok', suspect, reason: `${suspect ? 'SUSPECT: ' : ''}${r.reason}, but p=${pAdjusted.toPrecision(2)} after correcting for ${m} metrics: not significant` };
     }
     return { ...r, pAdjusted };
   });
 }
 
-/** 4: the current run is broken or incomplete; 1: a regression; 3: undecided with --strict; 0: none of these. */
-export function gateExitCode(report: GateReport, strict: boolean): number {
+/**
+ * 4: the current run is broken or incomplete; 1: a regression; 3: a suspect metric (its
+ * estimate past the threshold, not yet significant) unless lenient, or anything undecided
+ * with strict; 0: none of these.
+ */
+export function gateExitCode(report: GateReport, strict: boolean, lenient = false): number {
   if (report.problems.length > 0) return EXIT.incomplete;
   if (report.rows.some((r) => r.verdict === 'regression')) return EXIT.failure;
   if (strict && report.rows.some((r) => r.verdict === 'undecided')) return EXIT.undecided;
+  if (!lenient && report.rows.some((r) => r.suspect)) return EXIT.undecided;
   return EXIT.ok;
 }

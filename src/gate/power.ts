@@ -6,7 +6,7 @@
 import { seededRng } from '../stats/rng.js';
 import type { Cell, Results } from '../results/types.js';
 import { metricDef } from '../workloads/registry.js';
-import { decide } from './decide.js';
+import { isRegression } from './decide.js';
 import { gateSamples } from './gate.js';
 
 export interface PowerRow extends Cell {
@@ -35,8 +35,8 @@ export function estimatePower(
     let hits = 0;
     let alarms = 0;
     for (let i = 0; i < repeats; i++) {
-      if (decide(draw(n), draw(n).map((x) => x * worse), def.better, opts.threshold).verdict === 'regression') hits++;
-      if (decide(draw(n), draw(n), def.better, opts.threshold).verdict === 'regression') alarms++;
+      if (isRegression(draw(n), draw(n).map((x) => x * worse), def.better, opts.threshold)) hits++;
+      if (isRegression(draw(n), draw(n), def.better, opts.threshold)) alarms++;
     }
     return { ...cell, trials: n, shift: opts.shift, power: hits / repeats, falseAlarms: alarms / repeats, pool: pool.length };
   });

@@ -6,6 +6,7 @@ import type { GateReport, GateRow } from './gate.js';
 const signed = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : '−'}${(Math.abs(x) * 100).toFixed(1)}%` : '-');
 const change = (r: GateRow) => `${signed(r.change)} [${signed(r.changeLow)}, ${signed(r.changeHigh)}]`;
 const VERDICT: Record<string, string> = { regression: 'REGRESSION', improvement: 'improved', ok: 'ok', undecided: 'undecided' };
+const verdictText = (r: GateRow) => (r.suspect ? 'SUSPECT' : VERDICT[r.verdict]!);
 
 function order(rows: readonly GateRow[]): GateRow[] {
   const rank: Record<string, number> = { regression: 0, undecided: 1, improvement: 2, ok: 3 };
@@ -18,7 +19,7 @@ export function problemLines(report: GateReport): string[] {
 }
 
 export function gateTable(report: GateReport): string {
-  const rows = order(report.rows).map((r) => [`${r.topology} ${r.workload} ${r.path}`, r.metric, fmtNum(r.baselineMedian), fmtNum(r.currentMedian), change(r), Number.isFinite(r.pAdjusted) ? r.pAdjusted.toPrecision(2) : '-', VERDICT[r.verdict]!, r.reason]);
+  const rows = order(report.rows).map((r) => [`${r.topology} ${r.workload} ${r.path}`, r.metric, fmtNum(r.baselineMedian), fmtNum(r.currentMedian), change(r), Number.isFinite(r.pAdjusted) ? r.pAdjusted.toPrecision(2) : '-', verdictText(r), r.reason]);
   return table(['cell', 'metric', 'baseline', 'current', 'change (good direction) [CI]', 'p (Holm)', 'verdict', 'why'], rows);
 }
 
@@ -27,7 +28,9 @@ export function gateSummaryLine(report: GateReport): string {
   const reg = report.rows.filter((r) => r.verdict === 'regression');
   if (report.problems.length) return `BROKEN RUN: the gate cannot pass it (${report.problems.length} problem(s): ${report.problems.map((p) => p.kind).filter((k, i, a) => a.indexOf(k) === i).join(', ')})`;
   const head = reg.length ? `REGRESSION in ${reg.length} metric(s): ${reg.map((r) => `${r.topology} ${r.workload} ${r.path} ${r.metric} ${signed(r.change)}`).join('; ')}` : 'no regression';
-  return `${head} (${report.rows.length} metrics compared ${report.mode === 'relative' ? 'as ratios to host' : 'as absolute figures'}: ${n('ok')} ok, ${n('improvement')} improved, ${n('undecided')} undecided)`;
+  const suspect = report.rows.filter((r) => r.suspect);
+  const warn = !reg.length && suspect.length ? `SUSPECT in ${suspect.length} metric(s), past the threshold but not significant: ${suspect.map((r) => `${r.topology} ${r.workload} ${r.path} ${r.metric} ${signed(r.change)}`).join('; ')}` : head;
+  return `${warn} (${report.rows.length} metrics compared ${report.mode === 'relative' ? 'as ratios to host' : 'as absolute figures'}: ${n('ok')} ok, ${n('improvement')} improved, ${n('undecided')} undecided${suspect.length ? `, ${suspect.length} of them suspect` : ''})`;
 }
 
 export function gateMarkdown(report: GateReport): string {
@@ -37,7 +40,7 @@ export function gateMarkdown(report: GateReport): string {
   if (report.problems.length) lines.push('');
   lines.push('| | cell | metric | baseline | current | change [CI] | p (Holm) | why |', '|---|---|---|---:|---:|---:|---:|---|');
   for (const r of order(report.rows)) {
-    lines.push(`| ${icon[r.verdict]} | ${r.topology} ${r.workload} ${r.path} | ${r.metric} | ${fmtNum(r.baselineMedian)} | ${fmtNum(r.currentMedian)} | ${change(r)} | ${Number.isFinite(r.pAdjusted) ? r.pAdjusted.toPrecision(2) : '-'} | ${md(r.reason)} |`);
+    lines.push(`| ${r.suspect ? '🟠' : icon[r.verdict]} | ${r.topology} ${r.workload} ${r.path} | ${r.metric} | ${fmtNum(r.baselineMedian)} | ${fmtNum(r.currentMedian)} | ${change(r)} | ${Number.isFinite(r.pAdjusted) ? r.pAdjusted.toPrecision(2) : '-'} | ${md(r.reason)} |`);
   }
   for (const w of report.warnings) lines.push('', `> ⚠️ ${md(w)}`);
   return `${lines.join('\n')}\n`;

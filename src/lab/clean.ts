@@ -4,10 +4,11 @@
  * named with a run tag. Nothing without netbench's name is touched.
  */
 import { readdirSync, rmSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Runner } from '../exec/runner.js';
 import { errorMessage } from '../errors.js';
-import { Ledger } from './ledger.js';
+import { Ledger, RUN_LEDGER } from './ledger.js';
 import { runTagLive } from './lock.js';
 import { NETNS_PATTERN, tagOfNetns } from './names.js';
 import type { ProcessControl } from './processes.js';
@@ -39,7 +40,7 @@ export async function clean(deps: CleanDeps): Promise<CleanReport> {
     actions.push(l);
     deps.log?.(l);
   };
-  const tdDeps = { runner: deps.runner, stateRoot: deps.state.root, ...(deps.processes ? { processes: deps.processes } : {}) };
+  const tdDeps = { runner: deps.runner, stateRoot: deps.state.root, cleaner: `bench clean (pid ${process.pid}, user ${userInfo().username})`, ...(deps.processes ? { processes: deps.processes } : {}) };
 
   // what cannot be read is reported and passed over: the rest is still cleaned
   const ledgers = Ledger.list(deps.state.ledgers, (path, why) => log(`skipping ${path}: ${why}`));
@@ -48,7 +49,8 @@ export async function clean(deps: CleanDeps): Promise<CleanReport> {
   const keep = new Set<string>();
   for (const ledger of ledgers) {
     const h = ledger.header;
-    log(`${verb('tearing down', 'would tear down')} ${h ? `${h.topology} of run ${h.tag} (pid ${h.pid}: ${h.command})` : ledger.path}`);
+    const what = h?.topology === RUN_LEDGER ? `the record of run ${h.tag}` : h ? `${h.topology} of run ${h.tag}` : undefined;
+    log(`${verb('tearing down', 'would tear down')} ${h ? `${what} (pid ${h.pid}: ${h.command})` : ledger.path}`);
     try {
       await teardown(ledger, { ...tdDeps, dryRun: deps.dryRun, log: (l) => log(`  ${l}`) });
     } catch (err) {

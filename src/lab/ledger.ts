@@ -19,7 +19,12 @@ export type LedgerEntry =
   | { kind: 'nft-table'; netns: string; family: string; table: string }
   | { kind: 'process'; host?: string; netns?: string; label: string; pid: number; startTime: string }
   | { kind: 'ovs'; netns: string; dir: string }
-  | { kind: 'status'; status: 'up' | 'tearing-down' };
+  | { kind: 'status'; status: 'up' | 'tearing-down' }
+  /** where a run writes its results: undone by marking them killed when the run never finished */
+  | { kind: 'results'; runId: string; path: string };
+
+/** The `topology` of a run's own ledger (`<tag>-run`): where its results are, so that a killed run can be marked */
+export const RUN_LEDGER = 'run';
 
 export class Ledger {
   private constructor(
@@ -144,6 +149,8 @@ export function isLedgerEntry(x: unknown): x is LedgerEntry {
       return str(o, 'netns') && str(o, 'dir');
     case 'status':
       return o['status'] === 'up' || o['status'] === 'tearing-down';
+    case 'results':
+      return str(o, 'runId') && str(o, 'path');
     default:
       return false;
   }

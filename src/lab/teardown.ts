@@ -11,6 +11,7 @@ import type { Ledger, LedgerEntry } from './ledger.js';
 import { type ProcessControl, procfs, stopProcess } from './processes.js';
 import { giveNicBack } from './nic.js';
 import { SshRunner, stopRemote } from '../exec/ssh.js';
+import { RunStore } from '../results/store.js';
 
 export interface TeardownDeps {
   readonly runner: Runner;
@@ -21,6 +22,8 @@ export interface TeardownDeps {
   readonly log?: (line: string) => void;
   /** the runner for a peer machine named in the ledger (real-host runs); by default, ssh as the ledger says */
   readonly remote?: (host: string) => Runner | undefined;
+  /** who is cleaning up, as a killed run's results will say ("bench clean (pid 123, user root)") */
+  readonly cleaner?: string;
 }
 
 /** Runners for the machines a ledger's `ssh` entries name (how `bench clean` reaches a killed run's peer). */
@@ -55,6 +58,8 @@ export function describeUndo(e: LedgerEntry): string | undefined {
       return `delete network namespace ${e.name}${e.host !== undefined ? ` on ${e.host}` : ''}`;
     case 'dir':
       return `remove directory ${e.path}`;
+    case 'results':
+      return `mark run ${e.runId} killed in ${e.path}, if it still says running`;
     default:
       return undefined;
   }
@@ -138,6 +143,11 @@ export async function undoEntry(e: LedgerEntry, deps: TeardownDeps): Promise<voi
       const target = resolve(e.path);
       if (!target.startsWith(`${root}/`)) throw new Error(`refusing to remove ${target}: outside ${root}`);
       rmSync(target, { recursive: true, force: true });
+      return;
+    }
+    case 'results': {
+      const marked = RunStore.markKilled(e.path, deps.cleaner ?? `netbench (pid ${process.pid})`);
+      if (marked === 'marked') deps.log?.(`run ${e.runId} never finished: its results (${e.path}) now say "killed"`);
       return;
     }
     default:

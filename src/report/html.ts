@@ -46,10 +46,10 @@ function verdictTable(cmp: Comparisons): string {
   const body = rows
     .map(
       (r) =>
-        `<tr class="${esc(CLASS[r.verdict.kind] ?? '')}"><td>${esc(r.verdict.kind === 'same' ? 'no difference' : r.verdict.kind)}</td><td>${esc(r.sentence)}</td><td class="num">${esc(fmtE(r.verdict.e))}</td><td class="num">${esc(r.verdict.n)}</td></tr>`,
+        `<tr class="${esc(CLASS[r.verdict.kind] ?? '')}"><td>${esc(r.verdict.kind === 'same' ? 'no difference' : r.verdict.kind)}</td><td>${esc(r.sentence)}</td><td class="num">±${esc(Math.round(r.verdict.margin * 100))}%</td><td class="num">${esc(fmtE(r.verdict.e))}</td><td class="num">${esc(r.verdict.n)}</td></tr>`,
     )
     .join('\n');
-  return `<table class="verdicts"><thead><tr><th>verdict</th><th>comparison (effect [interval])</th><th>e-value</th><th>pairs</th></tr></thead><tbody>${body}</tbody></table><p class="note">${esc(cmp.correction)}.</p>`;
+  return `<table class="verdicts"><thead><tr><th>verdict</th><th>comparison (effect [interval])</th><th>margin</th><th>e-value</th><th>pairs</th></tr></thead><tbody>${body}</tbody></table><p class="note">${esc(cmp.correction)}.</p>`;
 }
 
 function reachabilityTable(t: TopologyEnv, r: ReachabilityResult): string {
@@ -181,7 +181,8 @@ export function renderHtml(results: Results, libs: Libraries, site?: SitePage): 
 ${libraryTags(libs)}
 </head><body>
 ${site ? `<nav>${site.nav.map((l) => `<a href="${esc(l.href)}">${esc(l.text)}</a>`).join(' ')}</nav>` : ''}
-<h1>netbench run ${esc(results.runId)}</h1>
+<h1>netbench run ${esc(results.runId)}${results.status === 'complete' ? '' : ` (${esc(results.status)})`}</h1>
+${results.status === 'complete' ? '' : `<p class="claim caveat">This run is ${esc(results.status)}, not complete${results.statusReason ? `: ${esc(results.statusReason)}` : ''}. Its figures are partial.</p>`}
 <p>Profile <b>${esc(results.profile)}</b>, seed ${esc(results.seed)}, ${esc(results.config.trials)} trials of ${esc(results.config.durationS)} s per cell, ${esc(results.config.warmup)} warm-up; status <b>${esc(results.status)}</b>${results.statusReason ? ` (${esc(results.statusReason)})` : ''}; ${esc(results.startedAt)} to ${esc(results.endedAt ?? '…')}. ${site ? `<a href="${esc(site.resultsHref)}" download>Download the results</a>` : '<button id="download">Download results.json</button>'}</p>
 <p class="idle">${esc(describeIdle(results.environment.idle))}${busy.stealShare !== null ? `. Steal: the hypervisor took ${esc(fmtPct(busy.stealShare))} of the CPU time during the trials.` : ''}</p>
 <p class="legend">${legend}</p>
@@ -189,7 +190,7 @@ ${site ? `<nav>${site.nav.map((l) => `<a href="${esc(l.href)}">${esc(l.text)}</a
 <p class="claim">${esc(claim.text)}</p>
 ${claim.perAlternative.length ? `<ul class="alternatives">${claim.perAlternative.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>` : ''}
 ${verdictTable(cmp)}
-<p>Per-block log ratios (trials interleaved in a seeded random order), judged with anytime-valid confidence sequences so that the run could stop as soon as the answer was known; effect = geometric-mean paired ratio with the interval the decision used. Green: better; red: worse; grey: within ±5% or inconclusive.</p>
+<p>Per-block log ratios (trials interleaved in a seeded random order), judged with anytime-valid confidence sequences so that the run could stop as soon as the answer was known; effect = geometric-mean paired ratio with the interval the decision used. Green: better; red: worse; grey: within the metric's margin (±5% for rates, ±10% for P99 latency) or inconclusive.</p>
 ${machinesSection(results)}
 <h2>Ratios to host</h2>
 ${ratioTable(results)}

@@ -17,12 +17,13 @@ export function renderMarkdown(results: Results): string {
   const claim = claimSummary(rows);
   const lines: string[] = [];
   lines.push(`## netbench ${results.runId} (${cellText(results.profile)}, ${results.config.trials} trials × ${results.config.durationS}s, ${results.status})`, '');
+  if (results.status !== 'complete') lines.push(`**This run is ${results.status}, not complete**${results.statusReason ? `: ${cellText(results.statusReason)}` : ''}. Its figures are partial.`, '');
   const busy = busySummary(results.trials, results.environment.cpuCount);
   lines.push(cellText(describeIdle(results.environment.idle)) + (busy.stealShare !== null ? `. Steal: ${fmtPct(busy.stealShare)} of the CPU time during the trials.` : ''), '');
   lines.push(cellText(claim.text), '', ...claim.perAlternative.map((l) => `- ${cellText(l)}`), ...(claim.perAlternative.length ? [''] : []));
   if (rows.length) {
-    lines.push('| | verdict | e-value | pairs |', '|---|---|---:|---:|');
-    for (const r of rows) lines.push(`| ${ICON[r.verdict.kind]} | ${cellText(r.sentence)} | ${Number.isFinite(r.verdict.e) ? r.verdict.e.toPrecision(2) : '∞'} | ${r.verdict.n} |`);
+    lines.push('| | verdict | margin | e-value | pairs |', '|---|---|---:|---:|---:|');
+    for (const r of rows) lines.push(`| ${ICON[r.verdict.kind]} | ${cellText(r.sentence)} | ±${Math.round(r.verdict.margin * 100)}% | ${Number.isFinite(r.verdict.e) ? r.verdict.e.toPrecision(2) : '∞'} | ${r.verdict.n} |`);
     lines.push('');
   }
   const machines = machineLines(results);

@@ -55,10 +55,23 @@ export function sentence(a: string, b: string, workload: WorkloadName, path: Tra
     case 'worse':
       return higher ? `${a} is ${pct(v.effect)} ${ci} slower than ${b} on ${what}` : `${a} has ${pct(v.effect)} ${ci} higher ${label} than ${b} on ${workload} ${path}`;
     case 'same':
-      return `${a} is within ±5% of ${b} on ${what}: ${signed(v.effect)} ${ci}`;
-    case 'inconclusive':
-      return `inconclusive for ${a} vs ${b} on ${what}: ${v.reason}`;
+      return `${a} is within ±${pct(v.margin)} of ${b} on ${what}: ${signed(v.effect)} ${ci}`;
+    case 'inconclusive': {
+      const bounds = rulesOut(a, b, v, higher, label);
+      return `inconclusive for ${a} vs ${b} on ${what}${bounds ? ` (${bounds})` : ''}: ${v.reason}`;
+    }
   }
+}
+
+/**
+ * What an undecided comparison still rules out, from its interval: "macvlan-bridge is at
+ * most 7.0% slower and at most 12.0% faster than bridge". Nothing when the interval is unbounded.
+ */
+export function rulesOut(a: string, b: string, v: Verdict, higher: boolean, label: string): string | undefined {
+  if (!Number.isFinite(v.effectLow) || !Number.isFinite(v.effectHigh)) return undefined;
+  const bad = v.effectLow < 0 ? `at most ${pct(v.effectLow)} ${higher ? 'slower' : `higher ${label}`}` : `at least ${pct(v.effectLow)} ${higher ? 'faster' : `lower ${label}`}`;
+  const good = v.effectHigh > 0 ? `at most ${pct(v.effectHigh)} ${higher ? 'faster' : `lower ${label}`}` : `at least ${pct(v.effectHigh)} ${higher ? 'slower' : `higher ${label}`}`;
+  return `${a} is ${bad} and ${good} than ${b}`;
 }
 
 export function compareAll(results: Results): Comparisons {
@@ -92,13 +105,28 @@ function tally(rows: readonly Comparison[]): Tally {
   return { better: count('better'), worse: count('worse'), same: count('same'), inconclusive: count('inconclusive') };
 }
 
-function holds(t: Tally): string {
-  if (t.better + t.worse + t.same === 0) return 'is undecided';
-  if (t.better > 0 && t.worse === 0) return 'holds';
-  return t.worse > t.better ? 'does not hold' : t.better === 0 ? 'does not hold (no difference)' : 'holds only in part';
+/** Share of an alternative's comparisons that must be decided before the claim may be said to hold, or not to. */
+export const CLAIM_DECIDED_SHARE = 0.75;
+
+/**
+ * What the data say about the claim, never more: "holds" only with three quarters of the
+ * comparisons decided and none worse; with fewer decided, which way the decided ones
+ * point, or "not shown".
+ */
+export function holds(t: Tally): string {
+  const n = t.better + t.worse + t.same + t.inconclusive;
+  const decided = t.better + t.worse + t.same;
+  if (decided === 0) return 'is not shown (nothing decided)';
+  if (decided < CLAIM_DECIDED_SHARE * n) {
+    const which = t.worse === 0 && t.same === 0 ? 'all better' : t.better === 0 && t.same === 0 ? 'all worse' : `${t.better} better, ${t.worse} worse, ${t.same} within the margin`;
+    const way = t.worse === 0 && t.better > 0 ? 'points the same way' : t.better === 0 && t.worse > 0 ? 'points the other way' : t.better === 0 && t.worse === 0 ? 'finds no difference so far' : 'points both ways';
+    return `is not shown: it ${way} (${decided} of ${n} decided, ${which})`;
+  }
+  if (t.worse === 0 && t.better > 0) return 'holds';
+  return t.worse > t.better ? 'does not hold' : t.better === 0 && t.worse === 0 ? 'does not hold (no difference)' : 'holds only in part';
 }
 
-const tallyText = (t: Tally, n: number) => `better in ${t.better}, worse in ${t.worse}, within ±5% in ${t.same}, inconclusive in ${t.inconclusive} of ${n}`;
+const tallyText = (t: Tally, n: number) => `better in ${t.better}, worse in ${t.worse}, within the margin in ${t.same}, inconclusive in ${t.inconclusive} of ${n}`;
 
 export function claimSummary(rows: readonly Comparison[]): ClaimSummary {
   const all = tally(rows);

@@ -7,7 +7,7 @@
  */
 import { headlineMetrics, type TrafficPath, type WorkloadName } from '../workloads/registry.js';
 import type { Better } from '../workloads/metrics.js';
-import { blockValues } from './cell.js';
+import { type Cell, nearestPairs } from './cell.js';
 import type { Results, TrialRecord } from './types.js';
 import { type FamilyVerdicts, familyVerdicts, type PairedSample, type VerdictOptions } from './verdict.js';
 
@@ -20,6 +20,8 @@ export interface ComparisonSpec {
   readonly metric: string;
   readonly unit: string;
   readonly better: Better;
+  /** the ±margin of "no difference" for this metric (workloads/metrics.ts) */
+  readonly margin: number;
   /** the challenger */
   readonly a: string;
   /** the baseline it is measured against */
@@ -55,7 +57,7 @@ export function comparisonSpecs(sides: ComparisonSides, workloads: readonly Work
     for (const path of paths) {
       for (const def of headlineMetrics(workload)) {
         for (const a of sides.challengers) {
-          for (const b of sides.against) out.push({ workload, path, metric: def.name, unit: def.unit, better: def.better, a, b });
+          for (const b of sides.against) out.push({ workload, path, metric: def.name, unit: def.unit, better: def.better, margin: def.margin, a, b });
         }
       }
     }
@@ -64,7 +66,16 @@ export function comparisonSpecs(sides: ComparisonSides, workloads: readonly Work
 }
 
 export function pairedSample(trials: readonly TrialRecord[], s: ComparisonSpec): PairedSample {
-  return { a: blockValues(trials, { topology: s.a, workload: s.workload, path: s.path }, s.metric), b: blockValues(trials, { topology: s.b, workload: s.workload, path: s.path }, s.metric), better: s.better };
+  const pairs = nearestPairs(trials, { topology: s.a, workload: s.workload, path: s.path }, { topology: s.b, workload: s.workload, path: s.path }, s.metric);
+  return { ...pairs, better: s.better, margin: s.margin };
+}
+
+/** The two cells each comparison pairs. */
+export function specCells(s: ComparisonSpec): readonly [Cell, Cell] {
+  return [
+    { topology: s.a, workload: s.workload, path: s.path },
+    { topology: s.b, workload: s.workload, path: s.path },
+  ];
 }
 
 /** Verdicts for the comparisons that have data on both sides, as one family. */

@@ -2,10 +2,10 @@
  * The run directory: results.json (written atomically after every trial: temp file,
  * fsync, rename), raw/ with every tool's stdout, and run.log.
  */
-import { appendFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NetbenchError, errnoCode, errorMessage } from '../errors.js';
-import { ensureDir, writeDurably } from '../util/files.js';
+import { ensureDir, writeDurably, writeFileAtomic } from '../util/files.js';
 import type { Results } from './types.js';
 
 export interface FileOps {
@@ -60,6 +60,26 @@ export class RunStore {
     const rel = join('raw', name);
     writeFileSync(join(this.dir, rel), text);
     return rel;
+  }
+
+  /**
+   * A run that died without finishing left its results.json saying "running": say
+   * "killed", when its process last wrote, and who cleaned up after it, atomically.
+   * Anything else (a finished run, a file that is not results) is left as it is.
+   */
+  static markKilled(resultsPath: string, cleaner: string, now = new Date()): 'marked' | 'finished' | 'missing' {
+    let data: unknown;
+    let lastWrite: Date;
+    try {
+      lastWrite = statSync(resultsPath).mtime;
+      data = JSON.parse(readFileSync(resultsPath, 'utf8'));
+    } catch {
+      return 'missing';
+    }
+    if (typeof data !== 'object' || data === null || !('status' in data) || data.status !== 'running') return 'finished';
+    const reason = `killed: the run's process ended without finishing (last results written ${lastWrite.toISOString()}); found and cleaned up by ${cleaner} at ${now.toISOString()}; the trials recorded before are kept`;
+    writeFileAtomic(resultsPath, `${JSON.stringify({ ...data, status: 'killed', statusReason: reason, endedAt: lastWrite.toISOString() }, null, 2)}\n`, 'results file');
+    return 'marked';
   }
 
   log(line: string): void {

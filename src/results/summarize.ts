@@ -1,13 +1,13 @@
 /** Build the per-topology/workload/path/metric summary from trial records. Pure. */
 import { medianCI, pairedRatios, summarize } from '../stats/summary.js';
 import { workload } from '../workloads/registry.js';
-import { blockValues, byCell, cellKey } from './cell.js';
+import { byCell, cellKey, measuredValues, nearestPairs } from './cell.js';
 import type { MetricSummary, RatioToHost, TrialRecord } from './types.js';
 
 const finite = (x: number) => (Number.isFinite(x) ? x : null);
 
-function ratioToHost(values: ReadonlyMap<number, number>, host: ReadonlyMap<number, number>): RatioToHost | null {
-  const rs = pairedRatios(values, host);
+function ratioToHost(pairs: { a: ReadonlyMap<number, number>; b: ReadonlyMap<number, number> }): RatioToHost | null {
+  const rs = pairedRatios(pairs.a, pairs.b);
   if (rs.length === 0) return null;
   const ci = medianCI(rs);
   return { median: summarize(rs).median, ciLow: ci.low, ciHigh: ci.high, ciLevel: ci.level, n: rs.length };
@@ -22,8 +22,7 @@ export function summarizeTrials(trials: readonly TrialRecord[], baseline = 'host
     const host = { ...cell, topology: baseline };
     const hasHost = cell.topology !== baseline && cells.has(cellKey(host));
     for (const def of workload(cell.workload).metrics) {
-      const values = blockValues(trials, cell, def.name);
-      const s = summarize([...values.values()]);
+      const s = summarize(measuredValues(trials, cell, def.name));
       out.push({
         ...cell,
         metric: def.name,
@@ -36,7 +35,7 @@ export function summarizeTrials(trials: readonly TrialRecord[], baseline = 'host
         ciHigh: finite(s.ci.high),
         ciLevel: s.ci.level,
         cov: finite(s.cov),
-        ratioToHost: hasHost ? ratioToHost(values, blockValues(trials, host, def.name)) : null,
+        ratioToHost: hasHost ? ratioToHost(nearestPairs(trials, cell, host, def.name)) : null,
       });
     }
   }

@@ -218,9 +218,12 @@ export interface RunSettings {
   /** the topologies judged, and the baselines each is judged against */
   readonly challengers?: readonly string[];
   readonly against?: readonly string[];
+  /** how plain blocks ordered their trials (absent in runs from before: each cell once, 'block') */
+  readonly pairing?: 'adjacent' | 'block';
 }
 
-export type RunStatus = 'running' | 'complete' | 'interrupted' | 'failed';
+/** 'killed': the run's process died without finishing (SIGKILL, a crash, the machine); `bench clean` found it 'running' and said so */
+export type RunStatus = 'running' | 'complete' | 'interrupted' | 'failed' | 'killed';
 
 export interface Results {
   readonly schema: typeof RESULTS_SCHEMA_VERSION;

@@ -15,7 +15,7 @@
  *   a comparison that its budget cannot decide). See docs/methodology.md.
  */
 import { mean, sampleStandardDeviation } from 'simple-statistics';
-import { confidenceSequence, tThreshold } from '../stats/sequential.js';
+import { confidenceSequence, sequenceFromMoments, tThreshold } from '../stats/sequential.js';
 import { cov } from '../stats/summary.js';
 import { type Better, improvement, improvementInterval } from '../workloads/metrics.js';
 
@@ -35,6 +35,8 @@ export interface Verdict {
   readonly reason: string;
   /** an undecided comparison: about how many paired trials in all would decide it at its spread so far (pairsToDecide) */
   readonly pairsToDecide?: number;
+  /** the ±margin this comparison was judged with */
+  readonly margin: number;
 }
 
 export interface VerdictOptions {
@@ -54,6 +56,8 @@ export interface PairedSample {
   readonly a: ReadonlyMap<number, number>;
   readonly b: ReadonlyMap<number, number>;
   readonly better: Better;
+  /** the metric's ±margin (workloads/metrics.ts); the family's option, or ±5%, when absent */
+  readonly margin?: number;
 }
 
 /** log(a/b) for every block where both sides measured a positive figure. */
@@ -113,12 +117,12 @@ export function pairsToDecide(d: readonly number[], alpha: number, better: Bette
 
 /** One comparison's verdict with its interval at level 1 − alpha. */
 export function verdictAt(s: PairedSample, alpha: number, opts: VerdictOptions = {}): Verdict {
-  const margin = opts.margin ?? DEFAULT_MARGIN;
+  const margin = s.margin ?? opts.margin ?? DEFAULT_MARGIN;
   const d = pairedLogRatios(s.a, s.b);
   const cs = confidenceSequence(d, alpha);
   const effect = d.length ? improvement(Math.exp(cs.mean), s.better) : NaN;
   const [lo, hi] = improvementInterval(Math.exp(cs.low), Math.exp(cs.high), s.better);
-  const base = { effect, effectLow: lo, effectHigh: hi, level: 1 - alpha, e: cs.e, n: d.length };
+  const base = { effect, effectLow: lo, effectHigh: hi, level: 1 - alpha, e: cs.e, n: d.length, margin };
   const m = `±${Math.round(margin * 100)}%`;
   if (d.length === 0) return { ...base, kind: 'inconclusive', reason: 'no paired trials: both sides must succeed in the same block' };
   const needed = pairsToDecide(d, alpha, s.better, margin);
@@ -149,11 +153,25 @@ export interface FamilyVerdicts {
 export function familyVerdicts(samples: readonly PairedSample[], opts: VerdictOptions = {}): FamilyVerdicts {
   const alpha = opts.alpha ?? DEFAULT_ALPHA;
   const m = samples.length;
+  // each sample's log ratios and moments once; at each level only whether it is decided (verdictAt's rule), the full verdicts at the level chosen
+  const moments = samples.map((s) => {
+    const d = pairedLogRatios(s.a, s.b);
+    return d.length < 2 ? undefined : { n: d.length, mean: mean(d), sd: sampleStandardDeviation(d), better: s.better, margin: s.margin ?? opts.margin ?? DEFAULT_MARGIN };
+  });
+  const decidedAt = (level: number) =>
+    moments.filter((x) => {
+      if (!x) return false;
+      const cs = sequenceFromMoments(x.n, x.mean, x.sd, level);
+      if (!Number.isFinite(cs.low) || !Number.isFinite(cs.high)) return false;
+      const k = decide(cs.mean, cs.low, cs.high, x.better, x.margin);
+      return k !== 'small' && k !== 'wide';
+    }).length;
   for (let r = m; r >= 1; r--) {
     const level = (alpha * r) / m;
-    const verdicts = samples.map((s) => verdictAt(s, level, opts));
-    const decided = verdicts.filter((v) => v.kind !== 'inconclusive').length;
-    if (decided >= r) return { verdicts, alpha: level, decided };
+    if (decidedAt(level) >= r) {
+      const verdicts = samples.map((s) => verdictAt(s, level, opts));
+      return { verdicts, alpha: level, decided: verdicts.filter((v) => v.kind !== 'inconclusive').length };
+    }
   }
   const level = m ? alpha / m : alpha;
   return { verdicts: samples.map((s) => verdictAt(s, level, opts)), alpha: level, decided: 0 };

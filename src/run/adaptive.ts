@@ -9,12 +9,13 @@
  * block is safe: the verdicts use anytime-valid intervals (results/verdict.ts).
  */
 import { type Cell, cellKey } from '../results/cell.js';
-import { type ComparisonSpec, judge } from '../results/comparisons.js';
+import { type ComparisonSpec, judge, specCells } from '../results/comparisons.js';
 import type { TrialRecord } from '../results/types.js';
 import { median } from '../stats/summary.js';
 import { seededRng } from '../stats/rng.js';
 import { MAX_RERUNS, type Planner, rerunRule } from './plan.js';
-import { blockOrder, buildSchedule, type ScheduledTrial, tracingBlockOrder } from './schedule.js';
+import type { Pairing } from './config.js';
+import { blockOrder, buildSchedule, type CellPair, distinctPairs, pairedBlockOrder, type ScheduledTrial, tracingBlockOrder } from './schedule.js';
 
 export interface AdaptiveOptions {
   readonly specs: readonly ComparisonSpec[];
@@ -36,6 +37,8 @@ export interface AdaptiveOptions {
   readonly outOfReach?: boolean;
   /** what one change of topology costs (a real-host run moves the test NICs), for the budget's estimate */
   readonly switchMs?: () => number;
+  /** 'adjacent' (the default): a block runs each open comparison's two sides back to back; 'block': each cell once, in a shuffled lane (the design before) */
+  readonly pairing?: Pairing;
 }
 
 export interface AdaptiveStatus {
@@ -69,7 +72,7 @@ export const FUTILE_SLACK = 2;
  * a verdict wrong, so this keeps the error guarantee; it only ends a run that could not
  * decide more before its budget.
  */
-export function activeCells(cells: readonly Cell[], trials: readonly TrialRecord[], specs: readonly ComparisonSpec[], blocksLeft = Infinity): { active: Cell[]; undecided: number; outOfReach: number } {
+export function activeCells(cells: readonly Cell[], trials: readonly TrialRecord[], specs: readonly ComparisonSpec[], blocksLeft = Infinity): { active: Cell[]; pairs: CellPair[]; undecided: number; outOfReach: number } {
   const { specs: judged, family } = judge(trials, specs);
   const verdictOf = new Map(judged.map((s, i) => [s, family.verdicts[i]!]));
   const open = specs.filter((s) => (verdictOf.get(s)?.kind ?? 'inconclusive') === 'inconclusive');
@@ -83,7 +86,26 @@ export function activeCells(cells: readonly Cell[], trials: readonly TrialRecord
   const measured = cells.filter((c) => need.has(cellKey(c)));
   const lanes = new Set(measured.map((c) => `${c.workload} ${c.path}`));
   const active = cells.filter((c) => need.has(cellKey(c)) || (c.topology === 'host' && lanes.has(`${c.workload} ${c.path}`)));
-  return { active, undecided: open.length, outOfReach: open.length - reachable.length };
+  return { active, pairs: distinctPairs(reachable.map(specCells)), undecided: open.length, outOfReach: open.length - reachable.length };
+}
+
+/** What trials of these cells will take, from the median duration of each cell's plain trials so far (of any cell's, before it has one). */
+function costEstimator(trials: readonly TrialRecord[], durationS: number): (cells: readonly Cell[]) => number {
+  const perTrialMs = (c: Cell): number => {
+    const plain = trials.filter((t) => !t.warmup && !t.traced);
+    const mine = plain.filter((t) => cellKey(t) === cellKey(c)).map((t) => t.durationMs);
+    return mine.length ? median(mine) : plain.length ? median(plain.map((t) => t.durationMs)) : durationS * 1100 + 300;
+  };
+  return (cells) => cells.reduce((s, c) => s + perTrialMs(c), 0);
+}
+
+function budgetSpent(undecided: number, comparisons: number, outOfReach: number): string {
+  return `the budget is spent (${undecided} of ${comparisons} comparisons undecided)${outOfReach ? `; ${outOfReach} of them are out of reach at their spread so far` : ''}`;
+}
+
+/** The progress line's account: "36 of 60 comparisons undecided (32 out of reach), 14 cells measured". */
+function outlookNote(st: AdaptiveStatus): string {
+  return `${st.undecided} of ${st.comparisons} comparisons undecided${st.outOfReach ? ` (${st.outOfReach} out of reach)` : ''}, ${st.activeCells} cells measured${st.reruns ? `, ${st.reruns} re-runs` : ''}`;
 }
 
 /** Why a plan ends when no cell is needed any more. */
@@ -106,42 +128,42 @@ export function adaptivePlanner(cells: readonly Cell[], opts: AdaptiveOptions): 
   let undecided = opts.specs.length;
   let outOfReach = 0;
   let active: readonly Cell[] = cells;
+  let pairs: readonly CellPair[] = distinctPairs(opts.specs.map(specCells));
+  // the last plain block, for the cost of the next ones
+  let lastPlain: readonly Cell[] = [];
   let reruns = 0;
   let taken = 0;
   let tracingOn = true;
-  const push = (c: Cell, b: number, warmup: boolean, traced: boolean, front = false) => {
-    const t = { topology: c.topology, workload: c.workload, path: c.path, index: index++, block: b, warmup, traced };
-    if (front) queue.unshift(t);
-    else queue.push(t);
-  };
+  const push = (c: Cell, b: number, warmup: boolean, traced: boolean, front = false) =>
+    queue[front ? 'unshift' : 'push']({ topology: c.topology, workload: c.workload, path: c.path, index: index++, block: b, warmup, traced });
   for (const w of buildSchedule(cells, 0, opts.warmup, rng, 0, opts.byTopology ?? false)) push(w, -1, true, false);
-
-  const perTrialMs = (c: Cell): number => {
-    const mine = trials.filter((t) => !t.warmup && !t.traced && cellKey(t) === cellKey(c)).map((t) => t.durationMs);
-    const any = trials.filter((t) => !t.warmup && !t.traced).map((t) => t.durationMs);
-    return mine.length ? median(mine) : any.length ? median(any) : opts.durationS * 1100 + 300;
-  };
-  const estimateMs = (cs: readonly Cell[]) => cs.reduce((s, c) => s + perTrialMs(c), 0);
-
+  const estimateMs = costEstimator(trials, opts.durationS);
+  // the next plain block's cells, in order (a cell may run more than once: pairedBlockOrder)
+  const adjacent = (opts.pairing ?? 'adjacent') === 'adjacent' && !opts.byTopology;
+  const plainBlock = (): Cell[] => (adjacent ? pairedBlockOrder(active, pairs, rng) : blockOrder(active, rng, opts.byTopology));
   const nextBlock = (): void => {
     if (block + 1 >= opts.maxBlocks) return void (stopped = `the most trials (${opts.maxBlocks}) were taken`);
     if (block >= 0) {
       // the blocks the budget still holds at the current block's cost, and the plan's own limit
-      const byBudget = Number.isFinite(opts.deadlineMs) ? Math.max(0, Math.floor((opts.deadlineMs - now()) / Math.max(1, estimateMs(active)))) : Infinity;
-      ({ active, undecided, outOfReach } = activeCells(cells, trials, opts.specs, opts.outOfReach === false ? Infinity : Math.min(byBudget, opts.maxBlocks - block - 1)));
+      const byBudget = Number.isFinite(opts.deadlineMs) ? Math.max(0, Math.floor((opts.deadlineMs - now()) / Math.max(1, estimateMs(lastPlain.length ? lastPlain : active)))) : Infinity;
+      ({ active, pairs, undecided, outOfReach } = activeCells(cells, trials, opts.specs, opts.outOfReach === false ? Infinity : Math.min(byBudget, opts.maxBlocks - block - 1)));
       if (active.length === 0) return void (stopped = nothingLeft(undecided, outOfReach));
     }
     // the first `tracedBlocks` blocks measure every cell twice, untraced and traced; when
     // the budget can no longer hold one, tracing ends and plain blocks go on
     let tracing = tracingOn && block + 1 < opts.tracedBlocks;
     if (tracing && block >= 0 && now() + 2 * estimateMs(cells) > opts.deadlineMs) tracing = tracingOn = false;
+    const order = tracing ? [] : plainBlock();
     const switches = opts.switchMs ? new Set((tracing ? cells : active).map((c) => c.topology)).size * opts.switchMs() : 0;
-    const cost = (tracing ? 2 * estimateMs(cells) : estimateMs(active)) + switches;
+    const cost = (tracing ? 2 * estimateMs(cells) : estimateMs(order)) + switches;
     // the first block always runs: a run that measured nothing would answer nothing
-    if (block >= 0 && now() + cost > opts.deadlineMs) return void (stopped = `the budget is spent (${undecided} of ${opts.specs.length} comparisons undecided)${outOfReach ? `; ${outOfReach} of them are out of reach at their spread so far` : ''}`);
+    if (block >= 0 && now() + cost > opts.deadlineMs) return void (stopped = budgetSpent(undecided, opts.specs.length, outOfReach));
     block++;
     if (tracing) for (const { cell, traced } of tracingBlockOrder(cells, rng, opts.byTopology)) push(cell, block, false, traced);
-    else for (const c of blockOrder(active, rng, opts.byTopology)) push(c, block, false, false);
+    else {
+      for (const c of order) push(c, block, false, false);
+      lastPlain = order;
+    }
   };
 
   return {
@@ -165,11 +187,11 @@ export function adaptivePlanner(cells: readonly Cell[], opts: AdaptiveOptions): 
     },
     outlook() {
       const st = this.status();
-      return { etaS: st.etaS, note: `${st.undecided} of ${st.comparisons} comparisons undecided${st.outOfReach ? ` (${st.outOfReach} out of reach)` : ''}, ${st.activeCells} cells measured${st.reruns ? `, ${st.reruns} re-runs` : ''}`, stopped: st.stopped };
+      return { etaS: st.etaS, note: outlookNote(st), stopped: st.stopped };
     },
     status() {
       // the run goes on until the budget unless everything is decided first: the budget left is the honest bound
-      const left = Number.isFinite(opts.deadlineMs) ? Math.max(0, opts.deadlineMs - now()) / 1000 : ((opts.maxBlocks - block - 1) * estimateMs(active) + estimateMs(queue)) / 1000;
+      const left = Number.isFinite(opts.deadlineMs) ? Math.max(0, opts.deadlineMs - now()) / 1000 : ((opts.maxBlocks - block - 1) * estimateMs(lastPlain.length ? lastPlain : active) + estimateMs(queue)) / 1000;
       return { block, comparisons: opts.specs.length, undecided, outOfReach, activeCells: active.length, stopped, reruns, etaS: stopped ? 0 : left };
     },
   };

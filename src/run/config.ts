@@ -54,6 +54,10 @@ export interface RunFlags extends RealHostFlags {
   readonly force?: boolean;
   /** do not hold the CPUs out of idle sleep while measuring */
   readonly deepIdle?: boolean;
+  /** say nothing while the run works (no progress line, terminal or not) */
+  readonly quiet?: boolean;
+  /** how a block orders its trials: adjacent (each comparison's sides back to back) or block (each cell once) */
+  readonly pairing?: string;
 }
 
 export interface RunConfig {
@@ -83,7 +87,12 @@ export interface RunConfig {
   readonly inject: Injection | null;
   /** the CPU-latency request (µs) held from before the warm-up to after the last trial; null with --deep-idle */
   readonly cpuLatencyUs: number | null;
+  /** how plain blocks order their trials (run/schedule.ts): each comparison's two sides back to back, or each cell once */
+  readonly pairing: Pairing;
 }
+
+export const PAIRINGS = ['adjacent', 'block'] as const;
+export type Pairing = (typeof PAIRINGS)[number];
 
 export const LIMITS = { duration: [1, 600], trials: [1, 100], warmup: [0, 10], traced: [1, 100] } as const;
 /** the shortest budget that can hold a build, one block and a teardown */
@@ -219,5 +228,6 @@ export function resolveRunConfig(flags: RunFlags, now = new Date()): RunConfig {
     traceProgram: flags.traceProgram === undefined ? null : traceProgramFile(flags.traceProgram),
     inject: flags.inject ? parseInjection(flags.inject) : null,
     cpuLatencyUs: flags.deepIdle ? null : 0,
+    pairing: flags.pairing === undefined ? 'adjacent' : parseList(flags.pairing, PAIRINGS, 'pairing')[0]!,
   });
 }

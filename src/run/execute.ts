@@ -4,6 +4,8 @@
  * happens. docs/architecture.md describes the data flow.
  */
 import { cpus } from 'node:os';
+import { resolve } from 'node:path';
+import { Ledger, RUN_LEDGER } from '../lab/ledger.js';
 import { errorMessage } from '../errors.js';
 import { RunStore } from '../results/store.js';
 import type { Cell, Results } from '../results/types.js';
@@ -16,7 +18,7 @@ import { fixedPlanner, type Planner, planCells } from './plan.js';
 import { RunRecord } from './record.js';
 import { quietCheck } from './interference.js';
 import { adaptivePlanner } from './adaptive.js';
-import { comparisonSpecs } from '../results/comparisons.js';
+import { comparisonSpecs, specCells } from '../results/comparisons.js';
 import { tearDownAll } from './teardown-step.js';
 import { NicHolder } from './holder.js';
 import { holdHasNoEffect, readIdleRegime, type CpuLatencyHold } from '../lab/idle.js';
@@ -43,10 +45,10 @@ export function teardownReserveS(topologies: number): number {
 /** The fixed schedule for a count of trials; the adaptive plan when the run has a budget. */
 export function defaultPlanner(startedMs: number, byTopology = false, switchMs?: () => number): NonNullable<ExecuteOptions['planner']> {
   return (cells, cfg, tracedBlocks) => {
-    if (cfg.budgetS === null) return fixedPlanner(cells, { ...cfg, byTopology }, tracedBlocks);
     const specs = comparisonSpecs(cfg.sides, cfg.workloads, cfg.paths);
+    if (cfg.budgetS === null) return fixedPlanner(cells, { ...cfg, byTopology, ...(cfg.pairing === 'adjacent' ? { pairs: specs.map(specCells) } : {}) }, tracedBlocks);
     const deadlineMs = startedMs + (cfg.budgetS - teardownReserveS(cfg.topologies.length)) * 1000;
-    return adaptivePlanner(cells, { specs, seed: cfg.seed, warmup: cfg.warmup, tracedBlocks, maxBlocks: cfg.trials, durationS: cfg.durationS, deadlineMs, byTopology, ...(switchMs ? { switchMs } : {}) });
+    return adaptivePlanner(cells, { specs, seed: cfg.seed, warmup: cfg.warmup, tracedBlocks, maxBlocks: cfg.trials, durationS: cfg.durationS, deadlineMs, byTopology, pairing: cfg.pairing, ...(switchMs ? { switchMs } : {}) });
   };
 }
 
@@ -85,7 +87,15 @@ async function holdIdle(cfg: RunConfig, ctx: RunContext, record: RunRecord): Pro
 export async function executeRun(cfg: RunConfig, deps: RunDeps, opts: ExecuteOptions = {}): Promise<RunOutcome> {
   const startedMs = performance.now();
   const store = new RunStore(cfg.outDir);
-  store.init(cfg.replaceOut);
+  // where the results go, in a ledger before they exist: a run killed before it finishes is marked so by `bench clean`
+  const runLedger = Ledger.create(deps.state.ledgers, `${cfg.tag}-${RUN_LEDGER}`, { tag: cfg.tag, topology: RUN_LEDGER, pid: process.pid, command: deps.command, createdAt: new Date().toISOString() });
+  try {
+    runLedger.append({ kind: 'results', runId: cfg.runId, path: resolve(store.resultsPath) });
+    store.init(cfg.replaceOut);
+  } catch (err) {
+    runLedger.remove();
+    throw err;
+  }
   const tracer = deps.tracer;
   const tracing = { enabled: cfg.trace, available: tracer?.available ?? false, reason: cfg.trace ? (tracer?.reason ?? null) : 'turned off (--no-trace)' };
   const record = new RunRecord(cfg, tracing, cpus().length >= 2 ? { client: 0, server: 1 } : null);
@@ -122,7 +132,11 @@ export async function executeRun(cfg: RunConfig, deps: RunDeps, opts: ExecuteOpt
     if (record.status === 'running') record.status = 'failed';
     final = record.snapshot();
     if (tracer) final = tracer.finish(final);
-    store.writeResults(final);
+    try {
+      store.writeResults(final);
+    } finally {
+      runLedger.remove();
+    }
     ctx.log(`run ${record.status}`);
   }
   return { results: final, store };

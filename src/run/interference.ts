@@ -12,8 +12,13 @@ import { delay } from '../util/delay.js';
 
 /** Share of one CPU that other processes may use during a trial before it is flagged. */
 export const OTHER_CPU_LIMIT = 0.1;
-/** Share of the machine's CPU time that the hypervisor may steal before a trial is flagged. */
-export const STEAL_LIMIT = 0.05;
+/**
+ * Share of the machine's CPU time that the hypervisor may steal before a trial is
+ * flagged: steal is measured noise, not an intruder (every CI runner is a VM), and a
+ * comparison's two sides run back to back, so both see it; only a trial of which less
+ * than half was clean is left out.
+ */
+export const STEAL_LIMIT = 0.5;
 
 const TICK_S = 0.01; // USER_HZ is 100 on Linux
 

@@ -9,7 +9,7 @@ import { cellKey } from '../results/cell.js';
 import { seededRng } from '../stats/rng.js';
 import { routeApplicability } from '../topology/routes.js';
 import type { RunConfig } from './config.js';
-import { buildSchedule, type ScheduledTrial } from './schedule.js';
+import { buildSchedule, type CellPair, type ScheduledTrial } from './schedule.js';
 
 export interface CellPlan {
   readonly cells: readonly Cell[];
@@ -64,8 +64,8 @@ export interface Planner {
 }
 
 /** Warm-ups, then `trials` blocks of every cell in a seeded random order. */
-export function fixedPlanner(cells: readonly Cell[], cfg: Pick<RunConfig, 'trials' | 'warmup' | 'seed'> & { readonly byTopology?: boolean }, tracedBlocks: number): Planner {
-  const schedule = buildSchedule(cells, cfg.trials, cfg.warmup, seededRng(cfg.seed), tracedBlocks, cfg.byTopology ?? false);
+export function fixedPlanner(cells: readonly Cell[], cfg: Pick<RunConfig, 'trials' | 'warmup' | 'seed'> & { readonly byTopology?: boolean; readonly pairs?: readonly CellPair[] }, tracedBlocks: number): Planner {
+  const schedule = buildSchedule(cells, cfg.trials, cfg.warmup, seededRng(cfg.seed), tracedBlocks, cfg.byTopology ?? false, cfg.pairs);
   let at = 0;
   const rerun = rerunRule();
   return {

@@ -4,6 +4,7 @@
  * workload and path together), so drift hits every topology alike and each block pairs
  * with host's trial of the same block.
  */
+import { cellKey, sameCell } from '../results/cell.js';
 import type { Cell } from '../results/types.js';
 import { type Rng, shuffle } from '../stats/rng.js';
 import { sampleFor } from '../trace/tracer.js';
@@ -20,6 +21,72 @@ export function blockOrder<C extends Cell>(cells: readonly C[], rng: Rng, byTopo
   const key = (c: C) => (byTopology ? c.topology : `${c.workload} ${c.path}`);
   for (const c of cells) lanes.set(key(c), [...(lanes.get(key(c)) ?? []), c]);
   return shuffle([...lanes.values()], rng).flatMap((lane) => shuffle(lane, rng));
+}
+
+/** Two cells that a comparison pairs: they should run back to back. */
+export type CellPair<C extends Cell = Cell> = readonly [C, C];
+
+/** Each distinct pair of cells once (a comparison of two metrics of one workload pairs the same cells). */
+export function distinctPairs<C extends Cell>(pairs: readonly CellPair<C>[]): CellPair<C>[] {
+  const seen = new Set<string>();
+  return pairs.filter(([a, b]) => {
+    const k = [cellKey(a), cellKey(b)].sort().join('\u0001');
+    if (seen.has(k) || cellKey(a) === cellKey(b)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/**
+ * Trails in which every pair's two cells stand next to each other: trails through
+ * the pairs as edges, each trail started at a cell with an odd number of pairs left when
+ * there is one (as an Euler trail is), the next pair taken in a seeded random order. K
+ * pairs take K + (number of trails) trials: a cell that meets several others runs more
+ * than once.
+ */
+export function coverPairs<C extends Cell>(pairs: readonly CellPair<C>[], rng: Rng): C[][] {
+  const left = shuffle(distinctPairs(pairs), rng);
+  const trails: C[][] = [];
+  let seq: C[] = [];
+  let cur: C | undefined;
+  const degree = (c: C) => left.filter(([a, b]) => sameCell(a, c) || sameCell(b, c)).length;
+  while (left.length > 0) {
+    const at = cur === undefined ? -1 : left.findIndex(([a, b]) => sameCell(a, cur!) || sameCell(b, cur!));
+    if (at < 0) {
+      const ends = left.flatMap(([a, b]) => [a, b]);
+      const odd = ends.filter((c) => degree(c) % 2 === 1);
+      const from = odd.length ? odd : ends;
+      cur = from[Math.floor(rng() * from.length)]!;
+      seq = [cur];
+      trails.push(seq);
+      continue;
+    }
+    const [a, b] = left.splice(at, 1)[0]!;
+    cur = sameCell(a, cur!) ? b : a;
+    seq.push(cur);
+  }
+  return trails;
+}
+
+/**
+ * A block in which the two sides of every comparison run back to back (the pairs), so
+ * that their ratio is taken seconds apart at most, not across a lane of every topology:
+ * the spread of a ratio grows with the time between its two measurements
+ * (docs/methodology.md, "Trial design"). Cells of one workload and path stay together,
+ * the lanes in a seeded order; a cell in no pair (host, where nothing is compared with
+ * it) runs once at a random place in its lane.
+ */
+export function pairedBlockOrder<C extends Cell>(cells: readonly C[], pairs: readonly CellPair<C>[], rng: Rng): C[] {
+  const lane = (c: Cell) => `${c.workload} ${c.path}`;
+  const lanes = new Map<string, C[]>();
+  for (const c of cells) lanes.set(lane(c), [...(lanes.get(lane(c)) ?? []), c]);
+  const inBlock = (c: C) => cells.some((x) => sameCell(x, c));
+  return shuffle([...lanes.entries()], rng).flatMap(([key, members]) => {
+    const trails = coverPairs(pairs.filter(([a, b]) => lane(a) === key && lane(b) === key && inBlock(a) && inBlock(b)), rng);
+    // between trails, never inside one: a trail's neighbours are pairs
+    for (const c of shuffle(members.filter((m) => !trails.some((t) => t.some((s) => sameCell(s, m)))), rng)) trails.splice(Math.floor(rng() * (trails.length + 1)), 0, [c]);
+    return trails.flat();
+  });
 }
 
 /**
@@ -58,7 +125,12 @@ export interface ScheduledTrial extends Cell {
   readonly traced: boolean;
 }
 
-export function buildSchedule(cells: readonly Cell[], trials: number, warmup: number, rng: Rng, tracedBlocks = 0, byTopology = false): ScheduledTrial[] {
+/**
+ * Warm-ups, then `trials` blocks (the first `tracedBlocks` of them tracing blocks). With
+ * `pairs` (and not byTopology) each plain block runs every pair back to back
+ * (pairedBlockOrder); without, each cell once (blockOrder).
+ */
+export function buildSchedule(cells: readonly Cell[], trials: number, warmup: number, rng: Rng, tracedBlocks = 0, byTopology = false, pairs?: readonly CellPair[]): ScheduledTrial[] {
   const out: ScheduledTrial[] = [];
   // one warm-up per (topology, workload), on its first applicable path
   const seen = new Map<string, Set<string>>();
@@ -74,7 +146,8 @@ export function buildSchedule(cells: readonly Cell[], trials: number, warmup: nu
   }
   for (let b = 0; b < trials; b++) {
     // the first `tracedBlocks` blocks pair every cell's untraced trial with a traced one
-    const order = b < tracedBlocks ? tracingBlockOrder(cells, rng, byTopology) : blockOrder(cells, rng, byTopology).map((cell) => ({ cell, traced: false }));
+    const plain = pairs && !byTopology ? pairedBlockOrder(cells, pairs, rng) : blockOrder(cells, rng, byTopology);
+    const order = b < tracedBlocks ? tracingBlockOrder(cells, rng, byTopology) : plain.map((cell) => ({ cell, traced: false }));
     for (const { cell, traced } of order) out.push({ ...cell, index: out.length, block: b, warmup: false, traced });
   }
   return out;

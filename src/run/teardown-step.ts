@@ -9,6 +9,7 @@ import type { RunContext } from './context.js';
 import type { RunRecord } from './record.js';
 
 export async function tearDownAll(ctx: RunContext, record: RunRecord): Promise<void> {
+  if (record.built.length) ctx.log(`tearing down ${record.built.map((b) => b.spec.name).reverse().join(', ')}`);
   for (const b of [...record.built].reverse()) {
     // a real-host run has only the topology that holds the test NICs up
     if (ctx.holder && ctx.holder.holding !== b.spec.name) continue;

@@ -73,6 +73,7 @@ export async function runTrial(t: ScheduledTrial, plan: RoutePlan, deps: TrialDe
   deps.ledger.append(processEntry(server, srv.program, plan.server.netns));
   let serverExited: CommandResult | undefined;
   void server.exited.then((r) => (serverExited = r));
+  let clientRan = false;
   try {
     const until = Date.now() + (deps.serverStartMs ?? 5000);
     let up = false;
@@ -93,6 +94,7 @@ export async function runTrial(t: ScheduledTrial, plan: RoutePlan, deps: TrialDe
     const cpu0 = readCpu();
     const runClient = () =>
       deps.runner.run({ program: wl.client, args: wl.clientArgs(plan.target, deps.durationS, deps.expectedRate), netns: plan.client.netns, timeoutMs: clientTimeoutS * 1000, ...(pin ? { cpu: pin.client } : {}) });
+    clientRan = true;
     const client = deps.around ? await deps.around(runClient) : await runClient();
     const cpu1 = readCpu();
     raw.push(deps.store.writeRaw(rawName(t, 'client'), client.stdout));
@@ -112,8 +114,8 @@ export async function runTrial(t: ScheduledTrial, plan: RoutePlan, deps: TrialDe
     metrics['cpu_busy_s'] = { value: cpuS, unit: 'CPU-s' };
     return { ...base, status: 'ok', metrics, flags: parsed.flags, raw, durationMs: performance.now() - started };
   } finally {
-    // iperf3 -1 ends by itself after its one test; give it a moment, then make sure
-    const ended = await settlesWithin(server.exited, wl.server === 'iperf3' ? 1500 : 0);
+    // iperf3 -1 ends by itself after its one test; give it a moment, then make sure (no test ran: stop it now)
+    const ended = await settlesWithin(server.exited, wl.server === 'iperf3' && clientRan ? 1500 : 0);
     const res = ended ? await server.exited : await server.stop(500);
     if (res.stdout.trim()) raw.push(deps.store.writeRaw(rawName(t, 'server'), res.stdout));
   }

@@ -48,8 +48,11 @@ export interface SequenceInterval {
 export function confidenceSequence(d: readonly number[], alpha: number, g = MIXTURE_G): SequenceInterval {
   const n = d.length;
   if (n < 2) return { n, mean: n ? d[0]! : NaN, low: -Infinity, high: Infinity, e: 1 };
-  const m = mean([...d]);
-  const s = sampleStandardDeviation([...d]);
+  return sequenceFromMoments(n, mean([...d]), sampleStandardDeviation([...d]), alpha, g);
+}
+
+/** The same interval from the sample's size, mean and standard deviation (n ≥ 2): for evaluating one sample at many levels. */
+export function sequenceFromMoments(n: number, m: number, s: number, alpha: number, g = MIXTURE_G): SequenceInterval {
   const se = s / Math.sqrt(n);
   if (!(se > 0)) {
     // every difference identical: nothing is uncertain once there are a few of them

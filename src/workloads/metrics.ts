@@ -11,7 +11,18 @@ export interface MetricDef {
   readonly label: string;
   /** every working trial measures more than zero (rates, latencies, CPU cost); false for counts such as retransmits */
   readonly positive: boolean;
+  /**
+   * The ±margin of "no difference" in a verdict, and the least effect that counts as
+   * better or worse: ±5% for rates, ±10% for tail latency, whose per-pair spread is
+   * about twice a rate's (docs/methodology.md, "The verdict").
+   */
+  readonly margin: number;
 }
+
+/** The margin of rates and everything but tail latency. */
+export const RATE_MARGIN = 0.05;
+/** The margin of tail (P99) latency. */
+export const TAIL_MARGIN = 0.1;
 
 export const P99 = 'p99_us';
 

@@ -5,7 +5,7 @@
 import { parseIperf3Tcp, parseIperf3Udp } from '../parsers/iperf3.js';
 import { NETPERF_OUTPUT, parseNetperf } from '../parsers/netperf.js';
 import type { Parsed } from '../parsers/types.js';
-import { type Better, type MetricDef, P99 } from './metrics.js';
+import { type Better, type MetricDef, P99, RATE_MARGIN, TAIL_MARGIN } from './metrics.js';
 import { PORTS } from './ports.js';
 
 export type { Better, MetricDef } from './metrics.js';
@@ -38,11 +38,11 @@ export interface Workload {
   work(values: Readonly<Record<string, number>>): { amount: number; metric: string };
 }
 
-const m = (name: string, unit: string, better: Better, label: string, positive = true): MetricDef => ({ name, unit, better, label, positive });
+const m = (name: string, unit: string, better: Better, label: string, positive = true, margin = RATE_MARGIN): MetricDef => ({ name, unit, better, label, positive, margin });
 /** counts that a healthy trial may well measure as zero */
 const z = (name: string, unit: string, label: string): MetricDef => m(name, unit, 'lower', label, false);
 
-const latency = [m('p50_us', 'µs', 'lower', 'P50 latency'), m('p90_us', 'µs', 'lower', 'P90 latency'), m(P99, 'µs', 'lower', 'P99 latency'), m('mean_us', 'µs', 'lower', 'mean latency')];
+const latency = [m('p50_us', 'µs', 'lower', 'P50 latency'), m('p90_us', 'µs', 'lower', 'P90 latency'), m(P99, 'µs', 'lower', 'P99 latency', true, TAIL_MARGIN), m('mean_us', 'µs', 'lower', 'mean latency')];
 
 function iperf3Tcp(streams: number): Workload {
   return {

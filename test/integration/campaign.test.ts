@@ -1,16 +1,21 @@
 /**
- * A fault campaign: `bench run` is SIGKILLed at 20 seeded random moments (during builds,
- * OVS start, servers, the tracer and teardown), and after each kill `bench clean` must
- * leave nothing: no namespace, process, OVS instance, ledger or scratch directory.
+ * A fault campaign, as a CI timeout or an operator delivers faults: the whole process
+ * group of `bench run` is SIGKILLed at seeded random moments in each phase (build,
+ * measure, teardown); `bench clean` is itself killed while it tears down and run again;
+ * and a run writes to a full disk. After each, nothing may be left: no namespace,
+ * process, OVS instance, ledger or scratch directory, and a killed run's results say
+ * "killed". A kill that lands after the run already ended is not counted: it is drawn again.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { seededRng } from '../../src/stats/rng.js';
-import { bench, benchBackground, ourNetns } from './helpers.js';
+import { bench, CLI, ourNetns } from './helpers.js';
 
-const KILLS = 20;
+/** kills that must land, a third in each phase */
+const KILLS = 12;
 /** programs a run starts: none may outlive `bench clean` */
 const OURS = /^(ovsdb-server|ovs-vswitchd|bpftrace|iperf3|netserver|netperf)$/;
 
@@ -31,21 +36,23 @@ function ourProcesses(): string[] {
 }
 
 const list = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
-
 const logLines = (runDir: string) => (existsSync(join(runDir, 'run.log')) ? readFileSync(join(runDir, 'run.log'), 'utf8').trim().split('\n') : []);
-const ovsStarted = (state: string) => list(join(state, 'runs')).some((d) => existsSync(join(state, 'runs', d, 'ovs')));
 
-/**
- * Each kill aims at one phase, in turn: it waits until run.log (or the state directory)
- * shows the phase has begun, then a further seeded random delay within it.
- */
-const PHASES: { name: string; begun: (runDir: string, state: string) => boolean; jitterMs: number }[] = [
-  { name: 'build', begun: () => true, jitterMs: 2500 },
-  { name: 'OVS start', begun: (_r, state) => ovsStarted(state), jitterMs: 1200 },
-  { name: 'servers', begun: (r) => logLines(r).some((l) => /^\S+ trial \d+ /.test(l)), jitterMs: 1000 },
-  { name: 'tracer', begun: (r) => /tracing trial/.test(logLines(r).at(-1) ?? ''), jitterMs: 1500 },
-  { name: 'teardown', begun: (r) => logLines(r).filter((l) => /^\S+ trial \d+ /.test(l)).length === 6, jitterMs: 800 },
-];
+type Phase = 'build' | 'measure' | 'teardown';
+/** Which phase run.log says the run is in. */
+function phaseOf(runDir: string): Phase | 'starting' | 'ended' {
+  const log = logLines(runDir);
+  if (log.some((l) => / run (complete|failed|interrupted)$/.test(l))) return 'ended';
+  if (log.some((l) => / tearing down /.test(l))) return 'teardown';
+  if (log.some((l) => / trial \d+ /.test(l) || / tracing trial /.test(l))) return 'measure';
+  if (log.length > 0) return 'build';
+  return 'starting';
+}
+
+/** A run in a process group of its own, as a CI job's step is. */
+function startRun(runDir: string, env: Record<string, string>): ResultPromise {
+  return execa(process.execPath, [CLI, 'run', '--topology', 'ovs,macvlan-bridge', '--workload', 'tcp-rr', '--path', 'c1-peer', '--trials', '1', '--traced', '1', '--duration', '1', '--warmup', '0', '--quiet', '--out', runDir], { reject: false, env, detached: true });
+}
 
 async function until(pred: () => boolean, timeoutMs: number): Promise<boolean> {
   const end = Date.now() + timeoutMs;
@@ -53,47 +60,103 @@ async function until(pred: () => boolean, timeoutMs: number): Promise<boolean> {
     if (pred()) return true;
     await new Promise((r) => setTimeout(r, 10));
   }
-  return false;
+  return pred();
 }
 
-/** What the last line of run.log says the run was doing. */
-function phase(runDir: string): string {
-  const log = existsSync(join(runDir, 'run.log')) ? readFileSync(join(runDir, 'run.log'), 'utf8').trim().split('\n') : [];
-  const last = log[log.length - 1] ?? '';
-  if (log.length <= 1) return 'building (host, ovs, macvlan-bridge)';
-  if (/^\S+ built (\S+)/.test(last)) return `building (after ${/built (\S+)/.exec(last)![1]})`;
-  if (log.filter((l) => /^\S+ trial \d+ /.test(l)).length === 6) return 'tearing down (every trial done)';
-  if (/tracing trial/.test(last)) return 'traced trial (bpftrace attached)';
-  if (/^\S+ trial /.test(last)) return 'trials (servers and clients)';
-  return last.split(' ').slice(1, 4).join(' ');
+/** SIGKILL to the whole group; whether it found the leader still running. */
+async function killGroup(child: ResultPromise): Promise<boolean> {
+  const alive = child.exitCode === null;
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    // the group is gone already
+  }
+  const r = await child;
+  return alive && r.signal === 'SIGKILL';
 }
 
-describe('SIGKILL at random moments, then bench clean', () => {
-  it(`leaves nothing behind after any of ${KILLS} kills`, async () => {
+function leftovers(state: string) {
+  return { netns: ourNetns(), processes: ourProcesses(), ledgers: list(join(state, 'ledgers')), scratch: list(join(state, 'runs')) };
+}
+const NOTHING = { netns: [], processes: [], ledgers: [], scratch: [] };
+
+function status(runDir: string): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(join(runDir, 'results.json'), 'utf8')) as { status: string }).status;
+  } catch {
+    return undefined;
+  }
+}
+
+describe('fault campaign', () => {
+  it(`leaves nothing behind after ${KILLS} process-group kills spread over build, measure and teardown`, async () => {
     expect(ourProcesses()).toEqual([]);
     const state = mkdtempSync(join(tmpdir(), 'nb-campaign-state-'));
     const out = mkdtempSync(join(tmpdir(), 'nb-campaign-'));
     const env = { NETBENCH_STATE_DIR: state };
-    const rng = seededRng(20261128);
+    const rng = seededRng(20261203);
     const rows: string[] = [];
-    for (let i = 0; i < KILLS; i++) {
-      const target = PHASES[i % PHASES.length]!;
+    const landed: Record<Phase, number> = { build: 0, measure: 0, teardown: 0 };
+    const phases: Phase[] = ['build', 'measure', 'teardown'];
+    let missed = 0;
+    for (let i = 0; landed.build + landed.measure + landed.teardown < KILLS; i++) {
+      expect(missed, 'kills that missed their phase, drawn again').toBeLessThan(KILLS);
+      const target = phases.find((p) => landed[p] < KILLS / 3)!;
       const runDir = join(out, `kill-${i}`);
       const started = Date.now();
-      const child = benchBackground(['run', '--topology', 'ovs,macvlan-bridge', '--workload', 'tcp-rr', '--path', 'c1-peer', '--trials', '1', '--duration', '1', '--warmup', '0', '--out', runDir], env);
-      expect(await until(() => target.begun(runDir, state), 60_000), `phase ${target.name} never began`).toBe(true);
-      await new Promise((r) => setTimeout(r, Math.round(rng() * target.jitterMs)));
+      const child = startRun(runDir, env);
+      const reached = await until(() => phaseOf(runDir) === target || phaseOf(runDir) === 'ended', 60_000);
+      // a random moment within the phase: builds last seconds, a teardown under one
+      await new Promise((r) => setTimeout(r, Math.round(rng() * (target === 'teardown' ? 300 : 1500))));
+      const during = phaseOf(runDir);
       const atMs = Date.now() - started;
-      const during = `aimed at ${target.name}; ${phase(runDir)}`;
-      child.kill('SIGKILL');
-      await child;
-      const left = { netns: ourNetns().length, processes: ourProcesses().length, ledgers: list(join(state, 'ledgers')).length, scratch: list(join(state, 'runs')).length };
+      const hit = reached && (await killGroup(child)) && during === target;
+      if (!hit) {
+        missed++;
+        rows.push(`draw ${i + 1}: aimed at ${target}, missed (the run was ${during}); drawn again`);
+      }
+      const left = leftovers(state);
       const clean = await bench(['clean'], env);
       expect(clean.code, clean.stderr).toBe(0);
-      const after = { netns: ourNetns(), processes: ourProcesses(), ledgers: list(join(state, 'ledgers')), scratch: list(join(state, 'runs')) };
-      rows.push(`kill ${String(i + 1).padStart(2)} at ${(atMs / 1000).toFixed(1).padStart(4)} s, ${during}: left ${left.netns} netns, ${left.processes} processes, ${left.ledgers} ledgers, ${left.scratch} scratch dirs; after clean: ${after.netns.length + after.processes.length + after.ledgers.length + after.scratch.length} objects`);
-      expect(after, `${rows[rows.length - 1]}\nclean said:\n${clean.stdout}`).toEqual({ netns: [], processes: [], ledgers: [], scratch: [] });
+      const after = leftovers(state);
+      expect(after, `after draw ${i + 1}; clean said:\n${clean.stdout}`).toEqual(NOTHING);
+      if (!hit) continue;
+      landed[target]++;
+      const st = status(runDir);
+      rows.push(`kill ${landed.build + landed.measure + landed.teardown} at ${(atMs / 1000).toFixed(1)} s in ${target}: left ${left.netns.length} netns, ${left.processes.length} processes, ${left.ledgers.length} ledgers, ${left.scratch.length} scratch dirs; after clean nothing; results ${st ?? 'not yet written'}`);
+      // a run killed after it wrote its first results says so after clean
+      if (st !== undefined) expect(st, rows.at(-1)).toBe('killed');
     }
-    process.stdout.write(`fault campaign:\n${rows.join('\n')}\n`);
-  }, 1_200_000);
+    process.stdout.write(`fault campaign (kills per phase: build ${landed.build}, measure ${landed.measure}, teardown ${landed.teardown}; ${missed} missed and drawn again):\n${rows.join('\n')}\n`);
+  }, 400_000);
+
+  it('a bench clean killed while it tears down, then run again, leaves nothing', async () => {
+    const state = mkdtempSync(join(tmpdir(), 'nb-campaign-state-'));
+    const runDir = join(mkdtempSync(join(tmpdir(), 'nb-campaign-')), 'run');
+    const env = { NETBENCH_STATE_DIR: state };
+    const run = startRun(runDir, env);
+    expect(await until(() => phaseOf(runDir) === 'measure', 60_000)).toBe(true);
+    expect(await killGroup(run)).toBe(true);
+    // the first clean: killed once it has begun tearing down (a ledger says so)
+    const ledgerText = () => list(join(state, 'ledgers')).map((f) => { try { return readFileSync(join(state, 'ledgers', f), 'utf8'); } catch { return ''; } }).join('');
+    const first = execa(process.execPath, [CLI, 'clean'], { reject: false, env, detached: true });
+    const begun = await until(() => ledgerText().includes('"status":"tearing-down"'), 30_000);
+    const killedClean = await killGroup(first);
+    expect(begun && killedClean, 'the first clean was killed while tearing down').toBe(true);
+    const again = await bench(['clean'], env);
+    expect(again.code, again.stderr).toBe(0);
+    expect(leftovers(state)).toEqual(NOTHING);
+    expect(status(runDir)).toBe('killed');
+  }, 120_000);
+
+  it('a run whose --out fills up says so, exits 74, and leaves nothing', async () => {
+    const state = mkdtempSync(join(tmpdir(), 'nb-campaign-state-'));
+    const mnt = mkdtempSync(join(tmpdir(), 'nb-full-'));
+    // a 64 KiB tmpfs in a mount namespace of the run's own: nothing of it is seen outside
+    const r = await execa('unshare', ['-m', 'sh', '-c', `mount -t tmpfs -o size=64k nbfull "$1" && exec "$2" "$3" run --topology host --workload tcp-rr --trials 30 --warmup 0 --no-trace --quiet --out "$1/run"`, 'sh', mnt, process.execPath, CLI], { reject: false, env: { NETBENCH_STATE_DIR: state } });
+    expect(r.exitCode, String(r.stderr)).toBe(74);
+    expect(String(r.stderr)).toMatch(/ENOSPC/);
+    expect(leftovers(state)).toEqual(NOTHING);
+    expect(list(mnt)).toEqual([]);
+  }, 120_000);
 });

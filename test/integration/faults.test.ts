@@ -6,9 +6,13 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { stateDirs } from '../../src/lab/state.js';
+
+/** where the suite keeps its state (NETBENCH_STATE_DIR honoured, as the CLI does) */
+const STATE = stateDirs();
 import { bench, benchBackground, ourNetns, waitFor } from './helpers.js';
 
-const LEDGERS = '/run/netbench/ledgers';
+const LEDGERS = STATE.ledgers;
 const ledgers = () => (existsSync(LEDGERS) ? readdirSync(LEDGERS) : []);
 
 describe('bad input and faults', () => {
@@ -30,7 +34,7 @@ describe('bad input and faults', () => {
     expect(r.stderr).toMatch(/building ovs failed, everything it created was removed: .*injected fault/);
     expect(ourNetns()).toEqual([]);
     expect(ledgers()).toEqual([]);
-    expect(readdirSync('/run/netbench/runs')).toEqual([]);
+    expect(readdirSync(STATE.runs)).toEqual([]);
   });
 
   it('tears down on SIGINT during check', async () => {
@@ -69,7 +73,7 @@ describe('bad input and faults', () => {
 
   it('Ctrl-C while waiting for the lock ends the wait at once', async () => {
     const first = benchBackground(['topology', 'check', 'nat']);
-    expect(await waitFor(() => existsSync('/run/netbench/lock.json'), 10_000)).toBe(true);
+    expect(await waitFor(() => existsSync(STATE.lockInfo), 10_000)).toBe(true);
     const second = benchBackground(['topology', 'check', 'host']);
     let said = '';
     second.stderr?.on('data', (d: Buffer) => (said += d.toString()));
@@ -85,11 +89,11 @@ describe('bad input and faults', () => {
 
   it('bench clean removes everything a SIGKILLed `up` left, including OVS daemons', async () => {
     const child = benchBackground(['topology', 'up', 'ovs']);
-    expect(await waitFor(() => existsSync('/run/netbench/runs') && readdirSync('/run/netbench/runs').some((d) => existsSync(join('/run/netbench/runs', d, 'ovs', 'ovs-vswitchd.pid'))), 15_000)).toBe(true);
+    expect(await waitFor(() => existsSync(STATE.runs) && readdirSync(STATE.runs).some((d) => existsSync(join(STATE.runs, d, 'ovs', 'ovs-vswitchd.pid'))), 15_000)).toBe(true);
     child.kill('SIGKILL');
     await child;
     expect(ourNetns().length).toBeGreaterThan(0);
-    const runDir = readdirSync('/run/netbench/runs')[0]!;
+    const runDir = readdirSync(STATE.runs)[0]!;
     const dry = await bench(['clean', '--dry-run']);
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain('would tear down ovs');
@@ -98,14 +102,14 @@ describe('bad input and faults', () => {
     expect(r.code).toBe(0);
     expect(ourNetns()).toEqual([]);
     expect(ledgers()).toEqual([]);
-    expect(existsSync(join('/run/netbench/runs', runDir))).toBe(false);
+    expect(existsSync(join(STATE.runs, runDir))).toBe(false);
     const again = await bench(['clean']);
     expect(again.stdout).toContain('nothing to clean');
   });
 
   it('a second run says who holds the lock', async () => {
     const first = benchBackground(['topology', 'check', 'macvlan-private']);
-    expect(await waitFor(() => existsSync('/run/netbench/lock.json'), 10_000)).toBe(true);
+    expect(await waitFor(() => existsSync(STATE.lockInfo), 10_000)).toBe(true);
     const second = await bench(['--no-wait', 'topology', 'check', 'host']);
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(/another run holds the netbench lock: pid \d+ \(bench topology check macvlan-private\)/);

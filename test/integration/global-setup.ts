@@ -11,17 +11,19 @@ import { ourNetns } from './helpers.js';
 /** Counters that move by themselves, not settings anyone changed. */
 const VOLATILE_SYSCTLS = /^net\.netfilter\.nf_conntrack_count\b/;
 
+/** A snapshot command that cannot run fails the check loudly: an error text compared with itself would pass whatever changed. */
 const sh = (program: string, args: string[]) => {
   try {
     return execFileSync(program, args, { encoding: 'utf8', env: { PATH: `${process.env['PATH']}:/usr/sbin:/sbin` }, stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
-    return `(${program} ${args.join(' ')} failed: ${String(err)})`;
+    throw new Error(`the root-namespace snapshot needs '${program} ${args.join(' ')}', which failed: ${String(err)}`);
   }
 };
 
 /** The root namespace's network state, section by section. */
 export function rootNetworkState(): Record<string, string> {
   return {
+    namespaces: sh('ip', ['netns', 'list']),
     links: sh('ip', ['-d', '-o', 'link', 'show']).replace(/\s+(rx|tx)\b.*$/gm, ''),
     addresses: sh('ip', ['-o', 'addr', 'show']),
     routes: sh('ip', ['route', 'show', 'table', 'all']),
@@ -35,7 +37,7 @@ export function rootNetworkState(): Record<string, string> {
 
 let before: Record<string, string> = {};
 
-const REQUIRED = ['ip', 'ping', 'nft', 'ethtool', 'taskset', 'iperf3', 'netperf', 'netserver', 'ovs-vsctl', 'ovsdb-server', 'ovs-vswitchd', 'ovsdb-tool', 'ssh', 'ssh-keygen', 'sshd', 'nsenter'];
+const REQUIRED = ['ip', 'ping', 'nft', 'ethtool', 'taskset', 'iperf3', 'netperf', 'netserver', 'ovs-vsctl', 'ovsdb-server', 'ovs-vswitchd', 'ovsdb-tool', 'ssh', 'ssh-keygen', 'sshd', 'nsenter', 'iptables-save', 'sysctl'];
 
 export function setup(): void {
   if (process.getuid?.() !== 0) throw new Error('integration tests need root (they build network namespaces); run them as root, as CI does');

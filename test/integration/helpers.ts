@@ -20,11 +20,15 @@ export function benchBackground(args: string[], env: Record<string, string> = {}
   return execa(process.execPath, [CLI, ...args], { reject: false, env });
 }
 
+/** The namespaces the tests make themselves (the emulated peer machine): never a run's, so `bench clean` leaves them alone, but a leak all the same. */
+export const TEST_NETNS_PREFIX = 'nbtest-';
+
+/** Namespaces of the suite's runs and of the tests themselves: what must be gone when a test ends. */
 export function ourNetns(): string[] {
   return execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
     .split('\n')
     .map((l) => l.split(' ')[0] ?? '')
-    .filter((n) => NETNS_PATTERN.test(n));
+    .filter((n) => NETNS_PATTERN.test(n) || n.startsWith(TEST_NETNS_PREFIX));
 }
 
 export async function waitFor(pred: () => boolean, timeoutMs: number): Promise<boolean> {

@@ -7,9 +7,15 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stateDirs } from '../../src/lab/state.js';
 import type { Results } from '../../src/results/types.js';
 import { bench, benchBackground, ourNetns } from './helpers.js';
 import { twoHosts, type TwoHosts } from './two-hosts.js';
+
+/** where the suite keeps its state (NETBENCH_STATE_DIR honoured, as the CLI does) */
+const STATE = stateDirs();
+/** every namespace of ours but the emulated peer machine's own, which lives for the whole file */
+const leftNetns = () => ourNetns().filter((n) => n !== hosts.remoteNs);
 
 const sh = (args: string[]) => execFileSync(args[0]!, args.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const linkJson = (args: string[]) => JSON.parse(sh(['ip', '-j', ...args])) as { ifname: string; mtu: number; flags: string[] }[];
@@ -60,6 +66,8 @@ afterAll(async () => {
 describe('a run on two machines over ssh', () => {
   it('doctor --peer finds the peer ready and both NICs free', async () => {
     const r = await bench(['doctor', '--peer', 'remote', '--ssh-config', hosts.sshConfig, '--uplink', hosts.nic, '--peer-uplink', hosts.peerNic]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/all required checks pass/);
     expect(r.stdout).toMatch(/ok\s+peer: ssh remote/);
     expect(r.stdout).toMatch(/ok\s+peer tool: iperf3/);
     expect(r.stdout).toMatch(/ok\s+peer: tracing\s+BTF and tracefs present/);
@@ -125,9 +133,9 @@ describe('a run on two machines over ssh', () => {
     const log = readFileSync(join(dir, 'run.log'), 'utf8');
     expect(log).toMatch(/the test NICs moved between topologies \d+ times/);
     nicsAreHome();
-    expect(ourNetns()).toEqual([]);
+    expect(leftNetns()).toEqual([]);
     expect(noSuiteProcesses()).toEqual([]);
-    expect(readdirSync('/run/netbench/ledgers')).toEqual([]);
+    expect(readdirSync(STATE.ledgers)).toEqual([]);
   });
 
   it('refuses NICs in use on either machine, naming why, and touches nothing', async () => {
@@ -143,7 +151,7 @@ describe('a run on two machines over ssh', () => {
       // untouched: the address is still on the NIC here, the route still there
       expect(sh(['ip', '-o', 'addr', 'show', 'dev', hosts.nic])).toContain('198.18.250.1/30');
       expect(hosts.remote(['ip', 'route', 'show', 'default'])).toContain(hosts.peerNic);
-      expect(ourNetns()).toEqual([]);
+      expect(leftNetns()).toEqual([]);
     } finally {
       sh(['ip', 'addr', 'flush', 'dev', hosts.nic]);
       hosts.remote(['ip', 'route', 'del', 'default']);
@@ -172,7 +180,7 @@ describe('a run on two machines over ssh', () => {
     // the remote servers, as the ledger has them: host, pid and start time
     const ledgerText = () => {
       try {
-        return readdirSync('/run/netbench/ledgers').map((f) => readFileSync(join('/run/netbench/ledgers', f), 'utf8')).join('');
+        return readdirSync(STATE.ledgers).map((f) => readFileSync(join(STATE.ledgers, f), 'utf8')).join('');
       } catch {
         return '';
       }
@@ -208,17 +216,17 @@ describe('a run on two machines over ssh', () => {
     expect(clean.code, clean.stderr).toBe(0);
     expect(clean.stdout).toMatch(/tearing down (host|bridge) of run/);
     nicsAreHome();
-    expect(ourNetns()).toEqual([]);
+    expect(leftNetns()).toEqual([]);
     expect(await waitFor(() => sh(['sh', '-c', `ps -o pid= -p ${server} ${sampler} ${hold} || true`]).trim() === '', 5000)).toBe(true);
     expect(noSuiteProcesses()).toEqual([]);
-    expect(readdirSync('/run/netbench/ledgers')).toEqual([]);
+    expect(readdirSync(STATE.ledgers)).toEqual([]);
   });
 
   it('a peer that lacks a tool is named with the install line, before anything is touched', async () => {
     const r = await bench(['run', '--uplink', hosts.nic, '--peer', 'limited', '--peer-uplink', hosts.peerNic, '--ssh-config', hosts.sshConfig, '--topology', 'host', '--workload', 'tcp-rr', '--trials', '1', '--no-trace', '--out', join(out, 'limited')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/the peer limited lacks iperf3 \(apt-get install iperf3\), netperf \(apt-get install netperf after enabling Debian's non-free component\)/);
-    expect(ourNetns()).toEqual([]);
+    expect(leftNetns()).toEqual([]);
     nicsAreHome();
     const doc = await bench(['doctor', '--peer', 'limited', '--ssh-config', hosts.sshConfig]);
     expect(doc.code).toBe(1);

@@ -104,7 +104,8 @@ describe('tracing', () => {
     if (!('error' in r)) return;
     expect(r.error).toMatch(/bpftrace did not attach: .*netif_receive_skb_no_such_event/);
     expect(Date.now() - started).toBeLessThan(20_000);
-    const pid = r.proc?.pid;
-    if (pid) expect(procfs.startTime(pid)).toBeUndefined();
+    // bpftrace started and failed to attach: the process it was is gone, not left running
+    expect(r.proc?.pid, 'the sampler process that failed to attach').toBeTypeOf('number');
+    expect(procfs.startTime(r.proc!.pid)).toBeUndefined();
   });
 });

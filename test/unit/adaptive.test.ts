@@ -60,11 +60,12 @@ describe('A/A: looking after every block does not inflate false verdicts', () =>
   it.each([
     ['as planned', true, 5],
     ['at every one of 20 blocks', false, 19.99],
-  ] as const)('over 1,000 seeded runs where nothing differs, "better" or "worse" is declared in under 5% of runs: looking %s', (_, outOfReach, minLooks) => {
+  ] as const)('over 300 seeded runs where nothing differs (1,000 with NETBENCH_AA_RUNS=1000), "better" or "worse" is declared in under 5% of runs: looking %s', (_, outOfReach, minLooks) => {
     const same = Object.fromEntries(TOPOS.map((t) => [t, 10_000]));
     let falseRuns = 0;
     let looks = 0;
-    const runs = 1000;
+    // 300 runs tell a rate of 5% (15 expected) from the observed handful; the full simulation is for the record
+    const runs = Number(process.env['NETBENCH_AA_RUNS'] ?? 300);
     for (let s = 1; s <= runs; s++) {
       const r = run(same, s, { maxBlocks: 20, outOfReach });
       looks += r.status.block + 1;
@@ -91,23 +92,29 @@ describe('the adaptive plan', () => {
     expect(per('nat')).toBeLessThan(per('bridge'));
     expect(per('host')).toBe(r.status.block + 1);
   });
-  it('re-runs a trial taken on a busy machine in its block, at most twice', () => {
-    const r = run(rates, 5, { maxBlocks: 3, busy: (t) => t.index === 2 || t.index === 7 });
+  // a block of this lane: the four comparisons (two macvlan modes against nat and bridge) as one closed trail of 5 trials, and host once
+  const BLOCK = 6;
+  it('re-runs a trial taken on a busy machine in its block, at most twice, next to the trial it pairs with', () => {
+    const r = run(rates, 5, { maxBlocks: 3, busy: (t) => t.index === 2 || t.index === 8 });
     const block0 = r.trials.filter((t) => t.block === 0);
-    expect(block0.length).toBe(cells.length + 1);
+    expect(block0.length).toBe(BLOCK + 1);
     expect(r.status.reruns).toBe(2);
-    // a cell that is always busy gets two re-runs per block, then the plan moves on
+    // the re-run is taken at once, after the busy trial
+    const busy = r.trials.findIndex((t) => t.index === 2);
+    expect([r.trials[busy + 1]!.topology, r.trials[busy + 1]!.block]).toEqual([r.trials[busy]!.topology, 0]);
+    // a cell that is always busy gets two re-runs per block, then the plan moves on: the
+    // five cells three times each, and the cell the closed trail runs twice once more
     const stuck = run(rates, 5, { maxBlocks: 2, busy: () => true });
-    expect(stuck.trials.length).toBe(2 * cells.length * 3);
+    expect(stuck.trials.length).toBe(2 * (5 * 3 + 1));
   });
   it('always runs the first block, however small the budget', () => {
     const r = run(rates, 9, { deadlineMs: 1 });
     expect(r.status.block).toBe(0);
-    expect(r.trials.length).toBe(cells.length);
+    expect(r.trials.length).toBe(BLOCK);
     expect(r.status.stopped).toMatch(/the budget is spent/);
   });
   it('does not start a block the budget cannot hold', () => {
-    // five cells of 1 s each per block: a 12.5 s budget holds two blocks
+    // six trials of 1 s each per block: a 12.5 s budget holds two blocks
     const r = run(rates, 9, { deadlineMs: 12_500 });
     expect(r.status.block).toBe(1);
     expect(r.status.stopped).toMatch(/the budget is spent \(\d+ of 8 comparisons undecided\)/);
@@ -136,10 +143,10 @@ describe('comparisons out of reach', () => {
     expect(r.verdicts.filter((_, i) => specs[i]!.b === 'nat').every((v) => v.kind === 'better')).toBe(true);
   });
   it('a comparison within reach keeps its cells measured', () => {
-    // bridge 9% below macvlan: decidable, so the plan goes on until it is decided
-    const r = run({ ...atMargin, bridge: 11_000 }, 11, { maxBlocks: 30 });
-    expect(r.status.stopped).toBe('every comparison is decided');
-    expect(r.status.outOfReach).toBe(0);
+    // bridge 25% below macvlan: well beyond both margins (±5% rates, ±10% P99), so decidable: the plan goes on until it is decided
+    const runs = [11, 12, 13, 14, 15, 16, 17, 18, 19, 20].map((seed) => run({ ...atMargin, bridge: 9_600 }, seed, { maxBlocks: 30 }).status);
+    if (process.env['NETBENCH_SEEDS']) console.log(runs.map((s) => `${s.stopped} ${s.outOfReach}`).join('\n'));
+    expect(runs.filter((s) => s.stopped === 'every comparison is decided' && s.outOfReach === 0).length).toBeGreaterThanOrEqual(9);
   });
 });
 

@@ -58,6 +58,7 @@ describe('bench CLI', () => {
     expect(await runCli(['topology', 'list', '--colour'], { io })).toBe(2);
     expect(io.stderr).toContain("unknown option '--colour'");
     expect(await runCli(['topology', 'time', 'host', '--iterations', '0'], { io })).toBe(2);
+    expect(io.stderr).toMatch(/--iterations must be a whole number/);
     expect(await runCli(['topology', 'check'], { io })).toBe(2);
     expect(io.stderr).toContain('name a topology or pass --all');
   });

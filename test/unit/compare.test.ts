@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { familyVerdicts, PAIRS_CAP, pairsToDecide, verdictAt } from '../../src/results/verdict.js';
 import { seededRng } from '../../src/stats/rng.js';
-import { compareAll, claimSummary } from '../../src/report/verdicts.js';
+import { compareAll, claimSummary, holds, rulesOut, sentence } from '../../src/report/verdicts.js';
 import { syntheticResults, trial } from './synthetic.js';
 
 const blocks = (xs: number[]) => new Map(xs.map((x, i) => [i, x]));
@@ -132,7 +132,7 @@ describe('the claim', () => {
     expect(rows[0]!.sentence).toMatch(/^macvlan-bridge is 18\.\d% \[\+1\d\.\d%, \+\d\d\.\d%\] faster than nat on tcp-rr c1-peer \(transaction rate, transactions\/s\)$/);
     const claim = claimSummary(rows);
     expect(claim.text).toMatch(/"macvlan is faster" holds on this host: better in 2, worse in 0/);
-    expect(claim.perAlternative).toEqual(['vs nat: holds; better in 2, worse in 0, within ±5% in 0, inconclusive in 0 of 2']);
+    expect(claim.perAlternative).toEqual(['vs nat: holds; better in 2, worse in 0, within the margin in 0, inconclusive in 0 of 2']);
   });
   it('a named topology is judged against host; ovs names its datapath and the claim says what userspace OVS wins mean', () => {
     const trials = [0, 1, 2, 3, 4, 5, 6, 7].flatMap((b) => [trial('host', b, 1000 * tps(b)), trial('ovs', b, 300 * tps(b + 1)), trial('macvlan-bridge', b, 1001 * tps(b + 2))]);
@@ -141,14 +141,38 @@ describe('the claim', () => {
     const r = { ...res(['host', 'ovs', 'macvlan-bridge'], trials, { challengers: ['macvlan-bridge'], against: ['host', 'ovs'] }), environment: env };
     const { rows } = compareAll(r);
     expect(rows.filter((x) => x.b === 'host').map((x) => x.verdict.kind)).toEqual(['same', 'same']);
-    expect(rows.find((x) => x.b === 'host')!.sentence).toMatch(/^macvlan-bridge is within ±5% of host on tcp-rr/);
+    expect(rows.find((x) => x.b === 'host' && x.metric === 'tps')!.sentence).toMatch(/^macvlan-bridge is within ±5\.0% of host on tcp-rr/);
+    // tail latency is judged within ±10%
+    expect(rows.find((x) => x.b === 'host' && x.metric === 'p99_us')!.sentence).toMatch(/^macvlan-bridge is within ±10\.0% of host on tcp-rr/);
     const ovs = rows.find((x) => x.b === 'ovs' && x.metric === 'tps')!;
     expect(ovs.sentence).toMatch(/^macvlan-bridge is 3\.3× as fast as ovs \(userspace netdev datapath\) on tcp-rr/);
     const claim = claimSummary(rows);
     expect(claim.perAlternative).toEqual([
-      'vs host: does not hold (no difference); better in 0, worse in 0, within ±5% in 2, inconclusive in 0 of 2',
-      'vs ovs (userspace netdev datapath): holds; better in 2, worse in 0, within ±5% in 0, inconclusive in 0 of 2',
+      'vs host: does not hold (no difference); better in 0, worse in 0, within the margin in 2, inconclusive in 0 of 2',
+      'vs ovs (userspace netdev datapath): holds; better in 2, worse in 0, within the margin in 0, inconclusive in 0 of 2',
     ]);
     expect(claim.text).toMatch(/say nothing about ovs on the kernel datapath/);
+  });
+});
+
+describe('a claim that never says more than the data', () => {
+  const t = (better: number, worse: number, same: number, inconclusive: number) => ({ better, worse, same, inconclusive });
+  it('holds only with three quarters decided and none worse', () => {
+    expect(holds(t(15, 0, 0, 5))).toBe('holds');
+    expect(holds(t(14, 0, 0, 6))).toBe('is not shown: it points the same way (14 of 20 decided, all better)');
+    expect(holds(t(8, 0, 0, 12))).toBe('is not shown: it points the same way (8 of 20 decided, all better)');
+    expect(holds(t(0, 3, 0, 17))).toBe('is not shown: it points the other way (3 of 20 decided, all worse)');
+    expect(holds(t(2, 1, 1, 16))).toBe('is not shown: it points both ways (4 of 20 decided, 2 better, 1 worse, 1 within the margin)');
+    expect(holds(t(0, 0, 0, 20))).toBe('is not shown (nothing decided)');
+    expect(holds(t(12, 4, 0, 4))).toBe('holds only in part');
+    expect(holds(t(0, 0, 16, 4))).toBe('does not hold (no difference)');
+  });
+  it('an undecided comparison says what its interval still rules out', () => {
+    const v = { kind: 'inconclusive' as const, effect: 0.02, effectLow: -0.07, effectHigh: 0.12, level: 0.95, e: 1, n: 6, reason: 'too wide', margin: 0.05 };
+    expect(rulesOut('macvlan-bridge', 'bridge', v, true, 'transaction rate')).toBe('macvlan-bridge is at most 7.0% slower and at most 12.0% faster than bridge');
+    expect(rulesOut('macvlan-bridge', 'bridge', v, false, 'P99 latency')).toBe('macvlan-bridge is at most 7.0% higher P99 latency and at most 12.0% lower P99 latency than bridge');
+    expect(rulesOut('a', 'b', { ...v, effectLow: 0.01 }, true, 'x')).toBe('a is at least 1.0% faster and at most 12.0% faster than b');
+    expect(rulesOut('a', 'b', { ...v, effectLow: -Infinity }, true, 'x')).toBeUndefined();
+    expect(sentence('macvlan-bridge', 'bridge', 'tcp-rr', 'c1-peer', 'tps', v)).toBe('inconclusive for macvlan-bridge vs bridge on tcp-rr c1-peer (transaction rate, transactions/s) (macvlan-bridge is at most 7.0% slower and at most 12.0% faster than bridge): too wide');
   });
 });

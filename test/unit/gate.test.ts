@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/gate/decide.js';
 import { gateExitCode, gateSamples, incompatibilities, runGate, thresholdFor, type GateConfig } from '../../src/gate/gate.js';
-import { gateJUnit, gateMarkdown } from '../../src/gate/render.js';
+import { gateJUnit, gateMarkdown, gateSummaryLine } from '../../src/gate/render.js';
 import { parseInjection, forwardRules } from '../../src/run/inject.js';
 import { seededRng } from '../../src/stats/rng.js';
 import { permutationTest } from '../../src/stats/twosample.js';
@@ -21,10 +21,32 @@ describe('gate decision rule', () => {
     expect(d.verdict).toBe('regression');
     expect(d.change).toBeCloseTo(-0.1, 1);
   });
-  it('a small change inside the noise passes', () => {
+  it('the threshold is the boundary: a clear 4.5% drop passes, a clear 5.5% drop fails', () => {
     const rng = seededRng(6);
-    const d = decide(noisy(rng, 8, 100, 0.03), noisy(rng, 8, 98.5, 0.03), 'higher', 0.05);
-    expect(d.verdict).not.toBe('regression');
+    const base = noisy(rng, 8, 100, 0.003);
+    const inside = decide(base, noisy(rng, 8, 95.5, 0.003), 'higher', 0.05);
+    expect(inside.p).toBeLessThan(0.05);
+    expect(inside.verdict).toBe('ok');
+    const beyond = decide(base, noisy(rng, 8, 94.5, 0.003), 'higher', 0.05);
+    expect(beyond.verdict).toBe('regression');
+    expect(beyond.suspect).toBe(false);
+  });
+  it('a drop past the threshold that the noise leaves unproven is suspect: exit 3 by default, 0 when lenient', () => {
+    // the 70% case: five noisy trials a side, the current run at 70% of the baseline
+    const rng = seededRng(70);
+    const d = decide(noisy(rng, 5, 100, 0.35), noisy(rng, 5, 70, 0.35), 'higher', 0.05);
+    expect(d.verdict).toBe('undecided');
+    expect(d.change).toBeLessThan(-0.05);
+    expect(d.suspect).toBe(true);
+    expect(d.reason).toMatch(/^SUSPECT: the estimate is \d+\.\d% worse, past the 5\.0% threshold, but not significant/);
+    const report = { mode: 'absolute' as const, rows: [{ ...d, pAdjusted: d.p, topology: 't', workload: 'tcp-rr' as const, path: 'c1-peer' as const, metric: 'm', unit: 'u' }], problems: [], warnings: [] };
+    expect(gateExitCode(report, false)).toBe(3);
+    expect(gateExitCode(report, false, true)).toBe(0);
+    expect(gateSummaryLine(report)).toMatch(/^SUSPECT in 1 metric\(s\), past the threshold but not significant: t tcp-rr c1-peer m −\d+\.\d%/);
+    // noise that hides a possible regression whose estimate is inside the threshold is not suspect
+    const mild = decide([100, 130, 70, 100], [99, 129, 69, 99], 'higher', 0.05);
+    expect(mild.verdict).toBe('undecided');
+    expect(mild.suspect).toBe(false);
   });
   it('latency going up is the bad direction', () => {
     const rng = seededRng(7);
@@ -43,7 +65,8 @@ describe('gate decision rule', () => {
     const d = decide(noisy(rng, 4, 100, 0.3), noisy(rng, 4, 95, 0.3), 'higher', 0.05);
     expect(d.verdict).toBe('undecided');
     const report = { mode: 'absolute' as const, rows: [{ ...d, pAdjusted: d.p, topology: 't', workload: 'tcp-rr' as const, path: 'c1-peer' as const, metric: 'm', unit: 'u' }], problems: [], warnings: [] };
-    expect(gateExitCode(report, false)).toBe(0);
+    expect(gateExitCode(report, false)).toBe(d.suspect ? 3 : 0);
+    expect(gateExitCode(report, false, true)).toBe(0);
     expect(gateExitCode(report, true)).toBe(3);
   });
   it('an A/A comparison rarely cries wolf', () => {
@@ -61,11 +84,14 @@ describe('gate decision rule', () => {
 describe('Holm-Bonferroni across the metrics of one gate run', () => {
   it('adjusts p-values and demotes a lone marginal alarm among many metrics', async () => {
     const { holm } = await import('../../src/gate/gate.js');
-    const row = (p: number, verdict: 'regression' | 'ok', changeLow = -0.12) => ({ topology: 't', workload: 'tcp-rr' as const, path: 'c1-peer' as const, metric: `m${p}`, unit: 'u', baselineMedian: 1, currentMedian: 0.88, change: -0.11, changeLow, changeHigh: -0.01, p, pAdjusted: p, nBaseline: 6, nCurrent: 6, threshold: 0.1, verdict, reason: 'r' });
+    const row = (p: number, verdict: 'regression' | 'ok', changeLow = -0.12) => ({ topology: 't', workload: 'tcp-rr' as const, path: 'c1-peer' as const, metric: `m${p}`, unit: 'u', baselineMedian: 1, currentMedian: 0.88, change: -0.11, changeLow, changeHigh: -0.01, p, pAdjusted: p, nBaseline: 6, nCurrent: 6, threshold: 0.1, verdict, reason: 'r', suspect: false });
     const rows = holm([row(0.024, 'regression'), row(0.3, 'ok'), row(0.5, 'ok'), row(0.8, 'ok')], 0.05);
     expect(rows.map((r) => Number(r.pAdjusted.toFixed(6)))).toEqual([0.096, 0.9, 1, 1]);
     expect(rows[0]!.verdict).toBe('undecided');
     expect(rows[0]!.reason).toMatch(/after correcting for 4 metrics: not significant/);
+    // its estimate (−11%) is past the 10% threshold: demoted, it is suspect
+    expect(rows[0]!.suspect).toBe(true);
+    expect(rows[0]!.reason).toMatch(/^SUSPECT: /);
     // a strong regression survives the correction
     expect(holm([row(0.002, 'regression'), row(0.4, 'ok')], 0.05)[0]!.verdict).toBe('regression');
   });

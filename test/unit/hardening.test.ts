@@ -81,7 +81,7 @@ describe('inputs that reach too far', () => {
   it('--profile with a path that is not a profile is refused; names only come from bench/profiles', async () => {
     const traversal = await cli(['run', '--profile', '../../package', '--topology', 'host']);
     expect(traversal.code).toBe(2);
-    expect(traversal.err).toMatch(/profile file \.\.\/\.\.\/package does not exist|is not a profile file|is invalid/);
+    expect(traversal.err).toMatch(/profile file \.\.\/\.\.\/package does not exist/);
     const pkg = await cli(['run', '--profile', join(root, 'package.json'), '--topology', 'host']);
     expect(pkg.code).toBe(2);
     expect(pkg.err).toMatch(/profile .*package\.json is invalid: \/ must have required property 'workloads'/);

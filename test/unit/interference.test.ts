@@ -29,8 +29,10 @@ describe('interference between two samples', () => {
     expect(i.otherCpuS).toBeCloseTo(0.04, 10);
     expect(busyReason(i, 1, 2)).toBeUndefined();
   });
-  it('steal time beyond 5% of the machine is busy too', () => {
-    expect(busyReason({ otherCpuS: 0, stealS: 0.2, waitS: null, top: [] }, 1, 2)).toBe('the hypervisor stole 20% of a CPU');
+  it('steal is measured noise: a trial is left out only when the hypervisor stole more than half of the machine', () => {
+    expect(busyReason({ otherCpuS: 0, stealS: 0.2, waitS: null, top: [] }, 1, 2)).toBeUndefined();
+    expect(busyReason({ otherCpuS: 0, stealS: 0.99, waitS: null, top: [] }, 1, 2)).toBeUndefined();
+    expect(busyReason({ otherCpuS: 0, stealS: 1.2, waitS: null, top: [] }, 1, 2)).toBe('the hypervisor stole 120% of a CPU');
   });
   it('CPU pressure alone does not flag a trial: the suite\'s own tools contend too', () => {
     expect(busyReason({ otherCpuS: 0.02, stealS: 0, waitS: 0.39, top: [{ pid: 9, command: 'make', cpuS: 0.02 }] }, 1, 2)).toBeUndefined();

@@ -31,14 +31,23 @@ class ScriptedRunner implements Runner {
   async run(spec: CommandSpec): Promise<CommandResult> {
     this.calls.push(toArgv(spec).join(' '));
     if (spec.program === 'ss') return result(spec, { stdout: this.s.alreadyBound || this.serverUp ? 'LISTEN 0 5 0.0.0.0:5201 0.0.0.0:*\n' : '' });
+    // the client's test is the server's one test (iperf3 -s -1): it ends with it
+    if (this.serverUp) this.endServer?.();
     return result(spec, this.s.client);
   }
+  private endServer: (() => void) | undefined;
   async start(spec: CommandSpec): Promise<BackgroundProcess> {
     this.calls.push(toArgv(spec).join(' '));
     let resolveExit!: (r: CommandResult) => void;
     const exited = new Promise<CommandResult>((r) => (resolveExit = r));
     if (this.s.serverDiesWith) resolveExit(result(spec, { exitCode: 1, stderr: this.s.serverDiesWith }));
-    else if (this.s.serverListens !== false) this.serverUp = true;
+    else if (this.s.serverListens !== false) {
+      this.serverUp = true;
+      this.endServer = () => {
+        this.serverUp = false;
+        resolveExit(result(spec, { exitCode: 0 }));
+      };
+    }
     return { pid: 999_999, argv: toArgv(spec), exited, output: () => '', stop: async () => { this.serverUp = false; resolveExit(result(spec, { signal: 'SIGINT', exitCode: null })); return exited; } };
   }
 }

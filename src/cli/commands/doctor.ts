@@ -8,7 +8,8 @@ import { succeeded } from '../../exec/runner.js';
 import { Ledger } from '../../lab/ledger.js';
 import { Naming, newTag } from '../../lab/names.js';
 import { teardown } from '../../lab/teardown.js';
-import { TOOL_NAMES, TOOLS, findOnPath, toolVersion } from '../../tools.js';
+import { TOOL_NAMES, TOOLS, findOnPath, requireRoot, toolVersion } from '../../tools.js';
+import { measureNoise, type NoiseProfile } from '../../run/noise.js';
 import { table } from '../../util/table.js';
 import { quietCheck } from '../../run/interference.js';
 import { resolve } from 'node:path';
@@ -188,8 +189,29 @@ async function peerChecks(session: Session, opts: DoctorFlags): Promise<Check[]>
   return checks;
 }
 
+/** The noise profile, as a terminal report. */
+export function noiseReport(p: NoiseProfile): string {
+  const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '-');
+  const lengths = [...new Set(p.spreads.map((s) => s.lengthS))];
+  const gaps = [...new Set(p.spreads.map((s) => s.gapS))].sort((a, b) => a - b);
+  const cell = (l: number, g: number) => p.spreads.find((s) => Math.abs(s.lengthS - l) < 1e-9 && Math.abs(s.gapS - g) < 1e-9);
+  const spread = table(['trial length', ...gaps.map((g) => `gap ${g} s`)], lengths.map((l) => [`${l} s`, ...gaps.map((g) => pct(cell(l, g)?.spread ?? NaN))]));
+  const designs = table(['design', 'gap', 'pair spread', 'pairs for ±5%', 'trials a block', 'seconds a lane'], p.designs.map((d) => [d.design, `${d.gapS.toFixed(1)} s`, pct(d.spread), Number.isFinite(d.pairs) ? String(d.pairs) : 'more than 5000', String(d.trialsPerBlock), Number.isFinite(d.seconds) ? d.seconds.toFixed(0) : '-']));
+  return [
+    `noise profile: host, hostA to peer, one iperf3 stream for ${p.seconds.toFixed(0)} s, a figure every ${p.stepS * 1000} ms (mean ${p.meanGbps.toFixed(1)} Gbit/s)`,
+    `Allan deviation: ${p.allan.map((a) => `${pct(a.deviation)} at ${a.tauS} s`).join(', ')} (rising with the averaging time: the machine moves between levels, and longer trials do not average it away)`,
+    '',
+    'spread of the log ratio between two measurements, by their length and the time between their starts:',
+    spread,
+    'what a ±5% verdict on two equal things would need (1 s trials of about 1.1 s, a lane of 8 topologies and 12 comparisons, one comparison at 95%):',
+    designs,
+  ].join('\n');
+}
+
 export interface DoctorFlags {
   readonly json?: boolean;
+  /** measure the machine's noise profile for this many seconds instead of the checks */
+  readonly noise?: number;
   readonly peer?: string;
   readonly sshConfig?: string;
   readonly uplink?: string;
@@ -199,6 +221,12 @@ export interface DoctorFlags {
 export async function doctor(session: Session, opts: DoctorFlags): Promise<number> {
   if (opts.peer === undefined && (opts.uplink !== undefined || opts.peerUplink !== undefined || opts.sshConfig !== undefined)) {
     throw new NetbenchError('USAGE', '--uplink, --peer-uplink and --ssh-config check a real-host setup: give --peer <destination> too');
+  }
+  if (opts.noise !== undefined) {
+    requireRoot();
+    const profile = await session.withLock('bench doctor --noise', () => measureNoise(session.runner, session.state, newTag(), opts.noise!, (l) => session.io.err(`${l}\n`)));
+    session.io.out(opts.json ? `${JSON.stringify(profile, null, 2)}\n` : `${noiseReport(profile)}\n`);
+    return 0;
   }
   const isRoot = typeof process.getuid !== 'function' || process.getuid() === 0;
   const checks: Check[] = [{ item: 'running as root', ok: isRoot, required: true, detail: isRoot ? 'yes' : 'no', ...(isRoot ? {} : { fix: 'run as root (sudo bench doctor)' }) }];

@@ -19,6 +19,8 @@ export interface GateFlags extends RunFlags {
   readonly absolute?: boolean;
   readonly force?: boolean;
   readonly strict?: boolean;
+  /** exit 0 on a suspect metric (the estimate past the threshold, not significant), as the gate did before it failed safe */
+  readonly lenient?: boolean;
   readonly config?: string;
   readonly markdown?: string;
   readonly junit?: string;
@@ -71,7 +73,7 @@ export async function gateCommand(session: Session, flags: GateFlags): Promise<n
   if (report.rows.length === 0 && report.problems.length === 0) throw new NetbenchError('USAGE', `nothing to compare: the runs share no topology, workload and path with figures (baseline ${baseline.runId}, current ${current.runId})`);
   if (flags.markdown) writeFileAtomic(flags.markdown, gateMarkdown(report), '--markdown file');
   if (flags.junit) writeFileAtomic(flags.junit, gateJUnit(report), '--junit file');
-  const code = gateExitCode(report, Boolean(flags.strict));
+  const code = gateExitCode(report, Boolean(flags.strict), Boolean(flags.lenient));
   if (flags.json) session.io.out(`${JSON.stringify({ baseline: baseline.runId, current: current.runId, ...report, exitCode: code }, null, 2)}\n`);
   else {
     if (report.rows.length) session.io.out(gateTable(report));

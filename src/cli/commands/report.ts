@@ -13,6 +13,8 @@ export async function reportCommand(session: Session, source: string, opts: { ou
   // every output is checked before anything is rendered: an unwritable one fails at once
   if (svgDir) checkWritable(join(svgDir, 'chart.svg'), 'SVG directory');
   const written = writeReport(results, out);
+  // a run that did not finish says so first: its figures are partial
+  if (results.status !== 'complete') session.io.out(`run ${results.runId} is ${results.status}, not complete${results.statusReason ? `: ${results.statusReason}` : ''}\n`);
   session.io.out(`report: ${written.html} (${Math.round(written.htmlBytes / 1024)} KiB, self-contained)\nsummary: ${written.markdown}\n`);
   if (svgDir) {
     const files = await writeSvgs(results, svgDir);

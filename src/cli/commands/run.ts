@@ -8,7 +8,8 @@ import { sampleProcs } from '../../run/interference.js';
 import { writeReport } from '../../report/write.js';
 import type { Results } from '../../results/types.js';
 import { type RunConfig, type RunFlags, resolveRunConfig } from '../../run/config.js';
-import { executeRun, type Progress } from '../../run/execute.js';
+import { executeRun } from '../../run/execute.js';
+import { progressPrinter } from '../progress.js';
 import { runTools } from '../../run/needs.js';
 import { prepareRealHosts, realHostTarget } from '../../run/peer.js';
 import { preflight } from '../../tools.js';
@@ -39,20 +40,10 @@ export async function performRun(session: Session, flags: RunFlags, command: str
   return session.withLock(command, async () => {
     const io = session.io;
     const started = performance.now();
-    const progress: Progress = (e) => {
-      if (!io.isTTY) return;
-      const phase = !e.trial ? '' : e.trial.warmup ? 'warm-up' : e.trial.traced ? 'traced' : `block ${e.trial.block + 1}${cfg.budgetS === null ? `/${cfg.trials}` : ''}`;
-      const what = e.trial ? `${e.trial.topology} ${e.trial.workload} ${e.trial.path} ${phase}` : '';
-      const line = !e.trial
-        ? (e.message ?? '')
-        : cfg.budgetS !== null
-          ? `[${e.done + 1}] ${what} · ${e.message ?? ''}; at most ${fmtDuration(e.etaS)} left`
-          : `[${e.done + 1}/${e.total}] ${what}, about ${fmtDuration(e.etaS)} left`;
-      io.err(`\r\x1b[2K${line}`);
-    };
-    if (io.isTTY) io.err(`run ${cfg.runId}: ${cfg.topologies.length} topologies, ${cfg.workloads.join(' ')} on ${cfg.paths.join(' ')}, ${cfg.budgetS !== null ? `trials of ${cfg.durationS}s until every comparison is decided, within ${fmtDuration(cfg.budgetS)} (at most ${cfg.trials} blocks)` : `${cfg.trials} trials of ${cfg.durationS}s`} (seed ${cfg.seed})\n`);
+    const progress = progressPrinter(io, cfg, { quiet: flags.quiet ?? false });
+    if (!flags.quiet) io.err(`run ${cfg.runId}: ${cfg.topologies.length} topologies, ${cfg.workloads.join(' ')} on ${cfg.paths.join(' ')}, ${cfg.budgetS !== null ? `trials of ${cfg.durationS}s until every comparison is decided, within ${fmtDuration(cfg.budgetS)} (at most ${cfg.trials} blocks)` : `${cfg.trials} trials of ${cfg.durationS}s`} (seed ${cfg.seed})\n`);
     // a real-host run: connect and check both machines before anything is touched
-    const hosts = realTarget ? await prepareRealHosts(session.runner, realTarget, session.state, cfg.tag, command, (l) => io.isTTY && io.err(`\r\x1b[2K${l}`), { valueUs: cfg.cpuLatencyUs, timeoutMs: runBoundMs(cfg) }) : undefined;
+    const hosts = realTarget ? await prepareRealHosts(session.runner, realTarget, session.state, cfg.tag, command, (l) => !flags.quiet && io.err(io.isTTY ? `\r\x1b[2K${l}` : `${l}\n`), { valueUs: cfg.cpuLatencyUs, timeoutMs: runBoundMs(cfg) }) : undefined;
     if (hosts?.env.peer.idle?.note && cfg.cpuLatencyUs !== null && hosts.env.peer.idle.requestUs === null) io.err(`warning: ${hosts.env.peer.idle.note}\n`);
     const runner = hosts?.real.runner ?? session.runner;
     // a real-host run traces the peer too, with its own sampler, when bpftrace can run there

@@ -1,0 +1,71 @@
+/**
+ * The noise profile's arithmetic on series with known structure: white noise does not
+ * grow with the gap, level shifts do; the Allan deviation tells them apart; the pairs a
+ * verdict needs follow the anytime-valid threshold exactly.
+ */
+import { describe, expect, it } from 'vitest';
+import { allanDeviation, pairSpread, pairsForMargin, spreadTable } from '../../src/stats/noise.js';
+import { tThreshold } from '../../src/stats/sequential.js';
+import { iperf3Series, profileOf } from '../../src/run/noise.js';
+import { seededRng } from '../../src/stats/rng.js';
+
+const normal = (rng: () => number) => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+/** 0.1 s figures: white noise of 10% around 20 Gbit/s, and optionally a level that jumps every `plateau` steps */
+function series(n: number, seed: number, plateau?: number): number[] {
+  const rng = seededRng(seed);
+  let level = 1;
+  return Array.from({ length: n }, (_, i) => {
+    if (plateau && i % plateau === 0) level = Math.exp(0.3 * normal(rng));
+    return 20 * level * Math.exp(0.1 * normal(rng));
+  });
+}
+
+describe('the noise profile', () => {
+  it('a pair\'s spread is the spread of the difference of two window means', () => {
+    // alternating 1, 2: windows of one step differ by log 2 in magnitude, alternately signed
+    const s = pairSpread([1, 2, 1, 2, 1, 2, 1, 2], 0.1, 0.1, 0.1);
+    expect(s.pairs).toBe(7);
+    expect(s.spread).toBeCloseTo(Math.log(2) * Math.sqrt(8 / 7), 10);
+    // windows of two steps are all 1.5: no spread at all
+    expect(pairSpread([1, 2, 1, 2, 1, 2, 1, 2], 0.1, 0.2, 0.2).spread).toBe(0);
+    expect(pairSpread([1, 2], 0.1, 0.1, 0.1).spread).toBeNaN();
+  });
+
+  it('white noise: the spread does not grow with the gap, and shrinks with the trial length', () => {
+    const s = series(6000, 3);
+    const near = pairSpread(s, 0.1, 0.1, 0.1).spread;
+    const far = pairSpread(s, 0.1, 0.1, 10).spread;
+    expect(far / near).toBeGreaterThan(0.9);
+    expect(far / near).toBeLessThan(1.1);
+    expect(pairSpread(s, 0.1, 1, 1).spread).toBeLessThan(near / 2.5);
+    expect(allanDeviation(s, 0.1, 10)).toBeLessThan(allanDeviation(s, 0.1, 0.1) / 5);
+  });
+
+  it('level shifts every few seconds: the spread grows with the gap and the Allan deviation does not fall', () => {
+    const s = series(6000, 4, 50);
+    const table = spreadTable(s, 0.1, [1], [1, 2, 5, 10]);
+    expect(table.map((c) => c.gapS)).toEqual([1, 2, 5, 10]);
+    const spreads = table.map((c) => c.spread);
+    for (let i = 1; i < spreads.length; i++) expect(spreads[i]!).toBeGreaterThan(spreads[i - 1]!);
+    expect(allanDeviation(s, 0.1, 10)).toBeGreaterThan(allanDeviation(s, 0.1, 1) * 0.8);
+    // so a design whose pairs run back to back needs fewer seconds than one whose pairs run three trials apart
+    const p = profileOf(s);
+    expect(p.designs[1]!.spread).toBeLessThan(p.designs[0]!.spread);
+    expect(p.designs[1]!.pairs).toBeLessThan(p.designs[0]!.pairs);
+  });
+
+  it('pairs for a margin: the smallest n whose anytime-valid radius fits inside it', () => {
+    const n = pairsForMargin(0.1, 0.05, 0.05);
+    const fits = (k: number) => (tThreshold(k, 0.05) * 0.1) / Math.sqrt(k) <= Math.log(1.05);
+    expect(fits(n)).toBe(true);
+    expect(fits(n - 1)).toBe(false);
+    expect(pairsForMargin(0.2, 0.05, 0.05)).toBeGreaterThan(3 * n);
+    expect(pairsForMargin(50, 0.05, 0.05)).toBe(Infinity);
+  });
+
+  it('reads iperf3\'s 100 ms intervals', () => {
+    const json = JSON.stringify({ intervals: [{ sum: { bits_per_second: 2e10 } }, { sum: { bits_per_second: 1.5e10 } }, { sum: { bits_per_second: 0 } }] });
+    expect(iperf3Series(json)).toEqual([20, 15]);
+    expect(() => iperf3Series('{"error":"x"}')).toThrow(/no intervals/);
+  });
+});

@@ -1,0 +1,76 @@
+/**
+ * Pairs close in time: a block runs each comparison's two sides back to back, and
+ * comparisons pair the two trials of a block closest in time.
+ */
+import { describe, expect, it } from 'vitest';
+import { cellKey, nearestPairs } from '../../src/results/cell.js';
+import { comparisonSides, comparisonSpecs, specCells } from '../../src/results/comparisons.js';
+import type { Cell } from '../../src/results/types.js';
+import { seededRng } from '../../src/stats/rng.js';
+import { coverPairs, distinctPairs, pairedBlockOrder } from '../../src/run/schedule.js';
+import { trial } from './synthetic.js';
+
+const ALL = ['host', 'nat', 'bridge', 'ovs', 'macvlan-bridge', 'macvlan-vepa', 'macvlan-private', 'macvlan-passthru'];
+const cell = (topology: string, workload: Cell['workload'] = 'tcp-rr'): Cell => ({ topology, workload, path: 'c1-peer' });
+const adjacentIn = (seq: readonly Cell[], a: Cell, b: Cell) => seq.some((c, i) => i > 0 && ((cellKey(c) === cellKey(a) && cellKey(seq[i - 1]!) === cellKey(b)) || (cellKey(c) === cellKey(b) && cellKey(seq[i - 1]!) === cellKey(a))));
+
+describe('a block that runs every comparison back to back', () => {
+  const specs = comparisonSpecs(comparisonSides(ALL, 'all'), ['tcp-rr', 'tcp-stream'], ['c1-peer']);
+  const cells = ['tcp-rr', 'tcp-stream'].flatMap((w) => ALL.map((t) => cell(t, w as Cell['workload'])));
+  const pairs = specs.map(specCells);
+
+  it('the quick run\'s lane: 12 comparisons, each pair of cells side by side, in about 14 trials', () => {
+    for (let seed = 1; seed <= 50; seed++) {
+      const order = pairedBlockOrder(cells, pairs, seededRng(seed));
+      for (const [a, b] of distinctPairs(pairs)) expect(adjacentIn(order, a, b), `seed ${seed}: ${a.topology} ${b.topology} ${a.workload}`).toBe(true);
+      // lanes stay together: every tcp-rr trial before every tcp-stream one, or after
+      const lanes = order.map((c) => c.workload).filter((w, i, all) => i === 0 || w !== all[i - 1]);
+      expect(lanes).toHaveLength(2);
+      // every cell runs; host, compared with nothing, exactly once a lane
+      for (const c of cells) expect(order.some((o) => cellKey(o) === cellKey(c))).toBe(true);
+      expect(order.filter((c) => c.topology === 'host')).toHaveLength(2);
+      // 12 edges of K(4,3) need two trails at least: 14 trials, plus host
+      for (const w of ['tcp-rr', 'tcp-stream']) expect(order.filter((c) => c.workload === w).length).toBeLessThanOrEqual(16);
+    }
+  });
+
+  it('is seeded: the same seed gives the same order, another seed another, both directions of a pair occur', () => {
+    const a = pairedBlockOrder(cells, pairs, seededRng(7)).map(cellKey);
+    expect(pairedBlockOrder(cells, pairs, seededRng(7)).map(cellKey)).toEqual(a);
+    expect(pairedBlockOrder(cells, pairs, seededRng(8)).map(cellKey)).not.toEqual(a);
+    let first = 0;
+    for (let seed = 1; seed <= 40; seed++) {
+      const [seq] = coverPairs([[cell('nat'), cell('macvlan-bridge')]], seededRng(seed));
+      expect(seq).toHaveLength(2);
+      if (seq![0]!.topology === 'nat') first++;
+    }
+    expect(first).toBeGreaterThan(8);
+    expect(first).toBeLessThan(32);
+  });
+
+  it('a cell no longer in any open comparison runs once, and a pair whose cell is not in the block is dropped', () => {
+    const few = [cell('host'), cell('nat'), cell('macvlan-bridge')];
+    const order = pairedBlockOrder(few, [[cell('nat'), cell('macvlan-bridge')], [cell('bridge'), cell('macvlan-bridge')]], seededRng(3));
+    expect(order.map((c) => c.topology).sort()).toEqual(['host', 'macvlan-bridge', 'nat']);
+    expect(adjacentIn(order, cell('nat'), cell('macvlan-bridge'))).toBe(true);
+  });
+});
+
+describe('pairs closest in time', () => {
+  const at = (s: number) => new Date(Date.UTC(2026, 11, 3, 9, 0, s)).toISOString();
+  it('within a block, the two trials nearest each other pair; a block runs a cell several times', () => {
+    // block 0: nat(0s) host(1s) mvb(2s) nat(3s): mvb pairs with the nat next to it
+    const trials = [trial('nat', 0, 100, { index: 0, startedAt: at(0) }), trial('host', 0, 500, { index: 1, startedAt: at(1) }), trial('macvlan-bridge', 0, 210, { index: 2, startedAt: at(2) }), trial('nat', 0, 200, { index: 3, startedAt: at(3) })];
+    const p = nearestPairs(trials, cell('macvlan-bridge'), cell('nat'), 'tps');
+    expect([...p.a]).toEqual([[0, 210]]);
+    expect([...p.b]).toEqual([[0, 200]]);
+    // the ratio to host pairs nat with the host trial nearest it: the first nat (1 s away)
+    expect([...nearestPairs(trials, cell('nat'), cell('host'), 'tps').a]).toEqual([[0, 100]]);
+  });
+  it('one trial of each a block pairs them, as blocks always did; a block without one side gives no pair', () => {
+    const trials = [trial('nat', 0, 100), trial('host', 0, 500), trial('nat', 1, 110)];
+    const p = nearestPairs(trials, cell('nat'), cell('host'), 'tps');
+    expect([...p.a]).toEqual([[0, 100]]);
+    expect([...p.b]).toEqual([[0, 500]]);
+  });
+});
