@@ -133,7 +133,7 @@ function runOptions(c: Command, defaults: boolean): Command {
     .option('--seed <n>', 'seed of the trial order (recorded in results)', intOption('--seed', 0, 2 ** 31 - 1))
     .option('--out <dir>', 'run directory (default reports/<run-id>)')
     .option('--no-trace', 'do not trace packets with bpftrace')
-    .option('--pairing <design>', "how a block orders its trials: adjacent (each comparison's two sides back to back, the default) or block (each cell once, shuffled; the design before)")
+    .option('--pairing <design>', "how a block orders its trials: chain (each cell once, a comparison's two sides side by side where they can be; the default), adjacent (every comparison back to back: cells repeat, blocks cost about twice) or block (each cell once, shuffled; the design before)")
     .option('--quiet', 'no progress while the run works (by default a line on a terminal, plain lines per phase and minute elsewhere)')
     .option('--deep-idle', 'let the CPUs sleep in deep idle states between packets, as deployed (by default a run holds a 0 µs CPU-latency request while it measures; see docs/methodology.md)')
     .option('--trace-program <file>', 'a bpftrace program to trace with instead of bench/trace/path-latency.bt, taking the same arguments (to compare tracers; see docs/methodology.md)')

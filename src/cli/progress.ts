@@ -12,10 +12,12 @@ import type { IO } from './io.js';
 /** A plain line at least this often while trials run, when nothing else was said. */
 export const PLAIN_EVERY_MS = 60_000;
 
-function phaseOf(e: ProgressEvent): string {
+/** The phase an event belongs to; a block once seen traced stays a tracing block (its untraced and traced trials alternate by group). */
+function phaseOf(e: ProgressEvent, tracing: Set<number>): string {
   const t = e.trial;
   if (!t) return e.message ?? '';
-  return t.warmup ? 'warm-up' : t.traced ? `tracing block ${t.block + 1}` : `block ${t.block + 1}`;
+  if (t.traced) tracing.add(t.block);
+  return t.warmup ? 'warm-up' : tracing.has(t.block) ? `tracing block ${t.block + 1}` : `block ${t.block + 1}`;
 }
 
 function ttyLine(e: ProgressEvent, cfg: RunConfig): string {
@@ -33,8 +35,9 @@ export function progressPrinter(io: IO, cfg: RunConfig, opts: { readonly quiet?:
   const started = now();
   let lastPhase = '';
   let lastAt = -Infinity;
+  const tracing = new Set<number>();
   return (e) => {
-    const phase = phaseOf(e);
+    const phase = phaseOf(e, tracing);
     const at = now();
     if (phase === lastPhase && at - lastAt < PLAIN_EVERY_MS) return;
     lastPhase = phase;

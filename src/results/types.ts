@@ -218,8 +218,8 @@ export interface RunSettings {
   /** the topologies judged, and the baselines each is judged against */
   readonly challengers?: readonly string[];
   readonly against?: readonly string[];
-  /** how plain blocks ordered their trials (absent in runs from before: each cell once, 'block') */
-  readonly pairing?: 'adjacent' | 'block';
+  /** how plain blocks ordered their trials (absent in runs from before: each cell once, 'block'; a real-host run groups by topology, 'block') */
+  readonly pairing?: 'chain' | 'adjacent' | 'block';
 }
 
 /** 'killed': the run's process died without finishing (SIGKILL, a crash, the machine); `bench clean` found it 'running' and said so */

@@ -15,7 +15,7 @@ import { median } from '../stats/summary.js';
 import { seededRng } from '../stats/rng.js';
 import { MAX_RERUNS, type Planner, rerunRule } from './plan.js';
 import type { Pairing } from './config.js';
-import { blockOrder, buildSchedule, type CellPair, distinctPairs, pairedBlockOrder, type ScheduledTrial, tracingBlockOrder } from './schedule.js';
+import { blockOrder, buildSchedule, type CellPair, chainBlockOrder, distinctPairs, pairedBlockOrder, type ScheduledTrial, tracingBlockOrder } from './schedule.js';
 
 export interface AdaptiveOptions {
   readonly specs: readonly ComparisonSpec[];
@@ -37,7 +37,7 @@ export interface AdaptiveOptions {
   readonly outOfReach?: boolean;
   /** what one change of topology costs (a real-host run moves the test NICs), for the budget's estimate */
   readonly switchMs?: () => number;
-  /** 'adjacent' (the default): a block runs each open comparison's two sides back to back; 'block': each cell once, in a shuffled lane (the design before) */
+  /** 'chain' (the default): each cell once, comparisons side by side where they can be; 'adjacent': every open comparison back to back (cells repeat); 'block': each cell once, shuffled (the design before) */
   readonly pairing?: Pairing;
 }
 
@@ -138,9 +138,9 @@ export function adaptivePlanner(cells: readonly Cell[], opts: AdaptiveOptions): 
     queue[front ? 'unshift' : 'push']({ topology: c.topology, workload: c.workload, path: c.path, index: index++, block: b, warmup, traced });
   for (const w of buildSchedule(cells, 0, opts.warmup, rng, 0, opts.byTopology ?? false)) push(w, -1, true, false);
   const estimateMs = costEstimator(trials, opts.durationS);
-  // the next plain block's cells, in order (a cell may run more than once: pairedBlockOrder)
-  const adjacent = (opts.pairing ?? 'adjacent') === 'adjacent' && !opts.byTopology;
-  const plainBlock = (): Cell[] => (adjacent ? pairedBlockOrder(active, pairs, rng) : blockOrder(active, rng, opts.byTopology));
+  // the next plain block's cells, in order (with 'adjacent' a cell may run more than once)
+  const pairing = opts.byTopology ? 'block' : (opts.pairing ?? 'chain');
+  const plainBlock = (): Cell[] => (pairing === 'adjacent' ? pairedBlockOrder(active, pairs, rng) : pairing === 'chain' ? chainBlockOrder(active, pairs, rng) : blockOrder(active, rng, opts.byTopology));
   const nextBlock = (): void => {
     if (block + 1 >= opts.maxBlocks) return void (stopped = `the most trials (${opts.maxBlocks}) were taken`);
     if (block >= 0) {

@@ -56,7 +56,7 @@ export interface RunFlags extends RealHostFlags {
   readonly deepIdle?: boolean;
   /** say nothing while the run works (no progress line, terminal or not) */
   readonly quiet?: boolean;
-  /** how a block orders its trials: adjacent (each comparison's sides back to back) or block (each cell once) */
+  /** how a block orders its trials: chain (each cell once, comparisons side by side where they can be), adjacent (every comparison back to back, cells repeat) or block (each cell once, shuffled) */
   readonly pairing?: string;
 }
 
@@ -87,11 +87,11 @@ export interface RunConfig {
   readonly inject: Injection | null;
   /** the CPU-latency request (µs) held from before the warm-up to after the last trial; null with --deep-idle */
   readonly cpuLatencyUs: number | null;
-  /** how plain blocks order their trials (run/schedule.ts): each comparison's two sides back to back, or each cell once */
+  /** how plain blocks order their trials (run/schedule.ts): chain, adjacent or block */
   readonly pairing: Pairing;
 }
 
-export const PAIRINGS = ['adjacent', 'block'] as const;
+export const PAIRINGS = ['chain', 'adjacent', 'block'] as const;
 export type Pairing = (typeof PAIRINGS)[number];
 
 export const LIMITS = { duration: [1, 600], trials: [1, 100], warmup: [0, 10], traced: [1, 100] } as const;
@@ -228,6 +228,6 @@ export function resolveRunConfig(flags: RunFlags, now = new Date()): RunConfig {
     traceProgram: flags.traceProgram === undefined ? null : traceProgramFile(flags.traceProgram),
     inject: flags.inject ? parseInjection(flags.inject) : null,
     cpuLatencyUs: flags.deepIdle ? null : 0,
-    pairing: flags.pairing === undefined ? 'adjacent' : parseList(flags.pairing, PAIRINGS, 'pairing')[0]!,
+    pairing: flags.pairing === undefined ? 'chain' : parseList(flags.pairing, PAIRINGS, 'pairing')[0]!,
   });
 }

@@ -46,7 +46,7 @@ export function teardownReserveS(topologies: number): number {
 export function defaultPlanner(startedMs: number, byTopology = false, switchMs?: () => number): NonNullable<ExecuteOptions['planner']> {
   return (cells, cfg, tracedBlocks) => {
     const specs = comparisonSpecs(cfg.sides, cfg.workloads, cfg.paths);
-    if (cfg.budgetS === null) return fixedPlanner(cells, { ...cfg, byTopology, ...(cfg.pairing === 'adjacent' ? { pairs: specs.map(specCells) } : {}) }, tracedBlocks);
+    if (cfg.budgetS === null) return fixedPlanner(cells, { ...cfg, byTopology, pairs: specs.map(specCells) }, tracedBlocks);
     const deadlineMs = startedMs + (cfg.budgetS - teardownReserveS(cfg.topologies.length)) * 1000;
     return adaptivePlanner(cells, { specs, seed: cfg.seed, warmup: cfg.warmup, tracedBlocks, maxBlocks: cfg.trials, durationS: cfg.durationS, deadlineMs, byTopology, pairing: cfg.pairing, ...(switchMs ? { switchMs } : {}) });
   };

@@ -8,7 +8,7 @@ import type { Cell, NotApplicable, TrialRecord } from '../results/types.js';
 import { cellKey } from '../results/cell.js';
 import { seededRng } from '../stats/rng.js';
 import { routeApplicability } from '../topology/routes.js';
-import type { RunConfig } from './config.js';
+import type { Pairing, RunConfig } from './config.js';
 import { buildSchedule, type CellPair, type ScheduledTrial } from './schedule.js';
 
 export interface CellPlan {
@@ -64,8 +64,10 @@ export interface Planner {
 }
 
 /** Warm-ups, then `trials` blocks of every cell in a seeded random order. */
-export function fixedPlanner(cells: readonly Cell[], cfg: Pick<RunConfig, 'trials' | 'warmup' | 'seed'> & { readonly byTopology?: boolean; readonly pairs?: readonly CellPair[] }, tracedBlocks: number): Planner {
-  const schedule = buildSchedule(cells, cfg.trials, cfg.warmup, seededRng(cfg.seed), tracedBlocks, cfg.byTopology ?? false, cfg.pairs);
+export function fixedPlanner(cells: readonly Cell[], cfg: Pick<RunConfig, 'trials' | 'warmup' | 'seed'> & { readonly byTopology?: boolean; readonly pairs?: readonly CellPair[]; readonly pairing?: Pairing }, tracedBlocks: number): Planner {
+  // 'block', or no pairs: each cell once, shuffled
+  const pairs = cfg.pairing === 'block' ? undefined : cfg.pairs;
+  const schedule = buildSchedule(cells, cfg.trials, cfg.warmup, seededRng(cfg.seed), tracedBlocks, cfg.byTopology ?? false, pairs, cfg.pairing === 'adjacent' ? 'adjacent' : 'chain');
   let at = 0;
   const rerun = rerunRule();
   return {

@@ -90,6 +90,37 @@ export function pairedBlockOrder<C extends Cell>(cells: readonly C[], pairs: rea
 }
 
 /**
+ * A block that runs each cell once, as blockOrder does, but in an order in which
+ * consecutive cells are comparisons wherever it can: a path that steps to a cell sharing
+ * an open comparison with the last one, the one with the fewest such comparisons left
+ * (Warnsdorff's rule for paths through a graph; ties in a seeded random order), and
+ * starts, or jumps when no neighbour is left, at such a cell too. A
+ * run of every topology makes 6 of a lane's 12 comparisons back to back in each block,
+ * a different 6 each time, at no cost in trials; as comparisons are decided the
+ * remaining ones are more often adjacent (docs/methodology.md, "Trial design").
+ */
+export function chainBlockOrder<C extends Cell>(cells: readonly C[], pairs: readonly CellPair<C>[], rng: Rng): C[] {
+  const lane = (c: Cell) => `${c.workload} ${c.path}`;
+  const lanes = new Map<string, C[]>();
+  for (const c of cells) lanes.set(lane(c), [...(lanes.get(lane(c)) ?? []), c]);
+  const linked = (a: C, b: C) => pairs.some(([x, y]) => (sameCell(x, a) && sameCell(y, b)) || (sameCell(x, b) && sameCell(y, a)));
+  return shuffle([...lanes.values()], rng).flatMap((members) => {
+    const left = shuffle(members, rng);
+    const seq: C[] = [];
+    const links = (c: C) => left.filter((d) => d !== c && linked(c, d)).length;
+    // the cell with the fewest links left among `from`, the first of equals (the order is shuffled)
+    const fewest = (from: readonly C[]) => from.reduce<C | undefined>((best, c) => (best === undefined || links(c) < links(best) ? c : best), undefined);
+    while (left.length > 0) {
+      const last = seq[seq.length - 1];
+      const next = (last !== undefined ? fewest(left.filter((c) => linked(last, c))) : undefined) ?? fewest(left.filter((c) => links(c) > 0)) ?? left[0]!;
+      left.splice(left.indexOf(next), 1);
+      seq.push(next);
+    }
+    return seq;
+  });
+}
+
+/**
  * Keep each topology's items together, in the order the topologies first appear (a
  * real-host run builds one topology at a time on the test NICs: every change of topology
  * is a rebuild, so a block groups by topology instead of by workload and path).
@@ -127,10 +158,11 @@ export interface ScheduledTrial extends Cell {
 
 /**
  * Warm-ups, then `trials` blocks (the first `tracedBlocks` of them tracing blocks). With
- * `pairs` (and not byTopology) each plain block runs every pair back to back
- * (pairedBlockOrder); without, each cell once (blockOrder).
+ * `pairs` (and not byTopology) each plain block runs each cell once with pairs side by
+ * side where it can (chainBlockOrder), or with 'adjacent' every pair back to back
+ * (pairedBlockOrder); without, each cell once, shuffled (blockOrder).
  */
-export function buildSchedule(cells: readonly Cell[], trials: number, warmup: number, rng: Rng, tracedBlocks = 0, byTopology = false, pairs?: readonly CellPair[]): ScheduledTrial[] {
+export function buildSchedule(cells: readonly Cell[], trials: number, warmup: number, rng: Rng, tracedBlocks = 0, byTopology = false, pairs?: readonly CellPair[], pairing: 'chain' | 'adjacent' = 'chain'): ScheduledTrial[] {
   const out: ScheduledTrial[] = [];
   // one warm-up per (topology, workload), on its first applicable path
   const seen = new Map<string, Set<string>>();
@@ -146,7 +178,7 @@ export function buildSchedule(cells: readonly Cell[], trials: number, warmup: nu
   }
   for (let b = 0; b < trials; b++) {
     // the first `tracedBlocks` blocks pair every cell's untraced trial with a traced one
-    const plain = pairs && !byTopology ? pairedBlockOrder(cells, pairs, rng) : blockOrder(cells, rng, byTopology);
+    const plain = pairs && !byTopology ? (pairing === 'adjacent' ? pairedBlockOrder(cells, pairs, rng) : chainBlockOrder(cells, pairs, rng)) : blockOrder(cells, rng, byTopology);
     const order = b < tracedBlocks ? tracingBlockOrder(cells, rng, byTopology) : plain.map((cell) => ({ cell, traced: false }));
     for (const { cell, traced } of order) out.push({ ...cell, index: out.length, block: b, warmup: false, traced });
   }

@@ -7,7 +7,7 @@ import { cellKey, nearestPairs } from '../../src/results/cell.js';
 import { comparisonSides, comparisonSpecs, specCells } from '../../src/results/comparisons.js';
 import type { Cell } from '../../src/results/types.js';
 import { seededRng } from '../../src/stats/rng.js';
-import { coverPairs, distinctPairs, pairedBlockOrder } from '../../src/run/schedule.js';
+import { chainBlockOrder, coverPairs, distinctPairs, pairedBlockOrder } from '../../src/run/schedule.js';
 import { trial } from './synthetic.js';
 
 const ALL = ['host', 'nat', 'bridge', 'ovs', 'macvlan-bridge', 'macvlan-vepa', 'macvlan-private', 'macvlan-passthru'];
@@ -53,6 +53,39 @@ describe('a block that runs every comparison back to back', () => {
     const order = pairedBlockOrder(few, [[cell('nat'), cell('macvlan-bridge')], [cell('bridge'), cell('macvlan-bridge')]], seededRng(3));
     expect(order.map((c) => c.topology).sort()).toEqual(['host', 'macvlan-bridge', 'nat']);
     expect(adjacentIn(order, cell('nat'), cell('macvlan-bridge'))).toBe(true);
+  });
+});
+
+describe('a chain: each cell once, comparisons side by side where they can be', () => {
+  const specs = comparisonSpecs(comparisonSides(ALL, 'all'), ['tcp-rr'], ['c1-peer']);
+  const cells = ALL.map((t) => cell(t));
+  const pairs = distinctPairs(specs.map(specCells));
+  const adjacentPairs = (seq: readonly Cell[]) => pairs.filter(([a, b]) => adjacentIn(seq, a, b)).length;
+
+  it('costs what a shuffled block costs, and puts 6 of the 12 comparisons back to back, a different 6 each block', () => {
+    const seen = new Map<string, number>();
+    for (let seed = 1; seed <= 60; seed++) {
+      const order = chainBlockOrder(cells, pairs, seededRng(seed));
+      expect(order.map(cellKey).sort()).toEqual(cells.map(cellKey).sort());
+      // macvlan and the incumbents alternate: 4 + 3 cells give 6 links, the most a path of them can have
+      expect(adjacentPairs(order), order.map((c) => c.topology).join(' ')).toBe(6);
+      for (const [a, b] of pairs) if (adjacentIn(order, a, b)) seen.set(`${a.topology} ${b.topology}`, (seen.get(`${a.topology} ${b.topology}`) ?? 0) + 1);
+    }
+    // every comparison gets its turn
+    expect(seen.size).toBe(12);
+  });
+
+  it('as comparisons are decided, the open ones all stand side by side', () => {
+    // only bridge is left open against the four macvlan modes: a star, of which a path holds two links
+    const open = pairs.filter(([, b]) => b.topology === 'bridge');
+    const active = cells.filter((c) => c.topology !== 'nat' && c.topology !== 'ovs');
+    const openPairs = (seq: readonly Cell[]) => open.filter(([a, b]) => adjacentIn(seq, a, b)).length;
+    for (let seed = 1; seed <= 20; seed++) expect(openPairs(chainBlockOrder(active, open, seededRng(seed)))).toBe(2);
+    const two = pairs.filter(([a, b]) => b.topology === 'bridge' && (a.topology === 'macvlan-bridge' || a.topology === 'macvlan-vepa'));
+    for (let seed = 1; seed <= 20; seed++) {
+      const order = chainBlockOrder(active, two, seededRng(seed));
+      for (const [a, b] of two) expect(adjacentIn(order, a, b)).toBe(true);
+    }
   });
 });
 

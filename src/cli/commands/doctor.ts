@@ -189,6 +189,17 @@ async function peerChecks(session: Session, opts: DoctorFlags): Promise<Check[]>
   return checks;
 }
 
+/** What the Allan deviations say: falling with the averaging time is white noise (longer trials help); not falling, level shifts (only pairing close in time helps). */
+function allanReading(p: NoiseProfile): string {
+  const known = p.allan.filter((a) => Number.isFinite(a.deviation));
+  if (known.length < 2) return '';
+  const first = known[0]!;
+  const last = known[known.length - 1]!;
+  return last.deviation >= first.deviation / Math.sqrt(last.tauS / first.tauS) * 2
+    ? '(falling far slower than white noise would: the machine moves between levels, and longer trials do not average it away)'
+    : '(falling about as white noise does: longer trials average it away)';
+}
+
 /** The noise profile, as a terminal report. */
 export function noiseReport(p: NoiseProfile): string {
   const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '-');
@@ -199,7 +210,7 @@ export function noiseReport(p: NoiseProfile): string {
   const designs = table(['design', 'gap', 'pair spread', 'pairs for ±5%', 'trials a block', 'seconds a lane'], p.designs.map((d) => [d.design, `${d.gapS.toFixed(1)} s`, pct(d.spread), Number.isFinite(d.pairs) ? String(d.pairs) : 'more than 5000', String(d.trialsPerBlock), Number.isFinite(d.seconds) ? d.seconds.toFixed(0) : '-']));
   return [
     `noise profile: host, hostA to peer, one iperf3 stream for ${p.seconds.toFixed(0)} s, a figure every ${p.stepS * 1000} ms (mean ${p.meanGbps.toFixed(1)} Gbit/s)`,
-    `Allan deviation: ${p.allan.map((a) => `${pct(a.deviation)} at ${a.tauS} s`).join(', ')} (rising with the averaging time: the machine moves between levels, and longer trials do not average it away)`,
+    `Allan deviation: ${p.allan.map((a) => `${pct(a.deviation)} at ${a.tauS} s`).join(', ')} ${allanReading(p)}`,
     '',
     'spread of the log ratio between two measurements, by their length and the time between their starts:',
     spread,
