@@ -16,7 +16,12 @@ describe('bench run', () => {
   it('measures every applicable cell and explains every other', async () => {
     const out = mkdtempSync(join(tmpdir(), 'nb-run-'));
     const r = await bench(['run', '--topology', 'nat,bridge,ovs,macvlan-bridge', '--workload', 'all', '--path', 'all', '--duration', '1', '--trials', '1', '--warmup', '0', '--no-trace', '--seed', '7', '--out', out, '--json']);
-    expect(r.stderr).toBe('');
+    // not a terminal: stderr has the run's header and plain progress lines (one per phase), nothing else
+    const lines = r.stderr.trim().split('\n');
+    expect(lines.filter((l) => !/^run \S+: |^\[\d+(m\d\d)?s\] /.test(l)), r.stderr).toEqual([]);
+    expect(lines).toContainEqual(expect.stringMatching(/^\[\d+(m\d\d)?s\] building nat$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^\[\d+(m\d\d)?s\] block 1: trial \d+ of \d+, about /));
+    expect(lines.at(-1)).toMatch(/^\[\d+(m\d\d)?s\] tearing down$/);
     expect(r.code).toBe(0);
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
     expect(resultsSchemaErrors(results)).toEqual([]);
