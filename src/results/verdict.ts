@@ -15,7 +15,7 @@
  *   a comparison that its budget cannot decide). See docs/methodology.md.
  */
 import { mean, sampleStandardDeviation } from 'simple-statistics';
-import { confidenceSequence, sequenceFromMoments, tThreshold } from '../stats/sequential.js';
+import { confidenceSequence, firstN, sequenceFromMoments, tThreshold } from '../stats/sequential.js';
 import { cov } from '../stats/summary.js';
 import { type Better, improvement, improvementInterval } from '../workloads/metrics.js';
 
@@ -102,17 +102,8 @@ export function pairsToDecide(d: readonly number[], alpha: number, better: Bette
     const k = decide(m, m - r, m + r, better, margin);
     return k !== 'small' && k !== 'wide';
   };
-  if (decidedAt(d.length)) return d.length;
-  if (!decidedAt(PAIRS_CAP)) return Infinity;
-  // the interval narrows as n grows, so "decided at n" switches once: search for the switch
-  let lo = d.length;
-  let hi = PAIRS_CAP;
-  while (hi - lo > 1) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (decidedAt(mid)) hi = mid;
-    else lo = mid;
-  }
-  return hi;
+  // the interval narrows as n grows, so "decided at n" switches once
+  return firstN(d.length, PAIRS_CAP, decidedAt);
 }
 
 /** One comparison's verdict with its interval at level 1 − alpha. */

@@ -6,7 +6,7 @@
  * Pure; `bench doctor --noise` feeds it (docs/methodology.md, "Trial design").
  */
 import { mean, sampleStandardDeviation } from 'simple-statistics';
-import { tThreshold } from './sequential.js';
+import { firstN, tThreshold } from './sequential.js';
 
 export interface SpreadCell {
   /** seconds each of the two measurements lasts */
@@ -74,14 +74,5 @@ export function allanDeviation(series: readonly number[], stepS: number, tauS: n
 export function pairsForMargin(spread: number, margin: number, alpha: number, cap = 5000): number {
   if (!(spread > 0)) return Number.isNaN(spread) ? NaN : 3;
   const target = Math.log(1 + margin);
-  const fits = (n: number) => (tThreshold(n, alpha) * spread) / Math.sqrt(n) <= target;
-  if (!fits(cap)) return Infinity;
-  let lo = 2;
-  let hi = cap;
-  while (hi - lo > 1) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (fits(mid)) hi = mid;
-    else lo = mid;
-  }
-  return hi;
+  return firstN(2, cap, (n) => (tThreshold(n, alpha) * spread) / Math.sqrt(n) <= target);
 }

@@ -34,6 +34,23 @@ export function tThreshold(n: number, alpha: number, g = MIXTURE_G): number {
   return Math.sqrt(((r - 1) / (1 - r / c)) * nu);
 }
 
+/**
+ * The smallest n in [from, cap] at which `holds(n)` is true, for a property that stays
+ * true once it holds (an interval that narrows as n grows); Infinity when not even `cap`.
+ */
+export function firstN(from: number, cap: number, holds: (n: number) => boolean): number {
+  if (holds(from)) return from;
+  if (!holds(cap)) return Infinity;
+  let lo = from;
+  let hi = cap;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (holds(mid)) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+
 export interface SequenceInterval {
   readonly n: number;
   readonly mean: number;
