@@ -32,7 +32,15 @@ describe('tracing', () => {
       for (const p of ['c1-peer', 'peer-c1']) {
         const c = cell(t, p);
         expect(c.errors, `${t} ${p}`).toEqual([]);
-        expect(c.packets, `${t} ${p}`).toBeGreaterThan(1000);
+        // the sample is 1 in 8 on a hash of the IP id, and tcp-rr sends one packet each way
+        // per transaction: the followed packets are an eighth of the traced trials' transactions
+        const traced = results.trials.filter((x) => x.traced && x.status === 'ok' && x.topology === t && x.path === p);
+        // (--duration 1: a trial's transactions are its rate)
+        const transactions = traced.reduce((s, x) => s + (x.metrics.tps?.value ?? 0), 0);
+        expect(traced.length, `${t} ${p}`).toBe(2);
+        expect(c.packets / (transactions / 8), `${t} ${p}: ${c.packets} packets, ${Math.round(transactions)} transactions`).toBeGreaterThan(0.95);
+        expect(c.packets / (transactions / 8), `${t} ${p}: ${c.packets} packets, ${Math.round(transactions)} transactions`).toBeLessThan(1.1);
+        expect(c.packets, `${t} ${p}`).toBeGreaterThan(100);
         expect(c.p50Us ?? NaN).toBeGreaterThan(0);
         expect(c.p99Us ?? NaN).toBeGreaterThanOrEqual(c.p50Us ?? NaN);
         // every followed packet arrived, so the hops' shares add up to the mean journey
