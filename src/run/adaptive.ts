@@ -8,7 +8,7 @@
  * while the machine was busy is re-run in its block, at most twice. Looking after every
  * block is safe: the verdicts use anytime-valid intervals (results/verdict.ts).
  */
-import { type Cell, cellKey } from '../results/cell.js';
+import { byCell, type Cell, cellKey } from '../results/cell.js';
 import { type ComparisonSpec, judge, specCells } from '../results/comparisons.js';
 import type { TrialRecord } from '../results/types.js';
 import { median } from '../stats/summary.js';
@@ -91,12 +91,13 @@ export function activeCells(cells: readonly Cell[], trials: readonly TrialRecord
 
 /** What trials of these cells will take, from the median duration of each cell's plain trials so far (of any cell's, before it has one). */
 function costEstimator(trials: readonly TrialRecord[], durationS: number): (cells: readonly Cell[]) => number {
-  const perTrialMs = (c: Cell): number => {
+  // the trials so far, read at each estimate (the planner keeps adding to them)
+  return (cells) => {
     const plain = trials.filter((t) => !t.warmup && !t.traced);
-    const mine = plain.filter((t) => cellKey(t) === cellKey(c)).map((t) => t.durationMs);
-    return mine.length ? median(mine) : plain.length ? median(plain.map((t) => t.durationMs)) : durationS * 1100 + 300;
+    const all = plain.length ? median(plain.map((t) => t.durationMs)) : durationS * 1100 + 300;
+    const perCell = new Map([...byCell(plain)].map(([k, ts]) => [k, median(ts.map((t) => t.durationMs))]));
+    return cells.reduce((s, c) => s + (perCell.get(cellKey(c)) ?? all), 0);
   };
-  return (cells) => cells.reduce((s, c) => s + perTrialMs(c), 0);
 }
 
 function budgetSpent(undecided: number, comparisons: number, outOfReach: number): string {

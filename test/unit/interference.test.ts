@@ -44,12 +44,12 @@ describe('on this machine', () => {
     // the inner shell is orphaned at once (its parent exits), so it is not the suite's child
     const pid = Number(execFileSync('sh', ['-c', 'sh -c "while :; do :; done" >/dev/null 2>&1 & echo $!']).toString().trim());
     try {
-      const { warning, interference } = await quietCheck(1000);
+      const { warning, interference } = await quietCheck(500);
       // other test files may run beside this one: the spinner is among the busiest, not always first
-      expect(warning).toMatch(/^the machine is busy: another process used \d+% of CPU \d during 1\.\d s: pid \d+ /);
+      expect(warning).toMatch(/^the machine is busy: another process used \d+% of CPU \d during 0\.[5-9]\d* s: pid \d+ /);
       const spinner = interference.top.find((i) => i.pid === pid);
       expect(spinner?.command).toBe('sh -c while :; do :; done');
-      expect(spinner!.cpuS).toBeGreaterThan(0.25);
+      expect(spinner!.cpuS).toBeGreaterThan(0.2);
       expect(sampleProcs().procs.get(pid)?.kernel).toBe(false);
     } finally {
       process.kill(pid, 'SIGKILL');
