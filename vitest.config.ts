@@ -20,6 +20,8 @@ export default defineConfig({
           testTimeout: 300_000,
           hookTimeout: 120_000,
           globalSetup: ['test/integration/global-setup.ts'],
+          // a background `bench` still running when its test ends is killed as a group, cleaned, and fails the test
+          setupFiles: ['test/support/background-guard.ts'],
         },
       },
     ],

@@ -12,7 +12,9 @@ import { describe, expect, it } from 'vitest';
 import { parseResults } from '../../src/results/validate.js';
 import { compareAll } from '../../src/report/verdicts.js';
 import type { Results } from '../../src/results/types.js';
-import { bench, benchBackground, ourNetns, waitFor } from './helpers.js';
+import { bench, benchBackground } from '../support/cli.js';
+import { ourNetns } from '../support/netns.js';
+import { waitFor } from '../support/poll.js';
 
 const ARGS = ['run', '--topology', 'macvlan-bridge', '--against', 'ovs', '--workload', 'tcp-stream', '--budget', '40s', '--no-trace', '--seed', '11'];
 

@@ -12,7 +12,9 @@ import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { seededRng } from '../../src/stats/rng.js';
-import { bench, CLI, ourNetns } from './helpers.js';
+import { bench, benchBackground, CLI } from '../support/cli.js';
+import { waitFor } from '../support/poll.js';
+import { ourNetns } from '../support/netns.js';
 
 /** kills that must land, a third in each phase */
 const KILLS = 12;
@@ -51,17 +53,11 @@ function phaseOf(runDir: string): Phase | 'starting' | 'ended' {
 
 /** A run in a process group of its own, as a CI job's step is. */
 function startRun(runDir: string, env: Record<string, string>): ResultPromise {
-  return execa(process.execPath, [CLI, 'run', '--topology', 'ovs,macvlan-bridge', '--workload', 'tcp-rr', '--path', 'c1-peer', '--trials', '1', '--traced', '1', '--duration', '1', '--warmup', '0', '--quiet', '--out', runDir], { reject: false, env, detached: true });
+  return benchBackground(['run', '--topology', 'ovs,macvlan-bridge', '--workload', 'tcp-rr', '--path', 'c1-peer', '--trials', '1', '--traced', '1', '--duration', '1', '--warmup', '0', '--quiet', '--out', runDir], env);
 }
 
-async function until(pred: () => boolean, timeoutMs: number): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (pred()) return true;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return pred();
-}
+/** Phases are short: look every 10 ms. */
+const until = (pred: () => boolean, timeoutMs: number) => waitFor(pred, timeoutMs, 10);
 
 /** SIGKILL to the whole group; whether it found the leader still running. */
 async function killGroup(child: ResultPromise): Promise<boolean> {
@@ -139,7 +135,7 @@ describe('fault campaign', () => {
     expect(await killGroup(run)).toBe(true);
     // the first clean: killed once it has begun tearing down (a ledger says so)
     const ledgerText = () => list(join(state, 'ledgers')).map((f) => { try { return readFileSync(join(state, 'ledgers', f), 'utf8'); } catch { return ''; } }).join('');
-    const first = execa(process.execPath, [CLI, 'clean'], { reject: false, env, detached: true });
+    const first = benchBackground(['clean'], env);
     const begun = await until(() => ledgerText().includes('"status":"tearing-down"'), 30_000);
     const killedClean = await killGroup(first);
     expect(begun && killedClean, 'the first clean was killed while tearing down').toBe(true);

@@ -2,7 +2,7 @@
  * Faults: bad input builds nothing, a failure half-way is rolled back, signals tear
  * down, SIGKILL leaves a ledger that `bench clean` empties, and runs exclude each other.
  */
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,17 +10,17 @@ import { stateDirs } from '../../src/lab/state.js';
 
 /** where the suite keeps its state (NETBENCH_STATE_DIR honoured, as the CLI does) */
 const STATE = stateDirs();
-import { bench, benchBackground, ourNetns, waitFor } from './helpers.js';
+import { bench, benchBackground } from '../support/cli.js';
+import { ourNetns } from '../support/netns.js';
+import { waitFor } from '../support/poll.js';
+import { PASSTHRU_TWO_CHILDREN } from '../support/fixtures.js';
 
 const LEDGERS = STATE.ledgers;
 const ledgers = () => (existsSync(LEDGERS) ? readdirSync(LEDGERS) : []);
 
 describe('bad input and faults', () => {
   it('refuses a second passthru child with a clear error and no partial state', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'nb-int-'));
-    const file = join(dir, 'passthru2.json');
-    writeFileSync(file, JSON.stringify({ name: 'passthru2', driver: 'macvlan', mode: 'passthru', lan: { cidr: '198.18.0.0/24' }, containers: { count: 2 } }));
-    const r = await bench(['topology', 'up', file]);
+    const r = await bench(['topology', 'up', PASSTHRU_TWO_CHILDREN]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain('passthru allows one child per parent');

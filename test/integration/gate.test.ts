@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadResults } from '../../src/results/validate.js';
-import { bench, ourNetns } from './helpers.js';
+import { bench } from '../support/cli.js';
+import { ourNetns } from '../support/netns.js';
 
 // nat carries both slowdowns: c1's interface for the TBF, hostA's FORWARD chain for the rules
 const RUN = ['--topology', 'nat', '--path', 'c1-peer', '--trials', '6', '--duration', '1', '--warmup', '1', '--no-trace'];

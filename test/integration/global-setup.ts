@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { ourNetns } from './helpers.js';
+import { ourNetns } from '../support/netns.js';
 
 /** Counters that move by themselves, not settings anyone changed. */
 const VOLATILE_SYSCTLS = /^net\.netfilter\.nf_conntrack_count\b/;

@@ -7,11 +7,12 @@ import { readFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { currentRequestUs } from '../../src/lab/idle.js';
 import type { Results } from '../../src/results/types.js';
-import { bench, CLI, ourNetns, waitFor } from './helpers.js';
+import { bench, benchBackground } from '../support/cli.js';
+import { ourNetns } from '../support/netns.js';
+import { waitFor } from '../support/poll.js';
 
 let out = '';
 /** what the kernel's aggregate request reads before any run of ours: nobody else may hold 0 µs, or the release cannot be seen */
@@ -26,7 +27,7 @@ beforeAll(() => {
 
 /** A run of host tcp-rr trials that lasts a few seconds, in a process group of its own. */
 function startRun(dir: string, extra: string[] = []) {
-  return execa(process.execPath, [CLI, 'run', '--topology', 'host', '--workload', 'tcp-rr', '--trials', '6', '--warmup', '0', '--duration', '1', '--no-trace', '--out', dir, ...extra], { reject: false, detached: true });
+  return benchBackground(['run', '--topology', 'host', '--workload', 'tcp-rr', '--trials', '6', '--warmup', '0', '--duration', '1', '--no-trace', '--out', dir, ...extra]);
 }
 
 const trialsDone = (dir: string) => {

@@ -3,13 +3,15 @@
  * the "NICs", every command for the peer over ssh, the safety refusals, a SIGKILL in
  * the middle of a run and `bench clean` giving both NICs back, and a peer lacking tools.
  */
-import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stateDirs } from '../../src/lab/state.js';
 import type { Results } from '../../src/results/types.js';
-import { bench, benchBackground, ourNetns } from './helpers.js';
+import { bench, benchBackground } from '../support/cli.js';
+import { ourNetns } from '../support/netns.js';
+import { waitFor as poll } from '../support/poll.js';
+import { sh } from '../support/shell.js';
 import { twoHosts, type TwoHosts } from './two-hosts.js';
 
 /** where the suite keeps its state (NETBENCH_STATE_DIR honoured, as the CLI does) */
@@ -17,18 +19,10 @@ const STATE = stateDirs();
 /** every namespace of ours but the emulated peer machine's own, which lives for the whole file */
 const leftNetns = () => ourNetns().filter((n) => n !== hosts.remoteNs);
 
-const sh = (args: string[]) => execFileSync(args[0]!, args.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const linkJson = (args: string[]) => JSON.parse(sh(['ip', '-j', ...args])) as { ifname: string; mtu: number; flags: string[] }[];
 
 /** Poll every 250 ms: this test's own polling must not make the run it watches look busy. */
-async function waitFor(pred: () => boolean, timeoutMs: number): Promise<boolean> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (pred()) return true;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return pred();
-}
+const waitFor = (pred: () => boolean, timeoutMs: number) => poll(pred, timeoutMs, 250);
 
 let hosts: TwoHosts;
 let out: string;
@@ -118,12 +112,13 @@ describe('a run on two machines over ssh', () => {
         const c = peer.cells.find((x) => x.topology === topology && x.path === path);
         expect(c?.direction, `${topology} ${path}`).toBe(path === 'c1-peer' ? 'in' : 'out');
         expect(c!.step).toBe(path === 'c1-peer' ? `peer ${hosts.peerNic} rx → application (first copy to the socket's reader)` : `peer ${hosts.peerNic} queued → handed to the driver`);
-        // a cell of one traced trial that followed nothing must say why (seen once in about ten runs here, reason not yet known)
-        if (c!.packets === 0) expect(c!.errors.join('; '), `${topology} ${path} followed no packet and gave no reason`).not.toBe('');
-        else expect(c!.p99Us!).toBeGreaterThanOrEqual(c!.p50Us!);
+        // every cell follows packets: the emulated NICs cannot segment (transmit checksumming is off), so the peer's
+        // transmit step sees large packets cut in software between queue and driver, and still follows them by IP id
+        expect(c!.errors, `${topology} ${path}`).toEqual([]);
+        expect(c!.packets, `${topology} ${path}`).toBeGreaterThan(100);
+        expect(c!.p99Us!).toBeGreaterThanOrEqual(c!.p50Us!);
       }
     }
-    expect(peer.cells.filter((c) => c.packets > 0).length, JSON.stringify(peer.cells.map((c) => [c.topology, c.path, c.packets, c.errors]))).toBeGreaterThanOrEqual(5);
     expect(peer.cells.some((c) => c.path === 'c1-c2')).toBe(false);
     const tracedIn = res.trials.find((t) => t.topology === 'bridge' && t.path === 'c1-peer' && t.tracing?.peer);
     expect(tracedIn?.tracing?.peer?.raw).toMatch(/^raw\/\d{4}-bridge-tcp-stream-c1-peer\.peer\.bpftrace\.json$/);

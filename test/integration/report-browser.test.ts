@@ -3,40 +3,22 @@
  * chart renders with marks, nothing is requested from anywhere, the console stays clean.
  * A screenshot is saved beside the report.
  */
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import type { Results } from '../../src/results/types.js';
 import { buildCharts } from '../../src/report/charts.js';
 import { writeReport, writeSvgs } from '../../src/report/write.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+import { chartsDone, launchChromium, watchProblems } from '../support/browser.js';
+import { fixtureResults } from '../support/fixtures.js';
 
 export async function checkInBrowser(htmlPath: string, screenshot: string) {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/setup.sh (Debian package chromium)`);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const problems: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('request', (r) => {
-      if (!/^(file|data|blob):/.test(r.url())) problems.push(`network request: ${r.url()}`);
-    });
+    const problems = watchProblems(page);
     await page.goto(`file://${htmlPath}`);
-    await page.waitForFunction(() => {
-      const s = (window as unknown as { __netbench?: { expected: number; rendered: number; errors: string[] } }).__netbench;
-      return s !== undefined && s.expected > 0 && s.rendered + s.errors.length === s.expected;
-    }, null, { timeout: 60_000 });
-    const state = await page.evaluate(() => (window as unknown as { __netbench: { expected: number; rendered: number; errors: string[] } }).__netbench);
-    const marks = await page.evaluate(() =>
-      [...document.querySelectorAll('.chart')].map((c) => ({ id: c.id, marks: c.querySelectorAll('svg .role-mark > *').length })),
-    );
+    const { state, marks } = await chartsDone(page);
     await page.screenshot({ path: screenshot, fullPage: true });
     return { state, marks, problems };
   } finally {
@@ -46,7 +28,7 @@ export async function checkInBrowser(htmlPath: string, screenshot: string) {
 
 describe('the HTML report in a real browser', () => {
   it.each(['small-run.json', 'traced-run.json'])('renders every chart of %s with marks, offline, with a clean console', async (fixture) => {
-    const results = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'results', fixture), 'utf8')) as Results;
+    const results = fixtureResults(fixture);
     const dir = mkdtempSync(join(tmpdir(), 'nb-report-'));
     const { html } = writeReport(results, join(dir, 'report.html'));
     const shot = join(dir, 'report.png');
@@ -78,7 +60,7 @@ describe('the HTML report in a real browser', () => {
   });
 
   it.each(['small-run.json', 'traced-run.json'])('renders the same charts of %s to SVG without a browser', async (fixture) => {
-    const results = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'results', fixture), 'utf8')) as Results;
+    const results = fixtureResults(fixture);
     const dir = mkdtempSync(join(tmpdir(), 'nb-svg-'));
     const files = await writeSvgs(results, dir);
     expect(files.map((f) => f.split('/').pop())).toEqual(buildCharts(results).map((c) => `${c.id}.svg`));
@@ -101,7 +83,7 @@ describe('a crafted results file cannot inject markup or script into the report'
     for (const p of path.slice(0, -1)) at = (at as Record<string | number, Json>)[p]!;
     (at as Record<string | number, Json>)[path[path.length - 1]!] = v;
   };
-  const base = (): Json => JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'results', 'traced-run.json'), 'utf8'));
+  const base = (): Json => fixtureResults<Json>('traced-run.json');
 
   it('every number field holding markup is refused; every free string field holding it renders inert', async () => {
     const { parseResults } = await import('../../src/results/validate.js');
@@ -148,14 +130,11 @@ describe('a crafted results file cannot inject markup or script into the report'
 
 /** Open a page from disk and evaluate a function in it once its charts are done. */
 async function inBrowser<T>(htmlPath: string, fn: () => T): Promise<T> {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     await page.goto(`file://${htmlPath}`);
-    await page.waitForFunction(() => {
-      const s = (window as unknown as { __netbench?: { expected: number; rendered: number; errors: string[] } }).__netbench;
-      return s !== undefined && s.rendered + s.errors.length === s.expected;
-    }, null, { timeout: 60_000 });
+    await chartsDone(page);
     return await page.evaluate(fn);
   } finally {
     await browser.close();

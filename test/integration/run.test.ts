@@ -10,16 +10,19 @@ import { describe, expect, it } from 'vitest';
 import type { Results } from '../../src/results/types.js';
 import { resultsSchemaErrors } from '../../src/results/validate.js';
 import { WORKLOADS, type WorkloadName } from '../../src/workloads/registry.js';
-import { bench, benchBackground, ourNetns, waitFor } from './helpers.js';
+import { bench, benchBackground } from '../support/cli.js';
+import { ourNetns } from '../support/netns.js';
+import { waitFor } from '../support/poll.js';
 
 describe('bench run', () => {
   it('measures every applicable cell and explains every other', async () => {
     const out = mkdtempSync(join(tmpdir(), 'nb-run-'));
-    const r = await bench(['run', '--topology', 'nat,bridge,ovs,macvlan-bridge', '--workload', 'all', '--path', 'all', '--duration', '1', '--trials', '1', '--warmup', '0', '--no-trace', '--seed', '7', '--out', out, '--json']);
+    const r = await bench(['run', '--topology', 'nat,bridge,ovs,macvlan-bridge', '--workload', 'all', '--path', 'all', '--duration', '1', '--trials', '1', '--warmup', '0', '--no-trace', '--seed', '7', '--noise-profile', '3', '--out', out, '--json']);
     // not a terminal: stderr has the run's header and plain progress lines (one per phase), nothing else
     const lines = r.stderr.trim().split('\n');
     expect(lines.filter((l) => !/^run \S+: |^\[\d+(m\d\d)?s\] /.test(l)), r.stderr).toEqual([]);
     expect(lines).toContainEqual(expect.stringMatching(/^\[\d+(m\d\d)?s\] building nat$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^\[\d+(m\d\d)?s\] noise profile: the host path for 3 s, a figure every 100 ms$/));
     expect(lines).toContainEqual(expect.stringMatching(/^\[\d+(m\d\d)?s\] block 1: trial \d+ of \d+, about /));
     expect(lines.at(-1)).toMatch(/^\[\d+(m\d\d)?s\] tearing down$/);
     expect(r.code).toBe(0);
@@ -45,6 +48,13 @@ describe('bench run', () => {
     expect(results.environment.topologies.find((t) => t.name === 'nat')!.ipForward).toBe('1');
     expect(Object.keys(ovs.interfaces[0]!.offloads)).toContain('tx-checksumming');
     expect(results.caveats.some((c) => c.startsWith('ovs: ovs ran on the'))).toBe(true);
+    // the noise profile: 3 s of the host path before the trials, 1-s figures 1 s apart (the only gap 3 s can hold)
+    const noise = results.environment.noise!;
+    expect(noise.seconds).toBeGreaterThan(2.5);
+    expect(noise.meanGbps).toBeGreaterThan(0.1);
+    expect(noise.spreads.map((x) => x.gapS)).toEqual([1]);
+    expect(noise.spreads[0]!.spread).toBeGreaterThan(0);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/Noise on the day: 1-s figures of the host path \(mean [\d.]+ Gbit\/s\) differ by [\d.]+% 1 s apart/);
     // every non-host cell has a ratio to host on the paths host carries
     const s = results.summary.find((x) => x.topology === 'macvlan-bridge' && x.workload === 'tcp-stream' && x.path === 'c1-peer' && x.metric === 'throughput_gbps')!;
     expect(s.ratioToHost?.median).toBeGreaterThan(0);

@@ -7,28 +7,16 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bench } from './helpers.js';
+import { type ChartState, chartsDone, launchChromium, watchProblems } from '../support/browser.js';
+import { bench } from '../support/cli.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const dir = mkdtempSync(join(tmpdir(), 'nb-site-'));
-const site = join(dir, 'site');
-
-type State = { expected: number; rendered: number; errors: string[]; shown?: string | null };
-
-async function chartsDone(page: Page): Promise<{ state: State; marks: number[] }> {
-  await page.waitForFunction(() => {
-    const s = (window as unknown as { __netbench?: State }).__netbench;
-    return s !== undefined && s.expected > 0 && s.rendered + s.errors.length === s.expected;
-  }, null, { timeout: 60_000 });
-  const state = await page.evaluate(() => (window as unknown as { __netbench: State }).__netbench);
-  const marks = await page.evaluate(() => [...document.querySelectorAll('.chart')].map((c) => c.querySelectorAll('svg .role-mark > *').length));
-  return { state, marks };
-}
+let dir = '';
+let site = '';
 
 beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'nb-site-'));
+  site = join(dir, 'site');
   for (const name of ['first', 'second']) {
     const r = await bench(['run', '--topology', 'host,bridge', '--workload', 'tcp-rr', '--path', 'c1-peer', '--trials', '3', ...(name === 'second' ? ['--traced', '1'] : ['--no-trace']), '--warmup', '0', '--duration', '1', '--out', join(dir, 'runs', name)]);
     if (r.code !== 0) throw new Error(`bench run ${name} exited ${r.code}: ${r.stderr}`);
@@ -41,17 +29,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('a published site in a real browser', () => {
   it('opens from disk: index, a run, a trend and a comparison, every chart with marks, no request off the disk, a clean console', async () => {
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
-    const problems: string[] = [];
+    const browser = await launchChromium();
+    let problems: string[] = [];
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      page.on('console', (m) => {
-        if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
-      });
-      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-      page.on('request', (r) => {
-        if (!/^(file|data|blob):/.test(r.url())) problems.push(`network request: ${r.url()}`);
-      });
+      problems = watchProblems(page);
       await page.goto(`file://${site}/index.html`);
       const rows = await page.$$eval('#runs tbody tr', (trs) => trs.map((t) => t.getAttribute('data-run')));
       expect(rows).toHaveLength(2);
@@ -64,7 +46,7 @@ describe('a published site in a real browser', () => {
       const report = await chartsDone(page);
       expect(report.state.errors).toEqual([]);
       expect(report.marks.length).toBe(report.state.expected);
-      for (const m of report.marks) expect(m).toBeGreaterThan(0);
+      for (const m of report.marks) expect(m.marks, m.id).toBeGreaterThan(0);
       await page.goBack();
       // the bridge trend: a chart per workload, a point per run
       await page.click('a[href="trends/bridge.html"]');
@@ -75,7 +57,7 @@ describe('a published site in a real browser', () => {
       await page.goBack();
       // the gate between the two runs
       await page.click('a[href^="compare.html#"]');
-      await page.waitForFunction(() => (window as unknown as { __netbench?: State }).__netbench?.shown != null, null, { timeout: 10_000 });
+      await page.waitForFunction(() => (window as unknown as { __netbench?: ChartState }).__netbench?.shown != null, null, { timeout: 10_000 });
       const table = await page.$$eval('#result tbody tr', (trs) => trs.map((t) => `${t.children[0]!.textContent} ${t.children[1]!.textContent}`));
       expect(table).toContain('bridge tcp-rr c1-peer tps');
       expect(table.every((row) => row.startsWith('bridge tcp-rr c1-peer '))).toBe(true);

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TOPOLOGY_NAMES } from '../../src/topology/registry.js';
-import { bench, ourNetns } from './helpers.js';
+import { bench } from '../support/cli.js';
+import { ourNetns } from '../support/netns.js';
 
 interface CheckJson {
   ok: boolean;

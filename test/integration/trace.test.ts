@@ -11,7 +11,8 @@ import { ExecaRunner } from '../../src/exec/execa-runner.js';
 import { procfs } from '../../src/lab/processes.js';
 import { loadResults } from '../../src/results/validate.js';
 import { bpftraceArgs, TRACE_PROGRAM, startSampler, tracingUnavailable } from '../../src/trace/tracer.js';
-import { bench, ourNetns } from './helpers.js';
+import { bench } from '../support/cli.js';
+import { ourNetns } from '../support/netns.js';
 
 describe('tracing', () => {
   it('is available on this machine (bpftrace, BTF, tracefs)', () => {

@@ -5,11 +5,11 @@
  * veth pair standing in for the two dedicated test NICs (one end here, one end "there").
  * A second ssh host, `limited`, is the same machine with a PATH that lacks some tools.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TEST_NETNS_PREFIX } from './helpers.js';
+import { TEST_NETNS_PREFIX } from '../support/netns.js';
+import { sh } from '../support/shell.js';
 
 export interface TwoHosts {
   readonly dir: string;
@@ -26,7 +26,7 @@ export interface TwoHosts {
   cleanup(): void;
 }
 
-const run = (args: string[]) => execFileSync(args[0]!, args.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const run = sh;
 
 export function twoHosts(): TwoHosts {
   const dir = mkdtempSync(join(tmpdir(), 'netbench-two-hosts-'));

@@ -10,20 +10,16 @@ import { fixedPlanner } from '../../src/run/plan.js';
 import { comparisonSides, comparisonSpecs, judge } from '../../src/results/comparisons.js';
 import type { Cell, TrialRecord } from '../../src/results/types.js';
 import { seededRng } from '../../src/stats/rng.js';
+import { normal, studentT3 } from '../support/noise.js';
 import { confidenceSequence, tMixtureE, tThreshold } from '../../src/stats/sequential.js';
 
 const TOPOS = ['host', 'nat', 'bridge', 'macvlan-bridge', 'macvlan-vepa'];
 const cells: Cell[] = TOPOS.map((topology) => ({ topology, workload: 'tcp-rr', path: 'c1-peer' }));
 const specs = comparisonSpecs(comparisonSides(TOPOS, 'all'), ['tcp-rr'], ['c1-peer']);
 
-function normal(rng: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
-}
-
 /** One trial's record: the cell's true rate times a block-wide drift and per-trial noise (heavy-tailed: Student t with 3 d.o.f.). */
 function simulate(t: { topology: string; workload: 'tcp-rr'; path: 'c1-peer'; index: number; block: number; warmup: boolean; traced: boolean }, rate: number, drift: number, rng: () => number, extra: Partial<TrialRecord> = {}): TrialRecord {
-  const chi = normal(rng) ** 2 + normal(rng) ** 2 + normal(rng) ** 2;
-  const noise = Math.exp(drift + 0.05 * (normal(rng) / Math.sqrt(chi / 3)));
+  const noise = Math.exp(drift + 0.05 * studentT3(rng));
   const tps = rate * noise;
   return { ...t, status: 'ok', metrics: { tps: { value: tps, unit: 'transactions/s' }, p99_us: { value: 2e6 / tps, unit: 'µs' } }, flags: [], raw: [], startedAt: '', durationMs: 1000, ...extra } as TrialRecord;
 }

@@ -1,11 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { IO } from '../../src/cli/io.js';
 import { table } from '../../src/util/table.js';
 import { runCli } from '../../src/cli/program.js';
 import { RecordingRunner } from '../../src/exec/recording-runner.js';
+import { PASSTHRU_TWO_CHILDREN } from '../support/fixtures.js';
 
 function capture(): IO & { stdout: string; stderr: string } {
   const io = { stdout: '', stderr: '', isTTY: false, out: (t: string) => (io.stdout += t), err: (t: string) => (io.stderr += t) };
@@ -43,12 +41,9 @@ describe('bench CLI', () => {
   });
 
   it('exits 2 for an invalid topology file, naming the problem', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'nb-cli-'));
-    const file = join(dir, 'two-passthru.json');
-    writeFileSync(file, JSON.stringify({ name: 'pt2', driver: 'macvlan', mode: 'passthru', lan: { cidr: '198.18.0.0/24' }, containers: { count: 2 } }));
     const io = capture();
     const runner = new RecordingRunner();
-    expect(await runCli(['topology', 'up', file], { io, runner })).toBe(2);
+    expect(await runCli(['topology', 'up', PASSTHRU_TWO_CHILDREN], { io, runner })).toBe(2);
     expect(io.stderr).toContain('passthru allows one child per parent');
     expect(runner.calls).toHaveLength(0);
   });

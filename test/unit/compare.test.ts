@@ -1,16 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { familyVerdicts, PAIRS_CAP, pairsToDecide, verdictAt } from '../../src/results/verdict.js';
-import { seededRng } from '../../src/stats/rng.js';
 import { compareAll, claimSummary, holds, rulesOut, sentence } from '../../src/report/verdicts.js';
-import { syntheticResults, trial } from './synthetic.js';
+import { jitter } from '../support/noise.js';
+import { syntheticResults, trial } from '../support/synthetic.js';
 
 const blocks = (xs: number[]) => new Map(xs.map((x, i) => [i, x]));
 const sample = (a: number[], b: number[], better: 'higher' | 'lower' = 'higher') => ({ a: blocks(a), b: blocks(b), better });
-/** multiplicative noise of about ±pct, seeded */
-const jitter = (xs: number[], pct: number, seed: number) => {
-  const rng = seededRng(seed);
-  return xs.map((x) => x * (1 + pct * (rng() * 2 - 1)));
-};
 
 describe('verdicts with known inputs', () => {
   it('a consistent 12% gain is "better", with an interval around it at the level it was decided', () => {

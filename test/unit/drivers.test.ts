@@ -7,7 +7,7 @@ import { Ledger } from '../../src/lab/ledger.js';
 import { buildTopology } from '../../src/topology/build.js';
 import { natRuleset } from '../../src/topology/drivers/nat.js';
 import { resolveTopologyArg } from '../../src/topology/registry.js';
-import { simulatedKernel, tempState } from './helpers.js';
+import { simulatedKernel, tempState } from '../support/fakes.js';
 
 let cleanup = () => {};
 afterEach(() => cleanup());

@@ -5,14 +5,15 @@ import { gateJUnit, gateMarkdown, gateSummaryLine } from '../../src/gate/render.
 import { parseInjection, forwardRules } from '../../src/run/inject.js';
 import { seededRng } from '../../src/stats/rng.js';
 import { permutationTest } from '../../src/stats/twosample.js';
-import { failed, syntheticResults, trial } from './synthetic.js';
+import { uniformAround } from '../support/noise.js';
+import { failed, syntheticResults, trial } from '../support/synthetic.js';
 import { loadGateConfig } from '../../src/gate/config.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const cfg: GateConfig = { threshold: 0.05, alpha: 0.05, ignore: [], metric: { p99_us: 0.1 }, workload: {}, workloadMetric: {} };
-const noisy = (rng: () => number, n: number, mean: number, cov: number) => Array.from({ length: n }, () => mean * (1 + cov * (rng() * 2 - 1) * Math.sqrt(3)));
+const noisy = uniformAround;
 
 describe('gate decision rule', () => {
   it('a consistent 10% throughput drop fails', () => {

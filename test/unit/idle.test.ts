@@ -15,10 +15,11 @@ import { executeRun } from '../../src/run/execute.js';
 import { RecordingRunner } from '../../src/exec/recording-runner.js';
 import type { IdleEnv, OkTrial } from '../../src/results/types.js';
 import type { TrialFn } from '../../src/run/measure.js';
-import { syntheticResults, trial } from './synthetic.js';
-import { simulatedKernel, tempState } from './helpers.js';
+import { syntheticResults, trial } from '../support/synthetic.js';
+import { simulatedKernel, tempState } from '../support/fakes.js';
+import { fixturePath } from '../support/fixtures.js';
 
-const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'idle');
+const FIXTURES = fixturePath('idle');
 const fixture = (name: string) => readFileSync(join(FIXTURES, name), 'utf8');
 let cleanup = () => {};
 afterEach(() => cleanup());

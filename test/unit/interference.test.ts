@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { busyReason, interferenceBetween, type ProcSample, quietCheck, sampleProcs } from '../../src/run/interference.js';
 import { busySummary, STEAL_REASON, stealShare } from '../../src/results/interference.js';
-import { trial } from './synthetic.js';
+import { trial } from '../support/synthetic.js';
 
 const entry = (ppid: number, ticks: number, command: string, kernel = false) => ({ ppid, ticks, start: '100', command, kernel, cpu: 0 });
 const at = (atMs: number, procs: [number, ReturnType<typeof entry>][], stealTicks = 0): ProcSample => ({ atMs, procs: new Map(procs), stealTicks, cpuWaitUs: 1000, cpus: 2 });
@@ -91,7 +91,7 @@ describe('the run summary', () => {
 describe('a run that measured nothing clean', () => {
   it('says which cells had no successful trial, and that the machine was busy, not that tools failed', async () => {
     const { missingFromRun } = await import('../../src/results/completeness.js');
-    const { syntheticResults } = await import('./synthetic.js');
+    const { syntheticResults } = await import('../support/synthetic.js');
     const busy = [0, 1, 2].map((b) => trial('bridge', b, 900, { contaminated: 'busy' }));
     const r = syntheticResults([trial('host', 0, 1000), ...busy]);
     expect(missingFromRun(r)).toEqual(['bridge tcp-rr c1-peer: no successful trial (3 taken while the machine was busy)']);

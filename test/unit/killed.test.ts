@@ -15,8 +15,8 @@ import { resolveRunConfig } from '../../src/run/config.js';
 import { executeRun } from '../../src/run/execute.js';
 import type { OkTrial } from '../../src/results/types.js';
 import type { TrialFn } from '../../src/run/measure.js';
-import { syntheticResults, trial } from './synthetic.js';
-import { simulatedKernel, tempState } from './helpers.js';
+import { syntheticResults, trial } from '../support/synthetic.js';
+import { simulatedKernel, tempState } from '../support/fakes.js';
 
 let cleanup = () => {};
 afterEach(() => cleanup());

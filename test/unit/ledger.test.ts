@@ -5,7 +5,7 @@ import { RecordingRunner } from '../../src/exec/recording-runner.js';
 import { Ledger, parseLedger } from '../../src/lab/ledger.js';
 import { stopProcess } from '../../src/lab/processes.js';
 import { stopOvs, teardown } from '../../src/lab/teardown.js';
-import { fakeProcesses, nsListReply, tempState } from './helpers.js';
+import { fakeProcesses, nsListReply, tempState } from '../support/fakes.js';
 
 let cleanup = () => {};
 afterEach(() => cleanup());
@@ -49,16 +49,24 @@ describe('teardown', () => {
     ledger.append({ kind: 'nft-table', netns: 'nb-abcd-bridge-hostA', family: 'ip', table: 'netbench_abcd' });
     ledger.append({ kind: 'process', netns: 'nb-abcd-bridge-peer', label: 'iperf3', pid: 4242, startTime: '99' });
     const procs = fakeProcesses(new Map([[4242, '99']]));
-    const runner = new RecordingRunner((spec) => (spec.args.join(' ') === 'netns list' ? { stdout: nsListReply(['nb-abcd-bridge-hostA']) } : undefined));
+    // the kernel as the run left it: hostA holds the uplink and the NAT table
+    const kernel = { netns: new Set(['nb-abcd-bridge-hostA']), inside: new Set(['abcda-up', 'netbench_abcd']), late: [] as string[] };
+    const runner = new RecordingRunner((spec, argv) => {
+      const line = argv.join(' ');
+      if (line === 'ip netns list') return { stdout: nsListReply([...kernel.netns]) };
+      const thing = ['abcda-up', 'netbench_abcd'].find((t) => argv.includes(t));
+      if (thing) {
+        // removing something inside a namespace that is gone fails, as the kernel's ip and nft do
+        if (!kernel.netns.has('nb-abcd-bridge-hostA')) return (kernel.late.push(thing), { exitCode: 1, stderr: 'Cannot open network namespace' });
+        kernel.inside.delete(thing);
+      }
+      if (line === 'ip netns del nb-abcd-bridge-hostA') kernel.netns.delete('nb-abcd-bridge-hostA');
+      return undefined;
+    });
     await teardown(ledger, { runner, stateRoot: state.root, processes: procs });
+    // the process stopped by pid and start time; the table and the link removed while their namespace was still there, then it
     expect(procs.signals).toEqual([[4242, 'SIGINT']]);
-    const mutations = runner.commandLines.filter((l) => !l.endsWith('netns list'));
-    expect(mutations).toEqual([
-      'ip netns exec nb-abcd-bridge-hostA nft delete table ip netbench_abcd',
-      'ip -n nb-abcd-bridge-hostA link del abcda-up',
-      'ip netns pids nb-abcd-bridge-hostA',
-      'ip netns del nb-abcd-bridge-hostA',
-    ]);
+    expect(kernel).toEqual({ netns: new Set(), inside: new Set(), late: [] });
     expect(existsSync(dir)).toBe(false);
     expect(existsSync(ledger.path)).toBe(false);
   });

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { acquireLock, claimRunTag, runTagLive } from '../../src/lab/lock.js';
 import { lockNameFor, stateDirs } from '../../src/lab/state.js';
-import { tempState } from './helpers.js';
+import { tempState } from '../support/fakes.js';
 
 let cleanup = () => {};
 afterEach(() => cleanup());

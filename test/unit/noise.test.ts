@@ -6,10 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import { allanDeviation, pairSpread, pairsForMargin, spreadTable } from '../../src/stats/noise.js';
 import { tThreshold } from '../../src/stats/sequential.js';
-import { iperf3Series, profileOf } from '../../src/run/noise.js';
+import { iperf3Series, noiseSummary, profileOf } from '../../src/run/noise.js';
+import { noiseText } from '../../src/results/noise.js';
 import { seededRng } from '../../src/stats/rng.js';
+import { normal } from '../support/noise.js';
 
-const normal = (rng: () => number) => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
 /** 0.1 s figures: white noise of 10% around 20 Gbit/s, and optionally a level that jumps every `plateau` steps */
 function series(n: number, seed: number, plateau?: number): number[] {
   const rng = seededRng(seed);
@@ -67,5 +68,29 @@ describe('the noise profile', () => {
     const json = JSON.stringify({ intervals: [{ sum: { bits_per_second: 2e10 } }, { sum: { bits_per_second: 1.5e10 } }, { sum: { bits_per_second: 0 } }] });
     expect(iperf3Series(json)).toEqual([20, 15]);
     expect(() => iperf3Series('{"error":"x"}')).toThrow(/no intervals/);
+  });
+});
+
+describe("a run's short noise profile", () => {
+  it('keeps the spreads of 1-s figures the profile is long enough for, and the pairs a ±5% verdict needs at each', () => {
+    const n = noiseSummary(series(100, 3));
+    expect(n.seconds).toBe(10);
+    // 10 s: 1-s windows 1 s and 2 s apart have pairs enough; 5 s apart only 5 of them, still kept
+    expect(n.spreads.map((s) => s.gapS)).toEqual([1, 2, 5]);
+    // white noise of 10% per 100 ms: 1-s means differ by about 10% × √(2/10) ≈ 4.5%, whatever the gap
+    for (const s of n.spreads) expect(s.spread).toBeGreaterThan(0.02), expect(s.spread).toBeLessThan(0.08);
+    expect(n.spreads[0]!.pairs).toBe(pairsForMargin(n.spreads[0]!.spread, 0.05, 0.05));
+    expect(n.meanGbps).toBeGreaterThan(19);
+    expect(n.meanGbps).toBeLessThan(21);
+    // too short to tell a gap: left out, not guessed
+    expect(noiseSummary(series(15, 3)).spreads.map((s) => s.gapS)).toEqual([]);
+  });
+
+  it('shows level shifts as spreads that grow with the gap, and says so in one line', () => {
+    const n = noiseSummary(series(300, 5, 50));
+    expect(n.spreads.at(-1)!.spread).toBeGreaterThan(2 * n.spreads[0]!.spread);
+    const text = noiseText(n);
+    expect(text).toMatch(/^1-s figures of the host path \(mean [\d.]+ Gbit\/s\) differ by [\d.]+% 1 s apart, [\d.]+% 2 s apart, [\d.]+% 5 s apart; a ±5% verdict needs (about \d+|more than 5,000) pairs at 1 s apart \(spread of the log ratio; 30 s profile before the trials\)$/);
+    expect(noiseText({ ...n, spreads: [] })).toContain('differ by an amount the profile was too short to tell');
   });
 });

@@ -8,7 +8,7 @@ import { comparisonSides, comparisonSpecs, specCells } from '../../src/results/c
 import type { Cell } from '../../src/results/types.js';
 import { seededRng } from '../../src/stats/rng.js';
 import { chainBlockOrder, coverPairs, distinctPairs, pairedBlockOrder } from '../../src/run/schedule.js';
-import { trial } from './synthetic.js';
+import { trial } from '../support/synthetic.js';
 
 const ALL = ['host', 'nat', 'bridge', 'ovs', 'macvlan-bridge', 'macvlan-vepa', 'macvlan-private', 'macvlan-passthru'];
 const cell = (topology: string, workload: Cell['workload'] = 'tcp-rr'): Cell => ({ topology, workload, path: 'c1-peer' });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { diagramRows, pathDiagrams } from '../../src/report/paths.js';
 import type { HopSummary, TracingCell } from '../../src/results/types.js';
-import { syntheticResults, trial } from './synthetic.js';
+import { syntheticResults, trial } from '../support/synthetic.js';
 
 const hop = (order: number, hop: string, meanUs: number, p99Us: number): HopSummary => ({ hop, order, onPath: true, packets: 100, p50Us: meanUs, p99Us, meanUs, shareUs: meanUs });
 const tracingCell = (topology: string, hops: HopSummary[]): TracingCell => ({

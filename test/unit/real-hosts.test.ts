@@ -17,7 +17,7 @@ import { seededRng } from '../../src/stats/rng.js';
 import { realHostFinding } from '../../src/topology/reachability.js';
 import { resolveTopology } from '../../src/topology/spec.js';
 import type { ReachabilityResult } from '../../src/results/reachability.js';
-import { tempState } from './helpers.js';
+import { tempState } from '../support/fakes.js';
 
 const ssh = { destination: 'lab2', configFile: '/etc/nb/ssh_config' };
 
@@ -114,6 +114,53 @@ describe('a test NIC', () => {
   });
 });
 
+/**
+ * A machine as teardown sees it: namespaces holding NICs, NICs with MTU and state, and one
+ * remote process; the commands teardown sends change it as the kernel would. A namespace
+ * deleted with a NIC still in it loses that NIC.
+ */
+function kernelOf(held: Record<string, string[]>, found: Record<string, { mtu: number; up: boolean }>, proc?: { pid: number; startTime: string }) {
+  const namespaces = new Set(Object.keys(held));
+  const nics: Record<string, { netns: string | null; mtu: number; up: boolean }> = {};
+  for (const [ns, names] of Object.entries(held)) for (const n of names) nics[n] = { netns: ns, ...found[n]! };
+  const lost: string[] = [];
+  const stopped: { pid: number; startTime: string }[] = [];
+  const touched: string[] = [];
+  const runner = new RecordingRunner((spec) => {
+    const a = spec.args;
+    touched.push(...a);
+    if (spec.program === 'sh' && a[1]?.includes('link set dev "$2" netns $$')) {
+      const nic = nics[a[4]!];
+      if (!nic || nic.netns !== a[3]) return { exitCode: 1, stderr: 'Cannot find device' };
+      nic.netns = null;
+      return {};
+    }
+    if (spec.program === 'sh' && proc && a[3] === String(proc.pid)) {
+      stopped.push({ pid: Number(a[3]), startTime: a[4]! });
+      return {};
+    }
+    if (spec.program !== 'ip') return undefined;
+    if (a.join(' ') === 'netns list') return { stdout: [...namespaces].map((n) => `${n} (id: 0)`).join('\n') };
+    if (a[0] === 'netns' && a[1] === 'del') {
+      namespaces.delete(a[2]!);
+      for (const [name, nic] of Object.entries(nics)) {
+        if (nic.netns !== a[2]) continue;
+        lost.push(name);
+        delete nics[name];
+      }
+      return {};
+    }
+    if (a[0] === 'link' && a[1] === 'show') return nics[a[3]!]?.netns === null ? { stdout: `2: ${a[3]}: <BROADCAST>` } : { exitCode: 1, stderr: 'Device does not exist' };
+    if (a[0] === 'link' && a[1] === 'set' && a[4] === 'mtu') {
+      const nic = nics[a[3]!];
+      if (!nic || nic.netns !== null) return { exitCode: 1, stderr: 'Cannot find device' };
+      Object.assign(nic, { mtu: Number(a[5]), up: a[6] === 'up' });
+    }
+    return {};
+  });
+  return { runner, namespaces, nics, lost, stopped, touched };
+}
+
 describe("a real-host run's ledger", () => {
   it('has remote entries and NIC moves of a known shape', () => {
     expect(isLedgerEntry({ kind: 'nic', host: 'lab2', netns: 'nb-abcd-host-peer', name: 'eth1', mtu: 1500, up: false })).toBe(true);
@@ -132,27 +179,20 @@ describe("a real-host run's ledger", () => {
       ledger.append({ kind: 'nic', netns: 'nb-abcd-host-hostA', name: 'eth1', mtu: 1500, up: false });
       ledger.append({ kind: 'nic', host: 'lab2', netns: 'nb-abcd-host-peer', name: 'ens2', mtu: 9000, up: true });
       ledger.append({ kind: 'process', host: 'lab2', netns: 'nb-abcd-host-peer', label: 'iperf3', pid: 4242, startTime: '777' });
-      const here = new RecordingRunner((spec) => (spec.args.join(' ') === 'netns list' ? { stdout: 'nb-abcd-host-hostA (id: 0)\n' } : undefined));
-      const there = new RecordingRunner((spec) => (spec.args.join(' ') === 'netns list' ? { stdout: 'nb-abcd-host-peer\n' } : undefined));
-      await teardown(Ledger.open(ledger.path), { runner: here, stateRoot: state.root, remote: (host) => (host === 'lab2' ? there : undefined) });
-      const line = (s: CommandSpec) => [s.program, ...s.args.filter((a) => !a.includes('\n'))].join(' ');
-      expect(there.calls.map(line)).toEqual([
-        'sh -c sh 4242 777 20',
-        'sh -c ip -n "$1" link set dev "$2" netns $$ sh nb-abcd-host-peer ens2',
-        'ip link show dev ens2',
-        'ip link set dev ens2 mtu 9000 up',
-        'ip netns list',
-        'ip netns pids nb-abcd-host-peer',
-        'ip netns del nb-abcd-host-peer',
-      ]);
-      expect(here.calls.map(line)).toEqual([
-        'sh -c ip -n "$1" link set dev "$2" netns $$ sh nb-abcd-host-hostA eth1',
-        'ip link show dev eth1',
-        'ip link set dev eth1 mtu 1500 down',
-        'ip netns list',
-        'ip netns pids nb-abcd-host-hostA',
-        'ip netns del nb-abcd-host-hostA',
-      ]);
+      const here = kernelOf({ 'nb-abcd-host-hostA': ['eth1'] }, { eth1: { mtu: 1200, up: true } });
+      const there = kernelOf({ 'nb-abcd-host-peer': ['ens2'] }, { ens2: { mtu: 1500, up: false } }, { pid: 4242, startTime: '777' });
+      await teardown(Ledger.open(ledger.path), { runner: here.runner, stateRoot: state.root, remote: (host) => (host === 'lab2' ? there.runner : undefined) });
+      // each NIC is back in its own machine's namespace, as it was found: MTU and state
+      expect(here.nics).toEqual({ eth1: { netns: null, mtu: 1500, up: false } });
+      expect(there.nics).toEqual({ ens2: { netns: null, mtu: 9000, up: true } });
+      // their namespaces are gone; no NIC went down with one (the kernel would have destroyed a veth, or lost a NIC)
+      expect([...here.namespaces, ...there.namespaces]).toEqual([]);
+      expect([...here.lost, ...there.lost]).toEqual([]);
+      // the remote server was stopped on the peer, by pid and start time; nothing of the peer's was done here
+      expect(there.stopped).toEqual([{ pid: 4242, startTime: '777' }]);
+      expect(here.stopped).toEqual([]);
+      expect(here.touched).not.toContain('ens2');
+      expect(there.touched).not.toContain('eth1');
     } finally {
       cleanup();
     }

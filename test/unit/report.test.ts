@@ -6,7 +6,7 @@ import { resultsSchemaErrors } from '../../src/results/validate.js';
 import { buildCharts, topologyScale } from '../../src/report/charts.js';
 import { esc, renderHtml } from '../../src/report/html.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
-import { syntheticResults, trial } from './synthetic.js';
+import { syntheticResults, trial } from '../support/synthetic.js';
 
 const small = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'results', 'small-run.json'), 'utf8')) as Results;
 const libs = { vega: '/*vega*/', vegaLite: '/*vl*/', vegaEmbed: '/*embed*/' };

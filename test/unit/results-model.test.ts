@@ -7,9 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { FailedTrial, HopSummary, Interference, MetricSummary, OkTrial, Overhead, PeerTracing, PeerTracingCell, ReachabilityCell, ReachabilityResult, TopologyEnv, TracingCell, TracingSummary, TrialTracing } from '../../src/results/types.js';
+import type { FailedTrial, HopSummary, Interference, MetricSummary, NoiseEnv, OkTrial, Overhead, PeerTracing, PeerTracingCell, ReachabilityCell, ReachabilityResult, TopologyEnv, TracingCell, TracingSummary, TrialTracing } from '../../src/results/types.js';
 import { parseResults, resultsSchemaErrors } from '../../src/results/validate.js';
-import { syntheticResults, trial } from './synthetic.js';
+import { syntheticResults, trial } from '../support/synthetic.js';
 
 interface SchemaDef {
   properties?: Record<string, unknown>;
@@ -34,9 +34,12 @@ const reachCell: ReachabilityCell = { id: 'c1->peer', expected: 'yes', observed:
 const reachability: ReachabilityResult = { topology: 'bridge', cells: [reachCell], ok: true };
 const topologyEnv: Required<TopologyEnv> = { name: 'bridge', driver: 'bridge', mode: null, datapath: null, hairpin: false, ipForward: '1', bridgeNfCallIptables: '1', interfaces: [{ netns: 'nb-x', name: 'abcd0-up', role: 'up', offloads: { 'tx-checksumming': 'on' } }], caveats: [], buildMs: 100, teardownMs: 50, reachability };
 
+/** a noise profile as a run keeps it: a 1-s spread too far to decide (pairs null) and an Allan deviation too short to tell (null) */
+const noise: NoiseEnv = { seconds: 10, stepS: 0.1, meanGbps: 21.5, spreads: [{ gapS: 1, spread: 0.11, pairs: 40 }, { gapS: 5, spread: 0.9, pairs: null }], allan: [{ tauS: 0.1, deviation: 0.09 }, { tauS: 1, deviation: null }] };
+
 function fullResults() {
   const base = syntheticResults([ok, failedTrial]);
-  return { ...base, environment: { ...base.environment, topologies: [topologyEnv] }, tracing };
+  return { ...base, environment: { ...base.environment, topologies: [topologyEnv], noise }, tracing };
 }
 
 describe('results model and schema', () => {
@@ -60,6 +63,7 @@ describe('results model and schema', () => {
       ['tracingCell', tracingCell],
       ['hopSummary', hop],
       ['overhead', overhead],
+      ['noise', noise],
     ];
     for (const [def, value] of pairs) expect(keysOf(def), def).toEqual(Object.keys(value).sort());
     expect(Object.keys(schema.properties).sort()).toEqual(Object.keys(fullResults()).sort());

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { summarizeTrials } from '../../src/results/summarize.js';
 import { resultsSchemaErrors } from '../../src/results/validate.js';
-import { failed, syntheticResults, trial } from './synthetic.js';
+import { failed, syntheticResults, trial } from '../support/synthetic.js';
 
 describe('results schema', () => {
   const trials = [trial('host', 0, 100), trial('host', 1, 110), trial('host', 2, 90), trial('bridge', 0, 80), trial('bridge', 1, 99), failed('bridge', 2, 'netperf: no output')];

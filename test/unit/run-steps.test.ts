@@ -17,7 +17,7 @@ import { RunStore } from '../../src/results/store.js';
 import type { ScheduledTrial } from '../../src/run/schedule.js';
 import { buildTopology } from '../../src/topology/build.js';
 import { resolveTopologyArg } from '../../src/topology/registry.js';
-import { simulatedKernel, tempState } from './helpers.js';
+import { simulatedKernel, tempState } from '../support/fakes.js';
 
 let cleanup = () => {};
 afterEach(() => cleanup());

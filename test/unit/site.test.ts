@@ -9,16 +9,20 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_GATE_CONFIG, loadGateConfig } from '../../src/gate/gate.js';
 import type { Results } from '../../src/results/types.js';
 import { entryFor, environmentChanges, fingerprintOf } from '../../src/site/model.js';
 import { renderCompare, renderIndex, renderTrend } from '../../src/site/pages.js';
 import { publish, runSources, siteRuns } from '../../src/site/publish.js';
-import { syntheticResults, trial } from './synthetic.js';
+import { syntheticResults, trial } from '../support/synthetic.js';
+import { fixtureResults } from '../support/fixtures.js';
 
-const fixture = (f: string) => JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'results', f), 'utf8')) as Results;
-const tmp = mkdtempSync(join(tmpdir(), 'netbench-site-'));
+const fixture = (f: string) => fixtureResults(f);
+let tmp = '';
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'netbench-site-'));
+});
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const gate = loadGateConfig(DEFAULT_GATE_CONFIG);
 
@@ -41,18 +45,36 @@ function save(r: Results | object, name: string): string {
 }
 
 describe('a published site, from saved runs', () => {
-  const site = join(tmp, 'site');
-  const a = save(run('20261120-010000-aaaa', '2026-11-20T01:00:00.000Z', '6.1.0', 1), 'a');
-  const b = save(run('20261121-010000-bbbb', '2026-11-21T01:00:00.000Z', '6.18.0', 1), 'b');
-  // bridge 30% slower than the day before: a regression the gate decides
-  const c = save(run('20261122-010000-cccc', '2026-11-22T01:00:00.000Z', '6.18.0', 0.7, '3.16'), 'c');
-  const traced = save(fixture('traced-run.json'), 'traced');
-  const small = save(fixture('small-run.json'), 'small');
-  const interrupted = save({ ...fixture('small-run.json'), runId: '20261123-010000-intr', status: 'interrupted', statusReason: 'SIGINT', endedAt: '2026-11-23T01:01:00.000Z' }, 'interrupted');
-  const broken = save({ ...fixture('small-run.json'), runId: '20261123-020000-brkn', trials: 'not a list' }, 'broken');
+  let site = '';
+  // the runs and the site are made before the tests, in this order: publish six sources, then publish again with one new run;
+  // each test reads what it checks from here, so that any one of them runs alone (-t)
+  let a = '';
+  let b = '';
+  let c = '';
+  let interrupted = '';
+  let broken = '';
+  let first: ReturnType<typeof publish>;
+  let second: ReturnType<typeof publish>;
+  let oldReportMtime = { before: 0, after: 0 };
+  beforeAll(() => {
+    site = join(tmp, 'site');
+    a = save(run('20261120-010000-aaaa', '2026-11-20T01:00:00.000Z', '6.1.0', 1), 'a');
+    b = save(run('20261121-010000-bbbb', '2026-11-21T01:00:00.000Z', '6.18.0', 1), 'b');
+    // bridge 30% slower than the day before: a regression the gate decides
+    c = save(run('20261122-010000-cccc', '2026-11-22T01:00:00.000Z', '6.18.0', 0.7, '3.16'), 'c');
+    const traced = save(fixture('traced-run.json'), 'traced');
+    const small = save(fixture('small-run.json'), 'small');
+    interrupted = save({ ...fixture('small-run.json'), runId: '20261123-010000-intr', status: 'interrupted', statusReason: 'SIGINT', endedAt: '2026-11-23T01:01:00.000Z' }, 'interrupted');
+    broken = save({ ...fixture('small-run.json'), runId: '20261123-020000-brkn', trials: 'not a list' }, 'broken');
+    first = publish([a, b, traced, small, interrupted, broken], site, { gate });
+    const mtime = () => statSync(join(site, 'runs', '20261120-010000-aaaa', 'report.html')).mtimeMs;
+    oldReportMtime = { before: mtime(), after: 0 };
+    second = publish([a, c], site, { gate });
+    oldReportMtime.after = mtime();
+  });
 
   it('adds complete runs, refuses an interrupted run and an invalid file with the reason', () => {
-    const out = publish([a, b, traced, small, interrupted, broken], site, { gate });
+    const out = first;
     expect(out.added).toEqual(['20261120-010000-aaaa', '20261121-010000-bbbb', '20261128-073554-xs5k', '20261129-035144-q90l']);
     expect(out.refused.map((r) => r.source)).toEqual([interrupted, broken]);
     expect(out.refused[0]!.why).toBe('run 20261123-010000-intr is interrupted, not complete (SIGINT): only complete runs are published');
@@ -73,11 +95,10 @@ describe('a published site, from saved runs', () => {
   });
 
   it('publishing again adds the new run only: a run already there appears once, old reports are not rendered again', () => {
-    const before = statSync(join(site, 'runs', '20261120-010000-aaaa', 'report.html')).mtimeMs;
-    const out = publish([a, c], site, { gate });
+    const out = second;
     expect(out.added).toEqual(['20261122-010000-cccc']);
     expect(out.present).toEqual(['20261120-010000-aaaa']);
-    expect(statSync(join(site, 'runs', '20261120-010000-aaaa', 'report.html')).mtimeMs).toBe(before);
+    expect(oldReportMtime.after).toBe(oldReportMtime.before);
     const index = readFileSync(join(site, 'index.html'), 'utf8');
     expect(index.match(/<tr class="[^"]*" data-run=/g)).toHaveLength(5);
   });

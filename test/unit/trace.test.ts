@@ -9,9 +9,10 @@ import { cdf, mergeBuckets, parseBpftrace, percentile, total } from '../../src/t
 import { bpftraceArgs, keepFor, peerArgs, peerProgram, sampleFor, splitBinary } from '../../src/trace/tracer.js';
 import { deviceDirectory, location, parseLinks, splitLocation } from '../../src/trace/devices.js';
 import { RecordingRunner } from '../../src/exec/recording-runner.js';
-import { syntheticResults, trial } from './synthetic.js';
+import { syntheticResults, trial } from '../support/synthetic.js';
+import { fixtureText } from '../support/fixtures.js';
 
-const fixture = (f: string) => readFileSync(join(import.meta.dirname, '..', 'fixtures', 'bpftrace', f), 'utf8');
+const fixture = (f: string) => fixtureText('bpftrace', f);
 
 /** Names locations as the tracer does: by the device directory saved beside the raw output. */
 function namer(topology: string): (device: number) => string {

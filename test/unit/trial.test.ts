@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { type WriteFn, writeDurably } from '../../src/util/files.js';
-import { syntheticResults, trial } from './synthetic.js';
+import { syntheticResults, trial } from '../support/synthetic.js';
 import type { TrialRecord } from '../../src/results/types.js';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -11,9 +11,10 @@ import { RunStore } from '../../src/results/store.js';
 import { runTrial } from '../../src/run/trial.js';
 import type { ScheduledTrial } from '../../src/run/schedule.js';
 import type { RoutePlan } from '../../src/topology/routes.js';
-import { tempState } from './helpers.js';
+import { tempState } from '../support/fakes.js';
+import { fixtureText } from '../support/fixtures.js';
 
-const fixture = (...p: string[]) => readFileSync(join(import.meta.dirname, '..', 'fixtures', ...p), 'utf8');
+const fixture = fixtureText;
 const result = (spec: CommandSpec, r: Partial<CommandResult> = {}): CommandResult => ({ argv: toArgv(spec), exitCode: 0, signal: null, stdout: '', stderr: '', timedOut: false, durationMs: 1, ...r });
 
 interface Script {
