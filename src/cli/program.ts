@@ -137,6 +137,7 @@ function runOptions(c: Command, defaults: boolean): Command {
     .option('--quiet', 'no progress while the run works (by default a line on a terminal, plain lines per phase and minute elsewhere)')
     .option('--deep-idle', 'let the CPUs sleep in deep idle states between packets, as deployed (by default a run holds a 0 µs CPU-latency request while it measures; see docs/methodology.md)')
     .option('--trace-program <file>', 'a bpftrace program to trace with instead of bench/trace/path-latency.bt, taking the same arguments (to compare tracers; see docs/methodology.md)')
+    .option('--noise-profile <s>', "seconds of the host path streamed in 100 ms steps before the trials: the run's noise profile, kept in results.json and shown in the report (the profile's with a budget, else 0: none)", bounded('noise-profile'))
     .option('--traced <n>', "tracing blocks: each pairs every cell's untraced trial with a traced one, for the overhead's interval (the profile's by default)", bounded('traced'))
     .option('--inject <slowdown>', 'apply a known slowdown to every non-host topology: tbf:<rate> or forward-rules:<n> (proves the gate)')
     .option('--uplink <nic>', "real hosts: this machine's dedicated test NIC (no address, no route), moved into the suite's namespace for the run and given back")

@@ -8,6 +8,7 @@ import { machineLines } from './machines.js';
 import { legendFor } from './roles.js';
 import { busySummary } from '../results/interference.js';
 import { describeIdle } from '../results/idle.js';
+import { describeNoise } from '../results/noise.js';
 import { failedTrials } from '../results/cell.js';
 import { overheadMeaning } from '../results/overhead.js';
 import type { ReachabilityResult, Results, TopologyEnv, TracingSummary } from '../results/types.js';
@@ -170,6 +171,7 @@ export function renderHtml(results: Results, libs: Libraries, site?: SitePage): 
   const scale = topologyScale(results);
   const legend = scale.domain.map((d, i) => `<span><i style="background:${esc(scale.range[i])}"></i>${esc(d)}</span>`).join('');
   const busy = busySummary(results.trials, results.environment.cpuCount);
+  const noise = describeNoise(results.environment.noise);
   const caveats = results.caveats.map((c) => `<li class="caveat">${esc(c)}</li>`).join('');
   const na = results.notApplicable.map((n) => `<li>${esc(n.topology)} ${esc(n.path)}: ${esc(n.reason)}</li>`).join('');
   const failed = failedTrials(results.trials);
@@ -184,7 +186,7 @@ ${site ? `<nav>${site.nav.map((l) => `<a href="${esc(l.href)}">${esc(l.text)}</a
 <h1>netbench run ${esc(results.runId)}${results.status === 'complete' ? '' : ` (${esc(results.status)})`}</h1>
 ${results.status === 'complete' ? '' : `<p class="claim caveat">This run is ${esc(results.status)}, not complete${results.statusReason ? `: ${esc(results.statusReason)}` : ''}. Its figures are partial.</p>`}
 <p>Profile <b>${esc(results.profile)}</b>, seed ${esc(results.seed)}, ${esc(results.config.trials)} trials of ${esc(results.config.durationS)} s per cell, ${esc(results.config.warmup)} warm-up; status <b>${esc(results.status)}</b>${results.statusReason ? ` (${esc(results.statusReason)})` : ''}; ${esc(results.startedAt)} to ${esc(results.endedAt ?? '…')}. ${site ? `<a href="${esc(site.resultsHref)}" download>Download the results</a>` : '<button id="download">Download results.json</button>'}</p>
-<p class="idle">${esc(describeIdle(results.environment.idle))}${busy.stealShare !== null ? `. Steal: the hypervisor took ${esc(fmtPct(busy.stealShare))} of the CPU time during the trials.` : ''}</p>
+<p class="idle">${esc(describeIdle(results.environment.idle))}${busy.stealShare !== null ? `. Steal: the hypervisor took ${esc(fmtPct(busy.stealShare))} of the CPU time during the trials.` : ''}</p>${noise ? `\n<p class="noise">${esc(noise)}.</p>` : ''}
 <p class="legend">${legend}</p>
 <h2>Verdict: is macvlan faster?</h2>
 <p class="claim">${esc(claim.text)}</p>

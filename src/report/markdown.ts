@@ -2,6 +2,7 @@
 import { machineLines } from './machines.js';
 import { busySummary } from '../results/interference.js';
 import { describeIdle } from '../results/idle.js';
+import { describeNoise } from '../results/noise.js';
 import { fmtNum, fmtPct } from '../util/format.js';
 import type { Results } from '../results/types.js';
 import { isPrimary } from './select.js';
@@ -20,6 +21,8 @@ export function renderMarkdown(results: Results): string {
   if (results.status !== 'complete') lines.push(`**This run is ${results.status}, not complete**${results.statusReason ? `: ${cellText(results.statusReason)}` : ''}. Its figures are partial.`, '');
   const busy = busySummary(results.trials, results.environment.cpuCount);
   lines.push(cellText(describeIdle(results.environment.idle)) + (busy.stealShare !== null ? `. Steal: ${fmtPct(busy.stealShare)} of the CPU time during the trials.` : ''), '');
+  const noise = describeNoise(results.environment.noise);
+  if (noise) lines.push(`${cellText(noise)}.`, '');
   lines.push(cellText(claim.text), '', ...claim.perAlternative.map((l) => `- ${cellText(l)}`), ...(claim.perAlternative.length ? [''] : []));
   if (rows.length) {
     lines.push('| | verdict | margin | e-value | pairs |', '|---|---|---:|---:|---:|');

@@ -1,6 +1,7 @@
 /** The run's summary as terminal tables: an exporter beside html and markdown. Pure. */
 import { busySummary } from '../results/interference.js';
 import { describeIdle } from '../results/idle.js';
+import { describeNoise } from '../results/noise.js';
 import { failedTrials } from '../results/cell.js';
 import type { Overhead, Results } from '../results/types.js';
 import { fmtNum, fmtPct } from '../util/format.js';
@@ -58,5 +59,7 @@ export function summaryTable(results: Results): string {
   if (busy.text) out += `${busy.text}\n`;
   else if (busy.stealShare !== null) out += `steal: the hypervisor took ${fmtPct(busy.stealShare)} of the CPU time during the trials\n`;
   out += `${describeIdle(results.environment.idle)}\n`;
+  const noise = describeNoise(results.environment.noise);
+  if (noise) out += `${noise}\n`;
   return out;
 }

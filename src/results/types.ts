@@ -198,12 +198,36 @@ export interface RealHostsEnv {
   readonly clocksSynchronised: boolean;
 }
 
+/** Two 1-s figures of the host path this far apart: the spread of their log ratio, and the pairs a ±5% verdict would need at it. */
+export interface NoiseSpread {
+  readonly gapS: number;
+  readonly spread: number;
+  /** null: more than 5,000 */
+  readonly pairs: number | null;
+}
+
+/**
+ * The machine's noise on the day: the host path streamed in 100 ms steps before the
+ * trials (bench run --noise-profile; docs/methodology.md, "Trial design").
+ */
+export interface NoiseEnv {
+  readonly seconds: number;
+  readonly stepS: number;
+  readonly meanGbps: number;
+  /** by the time between two 1-s figures' starts, those the profile is long enough for */
+  readonly spreads: readonly NoiseSpread[];
+  /** the Allan deviation of the throughput at these averaging times */
+  readonly allan: readonly { readonly tauS: number; readonly deviation: number | null }[];
+}
+
 export interface Environment extends MachineEnv {
   readonly tracing: TracingEnv;
   readonly cpuPinning: { readonly client: number; readonly server: number } | null;
   readonly topologies: readonly TopologyEnv[];
   /** present for a run on real machines (bench run --peer) */
   readonly realHosts?: RealHostsEnv;
+  /** present when the run took a noise profile before its trials */
+  readonly noise?: NoiseEnv;
 }
 
 export interface RunSettings {

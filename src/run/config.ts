@@ -28,6 +28,8 @@ export interface Profile {
   readonly traced?: number;
   /** stop adaptively, within this time ("3m"); `trials` is then the most blocks. Without it, `trials` is a fixed count. */
   readonly budget?: string;
+  /** seconds of the host path's noise profile taken before the trials of a run with a budget (0: none) */
+  readonly noise?: number;
 }
 
 export interface RunFlags extends RealHostFlags {
@@ -58,6 +60,8 @@ export interface RunFlags extends RealHostFlags {
   readonly quiet?: boolean;
   /** how a block orders its trials: chain (each cell once, comparisons side by side where they can be), adjacent (every comparison back to back, cells repeat) or block (each cell once, shuffled) */
   readonly pairing?: string;
+  /** seconds of the host path's noise profile before the trials (0: none) */
+  readonly noiseProfile?: number;
 }
 
 export interface RunConfig {
@@ -89,12 +93,14 @@ export interface RunConfig {
   readonly cpuLatencyUs: number | null;
   /** how plain blocks order their trials (run/schedule.ts): chain, adjacent or block */
   readonly pairing: Pairing;
+  /** seconds of the host path streamed in 100 ms steps before the trials, for the run's noise profile; 0 for none */
+  readonly noiseS: number;
 }
 
 export const PAIRINGS = ['chain', 'adjacent', 'block'] as const;
 export type Pairing = (typeof PAIRINGS)[number];
 
-export const LIMITS = { duration: [1, 600], trials: [1, 100], warmup: [0, 10], traced: [1, 100] } as const;
+export const LIMITS = { duration: [1, 600], trials: [1, 100], warmup: [0, 10], traced: [1, 100], 'noise-profile': [0, 120] } as const;
 /** the shortest budget that can hold a build, one block and a teardown */
 export const MIN_BUDGET_S = 20;
 const MAX_BUDGET_S = 24 * 3600;
@@ -229,5 +235,7 @@ export function resolveRunConfig(flags: RunFlags, now = new Date()): RunConfig {
     inject: flags.inject ? parseInjection(flags.inject) : null,
     cpuLatencyUs: flags.deepIdle ? null : 0,
     pairing: flags.pairing === undefined ? 'chain' : parseList(flags.pairing, PAIRINGS, 'pairing')[0]!,
+    // a run with a budget takes its profile's noise profile (it tells what the budget can decide); a fixed count takes none unless asked
+    noiseS: inRange('noise-profile', flags.noiseProfile ?? (budgetS !== null ? (profile.noise ?? 0) : 0)),
   });
 }

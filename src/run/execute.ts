@@ -23,6 +23,9 @@ import { tearDownAll } from './teardown-step.js';
 import { NicHolder } from './holder.js';
 import { holdHasNoEffect, readIdleRegime, type CpuLatencyHold } from '../lab/idle.js';
 import type { IdleEnv } from '../results/types.js';
+import { noiseSummary, streamSeries } from './noise.js';
+import { noiseText } from '../results/noise.js';
+import { resolveRoute } from '../topology/routes.js';
 
 export type { Progress, ProgressEvent, RunDeps } from './context.js';
 
@@ -60,6 +63,27 @@ async function checkQuiet(ms: number, ctx: RunContext, record: RunRecord): Promi
   ctx.log(`quiet check: ${warning}`);
   ctx.warn?.(`${warning}; trials it disturbs are flagged, re-run and left out`);
   record.caveats.push(`before measuring, ${warning}`);
+}
+
+/**
+ * The run's noise profile (cfg.noiseS): the host path streamed in 100 ms steps before
+ * the trials, so that the report can tell a noisy day from a real difference. A profile
+ * that cannot be taken is a caveat; the run goes on.
+ */
+async function takeNoiseProfile(cfg: RunConfig, ctx: RunContext, record: RunRecord): Promise<void> {
+  const host = cfg.topologies.find((t) => t.driver === 'host');
+  const b = host && !ctx.aborted() ? (ctx.holder ? await ctx.holder.hold(host.name) : record.built.find((x) => x.spec.name === host.name)) : undefined;
+  const route = b ? resolveRoute(b.spec, b, 'c1-peer') : undefined;
+  if (!route?.ok) return;
+  ctx.progress?.({ done: 0, total: 0, etaS: 0, message: `noise profile: the host path for ${cfg.noiseS} s, a figure every 100 ms` });
+  try {
+    const noise = noiseSummary(await streamSeries(ctx.runner, route.plan, cfg.noiseS));
+    record.noise = noise;
+    ctx.log(`noise profile: ${noiseText(noise)}`);
+  } catch (err) {
+    record.caveats.push(`the noise profile could not be taken: ${errorMessage(err)}`);
+    ctx.log(`noise profile failed: ${errorMessage(err)}`);
+  }
 }
 
 /**
@@ -112,6 +136,7 @@ export async function executeRun(cfg: RunConfig, deps: RunDeps, opts: ExecuteOpt
     if (deps.real) record.realHosts = deps.real.env;
     const measurable = await buildAndCheck(cfg, ctx, record);
     if (deps.watch) await checkQuiet(deps.watch.quietMs, ctx, record);
+    if (cfg.noiseS > 0) await takeNoiseProfile(cfg, ctx, record);
     const { cells, notApplicable } = planCells(cfg, measurable, record.notApplicable);
     record.notApplicable.push(...notApplicable);
     save();

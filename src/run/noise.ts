@@ -12,7 +12,8 @@ import type { StateDirs } from '../lab/state.js';
 import { allanDeviation, pairsForMargin, type SpreadCell, spreadTable } from '../stats/noise.js';
 import { buildTopology, teardownBuilt } from '../topology/build.js';
 import { resolveTopologyArg } from '../topology/registry.js';
-import { resolveRoute } from '../topology/routes.js';
+import { type RoutePlan, resolveRoute } from '../topology/routes.js';
+import type { NoiseEnv } from '../results/types.js';
 import { PORTS } from '../workloads/ports.js';
 import { RATE_MARGIN } from '../workloads/metrics.js';
 import { delay } from '../util/delay.js';
@@ -83,6 +84,37 @@ export function profileOf(series: readonly number[], stepS = NOISE_STEP_S, alpha
   };
 }
 
+/** The spreads a run's short profile keeps: two 1-s figures these many seconds apart (those the profile is long enough for). */
+export const RUN_NOISE_GAPS_S = [1, 2, 5] as const;
+
+/** What a run keeps of its noise profile (results.json environment.noise). */
+export function noiseSummary(series: readonly number[], stepS = NOISE_STEP_S, alpha = 0.05): NoiseEnv {
+  const finite = (x: number) => (Number.isFinite(x) ? x : null);
+  const spreads = spreadTable(series, stepS, [1], RUN_NOISE_GAPS_S)
+    .filter((c) => c.pairs >= 3 && Number.isFinite(c.spread))
+    .map((c) => ({ gapS: c.gapS, spread: c.spread, pairs: finite(pairsForMargin(c.spread, RATE_MARGIN, alpha)) }));
+  return {
+    seconds: Number((series.length * stepS).toFixed(3)),
+    stepS,
+    meanGbps: series.reduce((s, x) => s + x, 0) / Math.max(1, series.length),
+    spreads,
+    allan: [0.1, 1].map((tauS) => ({ tauS, deviation: finite(allanDeviation(series, stepS, tauS)) })),
+  };
+}
+
+/** One iperf3 stream over a route for `seconds`, a figure every 100 ms (pinned as a run's trials are, on two CPUs or more): its Gbit/s. */
+export async function streamSeries(runner: Runner, plan: RoutePlan, seconds: number): Promise<number[]> {
+  const pin = cpus().length >= 2;
+  const server = await runner.start({ program: 'iperf3', args: ['-s', '-1', '-p', String(PORTS.iperf3)], netns: plan.server.netns, timeoutMs: (seconds + 60) * 1000, ...(pin ? { cpu: 1 } : {}) });
+  try {
+    await delay(300);
+    const r = ensureOk(await runner.run({ program: 'iperf3', args: ['-c', plan.target, '-p', String(PORTS.iperf3), '-t', String(seconds), '-i', String(NOISE_STEP_S), '-J'], netns: plan.client.netns, timeoutMs: (seconds + 30) * 1000, ...(pin ? { cpu: 0 } : {}) }));
+    return iperf3Series(r.stdout);
+  } finally {
+    await server.stop(500);
+  }
+}
+
 /** Build host, stream for `seconds` reporting every 100 ms, tear down; the profile. */
 export async function measureNoise(runner: Runner, state: StateDirs, tag: string, seconds: number, log: (l: string) => void = () => {}): Promise<NoiseProfile> {
   const spec = resolveTopologyArg('host');
@@ -91,16 +123,8 @@ export async function measureNoise(runner: Runner, state: StateDirs, tag: string
   try {
     const route = resolveRoute(spec, built, 'c1-peer');
     if (!route.ok) throw new Error(route.reason);
-    const pin = cpus().length >= 2;
-    const server = await runner.start({ program: 'iperf3', args: ['-s', '-1', '-p', String(PORTS.iperf3)], netns: route.plan.server.netns, timeoutMs: (seconds + 60) * 1000, ...(pin ? { cpu: 1 } : {}) });
-    try {
-      await delay(300);
-      log(`streaming for ${seconds} s, a figure every ${NOISE_STEP_S * 1000} ms`);
-      const r = ensureOk(await runner.run({ program: 'iperf3', args: ['-c', route.plan.target, '-p', String(PORTS.iperf3), '-t', String(seconds), '-i', String(NOISE_STEP_S), '-J'], netns: route.plan.client.netns, timeoutMs: (seconds + 30) * 1000, ...(pin ? { cpu: 0 } : {}) }));
-      return profileOf(iperf3Series(r.stdout));
-    } finally {
-      await server.stop(500);
-    }
+    log(`streaming for ${seconds} s, a figure every ${NOISE_STEP_S * 1000} ms`);
+    return profileOf(await streamSeries(runner, route.plan, seconds));
   } finally {
     log('tearing down');
     await teardownBuilt(built, runner, state);

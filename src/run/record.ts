@@ -4,7 +4,7 @@
  */
 import type { BuiltTopology } from '../topology/build.js';
 import { summarizeTrials } from '../results/summarize.js';
-import { type MachineEnv, type NotApplicable, type RealHostsEnv, RESULTS_SCHEMA_VERSION, type Results, type RunStatus, type TopologyEnv, type TracingEnv, type TrialRecord } from '../results/types.js';
+import { type MachineEnv, type NoiseEnv, type NotApplicable, type RealHostsEnv, RESULTS_SCHEMA_VERSION, type Results, type RunStatus, type TopologyEnv, type TracingEnv, type TrialRecord } from '../results/types.js';
 import type { RunConfig } from './config.js';
 
 export class RunRecord {
@@ -20,6 +20,8 @@ export class RunRecord {
   readonly startedAt = new Date().toISOString();
   /** the peer machine and both test NICs of a real-host run */
   realHosts: RealHostsEnv | undefined;
+  /** the host path's noise, measured before the trials */
+  noise: NoiseEnv | undefined;
 
   constructor(
     private readonly cfg: RunConfig,
@@ -40,7 +42,7 @@ export class RunRecord {
       statusReason: this.statusReason,
       startedAt: this.startedAt,
       endedAt: this.status === 'running' ? null : new Date().toISOString(),
-      environment: { ...this.machine, tracing: this.tracing, cpuPinning: this.pinning, topologies: [...this.topologies.values()], ...(this.realHosts ? { realHosts: this.realHosts } : {}) },
+      environment: { ...this.machine, tracing: this.tracing, cpuPinning: this.pinning, topologies: [...this.topologies.values()], ...(this.realHosts ? { realHosts: this.realHosts } : {}), ...(this.noise ? { noise: this.noise } : {}) },
       notApplicable: this.notApplicable,
       trials: this.trials,
       summary: summarizeTrials(this.trials),
