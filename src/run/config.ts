@@ -111,6 +111,20 @@ function budgetSeconds(text: string, source: string): number {
   return s;
 }
 
+/** The shortest noise profile worth taking: two 1-s figures 1 s apart need 3 s for pairs enough. */
+export const MIN_NOISE_S = 3;
+
+/**
+ * A run with a budget takes its profile's noise profile (it tells what the budget can
+ * decide), but never more than a twentieth of the budget, and none if that leaves less
+ * than MIN_NOISE_S; a fixed count of trials takes none unless asked.
+ */
+export function noiseSeconds(profileNoiseS: number, budgetS: number | null): number {
+  if (budgetS === null) return 0;
+  const s = Math.min(profileNoiseS, Math.floor(budgetS / 20));
+  return s >= MIN_NOISE_S ? s : 0;
+}
+
 export function profileNames(): string[] {
   return readdirSync(join(BENCH_DIR, 'profiles'))
     .filter((f) => f.endsWith('.json'))
@@ -235,7 +249,6 @@ export function resolveRunConfig(flags: RunFlags, now = new Date()): RunConfig {
     inject: flags.inject ? parseInjection(flags.inject) : null,
     cpuLatencyUs: flags.deepIdle ? null : 0,
     pairing: flags.pairing === undefined ? 'chain' : parseList(flags.pairing, PAIRINGS, 'pairing')[0]!,
-    // a run with a budget takes its profile's noise profile (it tells what the budget can decide); a fixed count takes none unless asked
-    noiseS: inRange('noise-profile', flags.noiseProfile ?? (budgetS !== null ? (profile.noise ?? 0) : 0)),
+    noiseS: inRange('noise-profile', flags.noiseProfile ?? noiseSeconds(profile.noise ?? 0, budgetS)),
   });
 }

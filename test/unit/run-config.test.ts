@@ -87,6 +87,13 @@ describe('adaptive runs and what they judge', () => {
     expect(resolveRunConfig({ profile: 'quick', trials: 6 }).budgetS).toBeNull();
     expect(resolveRunConfig({ profile: 'quick', budget: '1m30s' }).budgetS).toBe(90);
     expect(resolveRunConfig({ profile: 'ci' }).budgetS).toBeNull();
+    // the noise profile: the profile's seconds with a budget, at most a twentieth of it, none below 3 s; none for a fixed count unless asked
+    expect(resolveRunConfig({ profile: 'quick' }).noiseS).toBe(10);
+    expect(resolveRunConfig({ profile: 'quick', budget: '2m' }).noiseS).toBe(6);
+    expect(resolveRunConfig({ profile: 'quick', budget: '40s' }).noiseS).toBe(0);
+    expect(resolveRunConfig({ profile: 'quick', trials: 6 }).noiseS).toBe(0);
+    expect(resolveRunConfig({ profile: 'quick', trials: 6, noiseProfile: 3 }).noiseS).toBe(3);
+    expect(() => resolveRunConfig({ profile: 'quick', noiseProfile: 121 })).toThrow(/--noise-profile must be a whole number from 0 to 120/);
     expect(() => resolveRunConfig({ trials: 6, budget: '3m' })).toThrow(/--trials \(a fixed count of trials\) and --budget .* exclude each other/);
     expect(() => resolveRunConfig({ budget: '5s' })).toThrow(/--budget must be a duration from 20s to 24h such as 3m, 90s or 1m30s, got '5s'/);
     expect(() => resolveRunConfig({ budget: 'soon' })).toThrow(/got 'soon'/);
