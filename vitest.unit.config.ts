@@ -5,5 +5,7 @@ export default defineConfig({
   test: {
     include: ['test/unit/**/*.test.ts'],
     environment: 'node',
+    // instrumented code (every mutant switchable, coverage per test) runs several times slower
+    testTimeout: 60_000,
   },
 });

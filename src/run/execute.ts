@@ -74,10 +74,10 @@ async function takeNoiseProfile(cfg: RunConfig, ctx: RunContext, record: RunReco
   const host = cfg.topologies.find((t) => t.driver === 'host');
   const b = host && !ctx.aborted() ? (ctx.holder ? await ctx.holder.hold(host.name) : record.built.find((x) => x.spec.name === host.name)) : undefined;
   const route = b ? resolveRoute(b.spec, b, 'c1-peer') : undefined;
-  if (!route?.ok) return;
+  if (!b || !route?.ok) return;
   ctx.progress?.({ done: 0, total: 0, etaS: 0, message: `noise profile: the host path for ${cfg.noiseS} s, a figure every 100 ms` });
   try {
-    const noise = noiseSummary(await streamSeries(ctx.runner, route.plan, cfg.noiseS));
+    const noise = noiseSummary(await streamSeries(ctx.runner, route.plan, cfg.noiseS, Ledger.open(b.ledgerPath)));
     record.noise = noise;
     ctx.log(`noise profile: ${noiseText(noise)}`);
   } catch (err) {

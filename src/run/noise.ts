@@ -8,6 +8,7 @@
  */
 import { cpus } from 'node:os';
 import { ensureOk, type Runner } from '../exec/runner.js';
+import { Ledger, processEntry } from '../lab/ledger.js';
 import type { StateDirs } from '../lab/state.js';
 import { allanDeviation, pairsForMargin, type SpreadCell, spreadTable } from '../stats/noise.js';
 import { buildTopology, teardownBuilt } from '../topology/build.js';
@@ -102,10 +103,15 @@ export function noiseSummary(series: readonly number[], stepS = NOISE_STEP_S, al
   };
 }
 
-/** One iperf3 stream over a route for `seconds`, a figure every 100 ms (pinned as a run's trials are, on two CPUs or more): its Gbit/s. */
-export async function streamSeries(runner: Runner, plan: RoutePlan, seconds: number): Promise<number[]> {
+/**
+ * One iperf3 stream over a route for `seconds`, a figure every 100 ms (pinned as a run's
+ * trials are, on two CPUs or more): its Gbit/s. The server is in the topology's ledger,
+ * so that `bench clean` stops it after a SIGKILL.
+ */
+export async function streamSeries(runner: Runner, plan: RoutePlan, seconds: number, ledger: Ledger): Promise<number[]> {
   const pin = cpus().length >= 2;
   const server = await runner.start({ program: 'iperf3', args: ['-s', '-1', '-p', String(PORTS.iperf3)], netns: plan.server.netns, timeoutMs: (seconds + 60) * 1000, ...(pin ? { cpu: 1 } : {}) });
+  ledger.append(processEntry(server, 'iperf3', plan.server.netns));
   try {
     await delay(300);
     const r = ensureOk(await runner.run({ program: 'iperf3', args: ['-c', plan.target, '-p', String(PORTS.iperf3), '-t', String(seconds), '-i', String(NOISE_STEP_S), '-J'], netns: plan.client.netns, timeoutMs: (seconds + 30) * 1000, ...(pin ? { cpu: 0 } : {}) }));
@@ -124,7 +130,7 @@ export async function measureNoise(runner: Runner, state: StateDirs, tag: string
     const route = resolveRoute(spec, built, 'c1-peer');
     if (!route.ok) throw new Error(route.reason);
     log(`streaming for ${seconds} s, a figure every ${NOISE_STEP_S * 1000} ms`);
-    return profileOf(await streamSeries(runner, route.plan, seconds));
+    return profileOf(await streamSeries(runner, route.plan, seconds, Ledger.open(built.ledgerPath)));
   } finally {
     log('tearing down');
     await teardownBuilt(built, runner, state);

@@ -6,7 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import { allanDeviation, pairSpread, pairsForMargin, spreadTable } from '../../src/stats/noise.js';
 import { tThreshold } from '../../src/stats/sequential.js';
-import { iperf3Series, noiseSummary, profileOf } from '../../src/run/noise.js';
+import { iperf3Series, noiseSummary, profileOf, streamSeries } from '../../src/run/noise.js';
+import { RecordingRunner } from '../../src/exec/recording-runner.js';
+import { Ledger } from '../../src/lab/ledger.js';
+import type { RoutePlan } from '../../src/topology/routes.js';
+import { tempState } from '../support/fakes.js';
 import { noiseText } from '../../src/results/noise.js';
 import { seededRng } from '../../src/stats/rng.js';
 import { normal } from '../support/noise.js';
@@ -92,5 +96,27 @@ describe("a run's short noise profile", () => {
     const text = noiseText(n);
     expect(text).toMatch(/^1-s figures of the host path \(mean [\d.]+ Gbit\/s\) differ by [\d.]+% 1 s apart, [\d.]+% 2 s apart, [\d.]+% 5 s apart; a ±5% verdict needs (about \d+|more than 5,000) pairs at 1 s apart \(spread of the log ratio; 30 s profile before the trials\)$/);
     expect(noiseText({ ...n, spreads: [] })).toContain('differ by an amount the profile was too short to tell');
+  });
+});
+
+describe("the run's noise stream", () => {
+  it('streams the route for the seconds asked, a figure every 100 ms, with its server in the ledger', async () => {
+    const { state, cleanup } = tempState();
+    try {
+      const intervals = Array.from({ length: 30 }, (_, i) => ({ sum: { bits_per_second: (20 + (i % 3)) * 1e9 } }));
+      const runner = new RecordingRunner((spec) => (spec.program === 'iperf3' && spec.args.includes('-c') ? { stdout: JSON.stringify({ intervals }) } : undefined));
+      const ledger = Ledger.create(state.ledgers, 'abcd-host', { tag: 'abcd', topology: 'host', pid: 1, command: 'bench run', createdAt: 'now' });
+      const plan = { client: { netns: 'nb-abcd-host-hostA', ifname: 'up' }, server: { netns: 'nb-abcd-host-peer', ifname: 'peer' }, target: '198.18.0.2' } as unknown as RoutePlan;
+      const series = await streamSeries(runner, plan, 3, ledger);
+      expect(series).toHaveLength(30);
+      expect(series[1]).toBe(21);
+      const client = runner.calls.find((c) => c.args.includes('-c'))!;
+      expect(client.netns).toBe('nb-abcd-host-hostA');
+      expect(client.args.join(' ')).toMatch(/-c 198\.18\.0\.2 -p \d+ -t 3 -i 0\.1 -J/);
+      // the server runs in the peer's namespace and is in the ledger, so that bench clean stops it after a SIGKILL
+      expect(Ledger.open(ledger.path).entries.filter((e) => e.kind === 'process')).toEqual([expect.objectContaining({ kind: 'process', label: 'iperf3', netns: 'nb-abcd-host-peer' })]);
+    } finally {
+      cleanup();
+    }
   });
 });
