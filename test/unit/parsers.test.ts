@@ -84,3 +84,41 @@ describe('other parsers', () => {
     expect(f).toEqual({ 'rx-checksumming': 'on', 'tx-checksumming': 'off', 'generic-receive-offload': 'on' });
   });
 });
+
+describe('parsers at their edges (made-up reports, worked by hand)', () => {
+  const tcp = (bytes: number, retransmits: number) => JSON.stringify({ end: { sum_sent: { bytes, seconds: 1, bits_per_second: bytes * 8, retransmits }, sum_received: { bytes, seconds: 1, bits_per_second: bytes * 8 } } });
+  it('iperf3 TCP flags retransmits above 1% of segments (1448-byte payloads), not at it', () => {
+    // 144,800,000 bytes are 100,000 segments: 1,000 retransmits are exactly 1%, 1,001 are above
+    expect(parseIperf3Tcp(tcp(144_800_000, 1000))).toMatchObject({ ok: true, flags: [] });
+    expect(parseIperf3Tcp(tcp(144_800_000, 1001))).toMatchObject({ ok: true, flags: ['high-retransmits: 1001 for 100000 segments'] });
+    expect(parseIperf3Tcp(tcp(144_800_000, 0))).toMatchObject({ ok: true, values: { throughput_gbps: 1.1584, retransmits: 0 }, flags: [] });
+    expect(parseIperf3Tcp(JSON.stringify({ end: { sum_received: { bytes: 0, seconds: 1, bits_per_second: 0 } } }))).toEqual({ ok: false, error: 'iperf3: no receiver summary in the JSON' });
+  });
+
+  it('iperf3 UDP works loss out from the counts when iperf3 gives no percentage, and flags it above 5%', () => {
+    const udp = (packets: number, lost: number, pct?: number) => JSON.stringify({ end: { sum: { seconds: 2, packets, lost_packets: lost, ...(pct === undefined ? {} : { lost_percent: pct }) } } });
+    expect(parseIperf3Udp(udp(1000, 50))).toMatchObject({ ok: true, values: { loss_pct: 5, pps_received: 475, pps_sent: 500, packets: 1000, seconds: 2 }, flags: [] });
+    expect(parseIperf3Udp(udp(1000, 51))).toMatchObject({ ok: true, values: { loss_pct: 5.1 }, flags: ['high-loss: 5.1% of 1000 packets'] });
+    // iperf3's own percentage wins when it gives one
+    expect(parseIperf3Udp(udp(1000, 51, 4))).toMatchObject({ ok: true, values: { loss_pct: 4 }, flags: [] });
+    expect(parseIperf3Udp(udp(0, 0))).toMatchObject({ ok: true, values: { loss_pct: 0 } });
+    expect(parseIperf3Udp('connection refused')).toEqual({ ok: false, error: 'iperf3 printed no JSON: connection refused' });
+    expect(parseIperf3Udp('')).toEqual({ ok: false, error: 'iperf3 printed no JSON' });
+  });
+
+  it('netperf: a run of no transactions, a short line and a missing header are failures that say what netperf printed', () => {
+    const head = fixtureText('netperf', 'tcp-rr.txt').trim().split('\n').at(-2)!;
+    expect(parseNetperf(`${head}\n0,0,0,0,0,0,0,1.00\n`)).toEqual({ ok: false, error: "netperf: no transactions completed ('0,0,0,0,0,0,0,1.00')" });
+    expect(parseNetperf(`${head}\n15297.8,66\n`)).toMatchObject({ ok: false, error: expect.stringMatching(/^netperf: expected \d+ values, got '15297.8,66'$/) });
+    expect(parseNetperf('establish control: are you sure there is a netserver listening?\n')).toEqual({ ok: false, error: 'netperf: establish control: are you sure there is a netserver listening?' });
+    expect(parseNetperf('')).toEqual({ ok: false, error: 'netperf: no output' });
+    expect(parseNetperf(`${head}\n15297.818,66,71,87,65.32,22.43,0,1.00\n`)).toMatchObject({ ok: true, flags: [] });
+  });
+
+  it('/proc/stat: busy is user, nice, system, irq, softirq and steal; the total adds idle and iowait', () => {
+    // user nice system idle iowait irq softirq steal guest guest_nice
+    const s = parseProcStat('cpu  100 20 30 4000 50 6 7 8 90 0\ncpu0 1 2 3 4 5 6 7 8 9 0\n');
+    expect(s).toEqual({ busy: 100 + 20 + 30 + 6 + 7 + 8, total: 171 + 4000 + 50 });
+    expect(() => parseProcStat('cpu0 1 2 3\n')).toThrow('/proc/stat has no aggregate cpu line');
+  });
+});
