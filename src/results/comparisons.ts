@@ -7,7 +7,7 @@
  */
 import { headlineMetrics, type TrafficPath, type WorkloadName } from '../workloads/registry.js';
 import type { Better } from '../workloads/metrics.js';
-import { byCell, type Cell, cellKey, isMeasured, nearestPairs } from './cell.js';
+import { byCell, type Cell, cellKey, nearestPairs } from './cell.js';
 import type { Results, TrialRecord } from './types.js';
 import { type FamilyVerdicts, familyVerdicts, type PairedSample, type VerdictOptions } from './verdict.js';
 
@@ -80,8 +80,8 @@ export function specCells(s: ComparisonSpec): readonly [Cell, Cell] {
 
 /** Verdicts for the comparisons that have data on both sides, as one family. */
 export function judge(trials: readonly TrialRecord[], specs: readonly ComparisonSpec[], opts: VerdictOptions = {}): { specs: ComparisonSpec[]; family: FamilyVerdicts } {
-  // each cell's measured trials found once, not once per comparison (the planner judges after every trial)
-  const groups = byCell(trials.filter(isMeasured));
+  // each cell's trials found once, not once per comparison (the planner judges after every trial); pairedSample keeps the measured ones
+  const groups = byCell(trials);
   const of = (topology: string, s: ComparisonSpec) => groups.get(cellKey({ topology, workload: s.workload, path: s.path })) ?? [];
   const withData = specs.map((s) => ({ s, sample: pairedSample([...of(s.a, s), ...of(s.b, s)], s) })).filter((x) => x.sample.a.size > 0 && x.sample.b.size > 0);
   return { specs: withData.map((x) => x.s), family: familyVerdicts(withData.map((x) => x.sample), opts) };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { familyVerdicts, PAIRS_CAP, pairsToDecide, verdictAt } from '../../src/results/verdict.js';
 import { compareAll, claimSummary, holds, rulesOut, sentence } from '../../src/report/verdicts.js';
+import { comparisonSpecs, judge } from '../../src/results/comparisons.js';
 import { jitter } from '../support/noise.js';
 import { syntheticResults, trial } from '../support/synthetic.js';
 
@@ -169,5 +170,18 @@ describe('a claim that never says more than the data', () => {
     expect(rulesOut('a', 'b', { ...v, effectLow: 0.01 }, true, 'x')).toBe('a is at least 1.0% faster and at most 12.0% faster than b');
     expect(rulesOut('a', 'b', { ...v, effectLow: -Infinity }, true, 'x')).toBeUndefined();
     expect(sentence('macvlan-bridge', 'bridge', 'tcp-rr', 'c1-peer', 'tps', v)).toBe('inconclusive for macvlan-bridge vs bridge on tcp-rr c1-peer (transaction rate, transactions/s) (macvlan-bridge is at most 7.0% slower and at most 12.0% faster than bridge): too wide');
+  });
+});
+
+describe('judging a run', () => {
+  it('judges only the comparisons with trials on both sides: one without any neither appears nor widens the family', () => {
+    const b = [0, 1, 2, 3, 4, 5, 6, 7];
+    const trials = b.flatMap((i) => [trial('host', i, 10_000 + 37 * (i % 3)), trial('bridge', i, 12_000 + 53 * (i % 2))]);
+    const both = comparisonSpecs({ challengers: ['bridge', 'nat'], against: ['host'] }, ['tcp-rr'], ['c1-peer']);
+    const judged = judge(trials, both);
+    expect(judged.specs.map((s) => `${s.a} ${s.metric}`)).toEqual(['bridge tps', 'bridge p99_us']);
+    // the same verdicts, at the same level, as if nat had never been asked about
+    expect(judged.family).toEqual(judge(trials, both.filter((s) => s.a === 'bridge')).family);
+    expect(judged.family.verdicts.every((v) => v.kind === 'better')).toBe(true);
   });
 });

@@ -96,6 +96,10 @@ describe("a run's short noise profile", () => {
     const text = noiseText(n);
     expect(text).toMatch(/^1-s figures of the host path \(mean [\d.]+ Gbit\/s\) differ by [\d.]+% 1 s apart, [\d.]+% 2 s apart, [\d.]+% 5 s apart; a ±5% verdict needs (about \d+|more than 5,000) pairs at 1 s apart \(spread of the log ratio; 30 s profile before the trials\)$/);
     expect(noiseText({ ...n, spreads: [] })).toContain('differ by an amount the profile was too short to tell');
+    // worked by hand: one decimal below 10%, none above; more than 5,000 pairs said in words
+    const day = { seconds: 10, stepS: 0.1, meanGbps: 19.84, spreads: [{ gapS: 1, spread: 0.053, pairs: 17 }, { gapS: 5, spread: 0.19, pairs: null }], allan: [] };
+    expect(noiseText(day)).toBe('1-s figures of the host path (mean 19.8 Gbit/s) differ by 5.3% 1 s apart, 19% 5 s apart; a ±5% verdict needs about 17 pairs at 1 s apart (spread of the log ratio; 10 s profile before the trials)');
+    expect(noiseText({ ...day, spreads: [{ gapS: 1, spread: 0.9, pairs: null }] })).toContain('a ±5% verdict needs more than 5,000 pairs at 1 s apart');
   });
 });
 
@@ -113,6 +117,8 @@ describe("the run's noise stream", () => {
       const client = runner.calls.find((c) => c.args.includes('-c'))!;
       expect(client.netns).toBe('nb-abcd-host-hostA');
       expect(client.args.join(' ')).toMatch(/-c 198\.18\.0\.2 -p \d+ -t 3 -i 0\.1 -J/);
+      const server = runner.calls.find((c) => c.args.includes('-s'))!;
+      expect([server.program, server.netns, server.args.join(' ')]).toEqual(['iperf3', 'nb-abcd-host-peer', expect.stringMatching(/^-s -1 -p \d+$/)]);
       // the server runs in the peer's namespace and is in the ledger, so that bench clean stops it after a SIGKILL
       expect(Ledger.open(ledger.path).entries.filter((e) => e.kind === 'process')).toEqual([expect.objectContaining({ kind: 'process', label: 'iperf3', netns: 'nb-abcd-host-peer' })]);
     } finally {
