@@ -157,7 +157,7 @@ function measureCommands(program: Command, act: Act): void {
     .description('judge a run against a baseline: exit 0 no regression, 1 regression, 2 usage/input error, 3 suspect (or undecided with --strict), 4 broken or incomplete current run, 74 unwritable output')
     .requiredOption('--baseline <run>', 'baseline: results.json, run directory, or a name in bench/baselines')
     .option('--current <run>', 'current run: results.json or run directory')
-    .option('--run', 'run now (same topologies, workloads, paths, trials and duration as the baseline unless given), then judge')
+    .option('--run', "run now (the baseline's topologies, workloads, paths and duration unless given), measuring until every gated metric is decided or one regressed: the gate looks after as many blocks as the baseline has and up to 3 more times, to twice that (--trials: the most blocks; --budget: a time limit), each test at alpha / looks")
     .option('--absolute', 'compare absolute figures instead of ratios to host')
     .option('--force', 'compare even when the environments differ')
     .option('--strict', 'exit 3 when the noise cannot rule a regression in or out')
@@ -176,7 +176,8 @@ function measureCommands(program: Command, act: Act): void {
     .option('--metric <name>', 'metric (default: each workload\'s headline metric)')
     .option('--absolute', 'resample absolute figures instead of ratios to host')
     .addOption(new Option('--repeats <n>', 'resamples per trial count').default(400).argParser(intOption('--repeats', 50, 10_000)))
-    .action(act((s, run: string, opts: { shift: string; trialCounts: string; metric?: string; absolute?: boolean; repeats: number }) => powerCommand(s, run, opts)));
+    .option('--sequential', "the design of bench gate --run: each trial count is the baseline's, the current run grows to twice it, and the gate looks up to 4 times at alpha / looks")
+    .action(act((s, run: string, opts: { shift: string; trialCounts: string; metric?: string; absolute?: boolean; repeats: number; sequential?: boolean }) => powerCommand(s, run, opts)));
 }
 
 function maintenanceCommands(program: Command, act: Act): void {

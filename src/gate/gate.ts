@@ -5,7 +5,7 @@
  */
 import { EXIT } from '../errors.js';
 import { measuredValues, nearestPairs } from '../results/cell.js';
-import type { Cell, Results } from '../results/types.js';
+import type { Cell, Results, RunSettings } from '../results/types.js';
 import { workload as workloadDef } from '../workloads/registry.js';
 import { type GateConfig, thresholdFor } from './config.js';
 import { decide, type MetricDecision } from './decide.js';
@@ -34,7 +34,7 @@ export function incompatibilities(a: Results, b: Results, mode: 'relative' | 'ab
 }
 
 /** One number per measured trial: the raw figure, or its ratio to host in the same block. */
-export function gateSamples(r: Results, cell: Cell, metric: string, mode: 'relative' | 'absolute'): number[] {
+export function gateSamples(r: Pick<Results, 'trials'>, cell: Cell, metric: string, mode: 'relative' | 'absolute'): number[] {
   if (mode === 'absolute') return measuredValues(r.trials, cell, metric);
   // each trial's ratio to the host trial nearest it in its block
   const pairs = nearestPairs(r.trials, cell, { ...cell, topology: 'host' }, metric);
@@ -60,9 +60,22 @@ export interface GateReport {
   readonly problems: readonly GateProblem[];
   /** environment differences compared despite (--force) */
   readonly warnings: readonly string[];
+  /** `gate --run`: the looks the gate took while the current run measured, and the level each test was held to */
+  readonly sequence?: { readonly looks: readonly number[]; readonly alphaPerLook: number; readonly blocks: number; readonly stopped: string | null };
 }
 
 export function runGate(baseline: Results, current: Results, cfg: GateConfig, mode: 'relative' | 'absolute', warnings: readonly string[] = []): GateReport {
+  return { mode, rows: gateRows(baseline, current, cfg, mode), problems: currentRunProblems(baseline, current, cfg.ignore), warnings };
+}
+
+/** What the gate reads of the current run: what it measures, and its trials so far. */
+export interface CurrentTrials {
+  readonly config: Pick<RunSettings, 'topologies' | 'workloads' | 'paths'>;
+  readonly trials: Results['trials'];
+}
+
+/** Every gated metric of the cells both runs measure, judged and corrected together (Holm). `current` may be a run still measuring. */
+export function gateRows(baseline: Results, current: CurrentTrials, cfg: GateConfig, mode: 'relative' | 'absolute'): GateRow[] {
   const rows: GateRow[] = [];
   const workloads = current.config.workloads.filter((w) => baseline.config.workloads.includes(w));
   const paths = current.config.paths.filter((p) => baseline.config.paths.includes(p));
@@ -82,7 +95,7 @@ export function runGate(baseline: Results, current: Results, cfg: GateConfig, mo
       }
     }
   }
-  return { mode, rows: holm(rows, cfg.alpha), problems: currentRunProblems(baseline, current, cfg.ignore), warnings };
+  return holm(rows, cfg.alpha);
 }
 
 /**

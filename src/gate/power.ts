@@ -8,6 +8,7 @@ import type { Cell, Results } from '../results/types.js';
 import { metricDef } from '../workloads/registry.js';
 import { isRegression } from './decide.js';
 import { gateSamples } from './gate.js';
+import { gateSequence } from './sequential.js';
 
 export interface PowerRow extends Cell {
   readonly metric: string;
@@ -39,5 +40,59 @@ export function estimatePower(
       if (isRegression(draw(n), draw(n), def.better, opts.threshold)) alarms++;
     }
     return { ...cell, trials: n, shift: opts.shift, power: hits / repeats, falseAlarms: alarms / repeats, pool: pool.length };
+  });
+}
+
+export interface SequentialPowerRow extends PowerRow {
+  /** the blocks after which the gate looks (gate/sequential.ts) */
+  readonly looks: readonly number[];
+  /** the mean current trials taken when a regression is there, and when none is */
+  readonly meanTrials: number;
+  readonly meanTrialsAA: number;
+}
+
+/**
+ * The power of `bench gate --run` as it measures: the baseline has `first` trials, the
+ * current run grows to twice that, and the gate looks at gateSequence's blocks with each
+ * test at alpha / looks, stopping at the first regression. One metric alone (no Holm
+ * across metrics), and a run that stops early because everything is decided is not
+ * simulated: a shift past the threshold is rarely decided "ok", and with no shift the
+ * stop can only lower the false alarms counted here.
+ */
+export function estimateSequentialPower(
+  results: Results,
+  cell: Cell & { readonly metric: string },
+  opts: { shift: number; first: readonly number[]; threshold: number; mode: 'relative' | 'absolute'; alpha?: number; repeats?: number; seed?: number },
+): SequentialPowerRow[] {
+  const pool = gateSamples(results, cell, cell.metric, opts.mode);
+  const def = metricDef(cell.workload, cell.metric);
+  if (!def || pool.length < 2) return [];
+  const rng = seededRng(opts.seed ?? 1);
+  const draw = (n: number) => Array.from({ length: n }, () => pool[Math.floor(rng() * pool.length)]!);
+  const worse = def.better === 'higher' ? 1 - opts.shift : 1 + opts.shift;
+  const repeats = opts.repeats ?? 400;
+  return opts.first.map((first) => {
+    const seq = gateSequence(first, Math.min(100, 2 * first), opts.alpha ?? 0.05);
+    const last = seq.looks[seq.looks.length - 1]!;
+    // the trials taken, and whether a look called a regression
+    const run = (factor: number): { hit: boolean; used: number } => {
+      const base = draw(first);
+      const cur = draw(last).map((x) => x * factor);
+      for (const n of seq.looks) if (isRegression(base, cur.slice(0, n), def.better, opts.threshold, seq.alphaPerLook)) return { hit: true, used: n };
+      return { hit: false, used: last };
+    };
+    let hits = 0;
+    let alarms = 0;
+    let used = 0;
+    let usedAA = 0;
+    for (let i = 0; i < repeats; i++) {
+      const shifted = run(worse);
+      const same = run(1);
+      hits += shifted.hit ? 1 : 0;
+      alarms += same.hit ? 1 : 0;
+      used += shifted.used;
+      usedAA += same.used;
+    }
+    return { ...cell, trials: first, shift: opts.shift, power: hits / repeats, falseAlarms: alarms / repeats, pool: pool.length, looks: seq.looks, meanTrials: used / repeats, meanTrialsAA: usedAA / repeats };
   });
 }

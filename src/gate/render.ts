@@ -33,6 +33,14 @@ export function gateSummaryLine(report: GateReport): string {
   return `${warn} (${report.rows.length} metrics compared ${report.mode === 'relative' ? 'as ratios to host' : 'as absolute figures'}: ${n('ok')} ok, ${n('improvement')} improved, ${n('undecided')} undecided${suspect.length ? `, ${suspect.length} of them suspect` : ''})`;
 }
 
+/** `gate --run`: how the current run was measured and at what level the gate judged it. */
+export function sequenceLine(report: GateReport): string | null {
+  const q = report.sequence;
+  if (!q) return null;
+  const looks = q.looks.length === 1 ? `once, after block ${q.looks[0]}` : `after blocks ${q.looks.join(', ')} (at most ${q.looks.length} looks)`;
+  return `the current run measured ${q.blocks} block(s) adaptively; the gate judges ${looks}, each test at alpha ${q.alphaPerLook.toPrecision(2)}, so that looking more than once keeps false alarms within alpha${q.stopped ? `; it stopped: ${q.stopped}` : ''}`;
+}
+
 export function gateMarkdown(report: GateReport): string {
   const icon: Record<string, string> = { regression: '🔴', improvement: '🟢', ok: '⚪', undecided: '🟡' };
   const lines = [`## netbench gate: ${gateSummaryLine(report)}`, ''];
@@ -43,6 +51,8 @@ export function gateMarkdown(report: GateReport): string {
     lines.push(`| ${r.suspect ? '🟠' : icon[r.verdict]} | ${r.topology} ${r.workload} ${r.path} | ${r.metric} | ${fmtNum(r.baselineMedian)} | ${fmtNum(r.currentMedian)} | ${change(r)} | ${Number.isFinite(r.pAdjusted) ? r.pAdjusted.toPrecision(2) : '-'} | ${md(r.reason)} |`);
   }
   for (const w of report.warnings) lines.push('', `> ⚠️ ${md(w)}`);
+  const seq = sequenceLine(report);
+  if (seq) lines.push('', md(seq));
   return `${lines.join('\n')}\n`;
 }
 

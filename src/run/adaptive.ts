@@ -39,6 +39,31 @@ export interface AdaptiveOptions {
   readonly switchMs?: () => number;
   /** 'chain' (the default): each cell once, comparisons side by side where they can be; 'adjacent': every open comparison back to back (cells repeat); 'block': each cell once, shuffled (the design before) */
   readonly pairing?: Pairing;
+  /** what the plan measures until: the run's comparisons (`specs`) by default; `bench gate --run` gives its gated metrics (gate/sequential.ts) */
+  readonly goal?: PlanGoal;
+}
+
+/** Where a plan stands after a block: the cells still needed, and why it ends when none is. */
+export interface GoalState {
+  readonly active: Cell[];
+  /** cells whose trials should run side by side (the two sides of what is judged) */
+  readonly pairs: CellPair[];
+  readonly undecided: number;
+  readonly outOfReach: number;
+  /** why nothing more is needed, when `active` is empty */
+  readonly done: string;
+}
+
+/**
+ * What a plan measures until. After each measured block `assess` says which cells are
+ * still needed; null keeps measuring the cells it named last (a goal that judges only at
+ * planned looks, like the gate's).
+ */
+export interface PlanGoal {
+  /** how many things are judged, and what they are called ("comparisons", "gated metrics") */
+  readonly total: number;
+  readonly noun: string;
+  assess(trials: readonly TrialRecord[], blocks: number, blocksLeft: number): GoalState | null;
 }
 
 export interface AdaptiveStatus {
@@ -72,7 +97,7 @@ export const FUTILE_SLACK = 2;
  * a verdict wrong, so this keeps the error guarantee; it only ends a run that could not
  * decide more before its budget.
  */
-export function activeCells(cells: readonly Cell[], trials: readonly TrialRecord[], specs: readonly ComparisonSpec[], blocksLeft = Infinity): { active: Cell[]; pairs: CellPair[]; undecided: number; outOfReach: number } {
+export function activeCells(cells: readonly Cell[], trials: readonly TrialRecord[], specs: readonly ComparisonSpec[], blocksLeft = Infinity): GoalState {
   const { specs: judged, family } = judge(trials, specs);
   const verdictOf = new Map(judged.map((s, i) => [s, family.verdicts[i]!]));
   const open = specs.filter((s) => (verdictOf.get(s)?.kind ?? 'inconclusive') === 'inconclusive');
@@ -82,11 +107,20 @@ export function activeCells(cells: readonly Cell[], trials: readonly TrialRecord
     return v !== undefined && needed !== undefined && v.n >= FUTILE_AFTER && needed > FUTILE_SLACK * (v.n + blocksLeft);
   };
   const reachable = open.filter((s) => !futile(s));
-  const need = new Set(reachable.flatMap((s) => [cellKey({ topology: s.a, workload: s.workload, path: s.path }), cellKey({ topology: s.b, workload: s.workload, path: s.path })]));
-  const measured = cells.filter((c) => need.has(cellKey(c)));
-  const lanes = new Set(measured.map((c) => `${c.workload} ${c.path}`));
-  const active = cells.filter((c) => need.has(cellKey(c)) || (c.topology === 'host' && lanes.has(`${c.workload} ${c.path}`)));
-  return { active, pairs: distinctPairs(reachable.map(specCells)), undecided: open.length, outOfReach: open.length - reachable.length };
+  const active = withHost(cells, reachable.flatMap(specCells));
+  return { active, pairs: distinctPairs(reachable.map(specCells)), undecided: open.length, outOfReach: open.length - reachable.length, done: nothingLeft(open.length, open.length - reachable.length) };
+}
+
+/** The cells named, and host's cell in every workload and path they measure (every ratio to host pairs with it), in the order of `cells`. */
+export function withHost(cells: readonly Cell[], needed: readonly Cell[]): Cell[] {
+  const need = new Set(needed.map(cellKey));
+  const lanes = new Set(cells.filter((c) => need.has(cellKey(c))).map((c) => `${c.workload} ${c.path}`));
+  return cells.filter((c) => need.has(cellKey(c)) || (c.topology === 'host' && lanes.has(`${c.workload} ${c.path}`)));
+}
+
+/** The default goal: every comparison of the run decided, or out of reach (activeCells). */
+export function comparisonGoal(cells: readonly Cell[], specs: readonly ComparisonSpec[], outOfReach = true): PlanGoal {
+  return { total: specs.length, noun: 'comparisons', assess: (trials, _blocks, blocksLeft) => activeCells(cells, trials, specs, outOfReach ? blocksLeft : Infinity) };
 }
 
 /** What trials of these cells will take, from the median duration of each cell's plain trials so far (of any cell's, before it has one). */
@@ -100,13 +134,13 @@ function costEstimator(trials: readonly TrialRecord[], durationS: number): (cell
   };
 }
 
-function budgetSpent(undecided: number, comparisons: number, outOfReach: number): string {
-  return `the budget is spent (${undecided} of ${comparisons} comparisons undecided)${outOfReach ? `; ${outOfReach} of them are out of reach at their spread so far` : ''}`;
+function budgetSpent(undecided: number, total: number, outOfReach: number, noun: string): string {
+  return `the budget is spent (${undecided} of ${total} ${noun} undecided)${outOfReach ? `; ${outOfReach} of them are out of reach at their spread so far` : ''}`;
 }
 
 /** The progress line's account: "36 of 60 comparisons undecided (32 out of reach), 14 cells measured". */
-function outlookNote(st: AdaptiveStatus): string {
-  return `${st.undecided} of ${st.comparisons} comparisons undecided${st.outOfReach ? ` (${st.outOfReach} out of reach)` : ''}, ${st.activeCells} cells measured${st.reruns ? `, ${st.reruns} re-runs` : ''}`;
+function outlookNote(st: AdaptiveStatus, noun: string): string {
+  return `${st.undecided} of ${st.comparisons} ${noun} undecided${st.outOfReach ? ` (${st.outOfReach} out of reach)` : ''}, ${st.activeCells} cells measured${st.reruns ? `, ${st.reruns} re-runs` : ''}`;
 }
 
 /** Why a plan ends when no cell is needed any more. */
@@ -115,6 +149,20 @@ function nothingLeft(undecided: number, outOfReach: number): string {
   const lacking = undecided - outOfReach;
   const reach = outOfReach ? `${outOfReach} undecided are out of reach: at their spread so far each would need more than ${FUTILE_SLACK}× the paired trials the budget can still give` : '';
   return `every comparison that can be decided within the budget is decided; ${[reach, lacking ? `${lacking} lack a measured side` : ''].filter(Boolean).join('; ')}`;
+}
+
+/**
+ * The time a plan has left, in seconds: the run goes on until the budget unless
+ * everything is decided first, so the budget left is the honest bound; without one, the
+ * blocks still allowed at the last block's cost.
+ */
+function secondsLeft(budgetLeftMs: number, blocksLeftMs: number): number {
+  return (Number.isFinite(budgetLeftMs) ? Math.max(0, budgetLeftMs) : blocksLeftMs) / 1000;
+}
+
+/** The blocks the time left holds at one block's cost (all of them, without a deadline). */
+function blocksByBudget(leftMs: number, blockMs: number): number {
+  return Number.isFinite(leftMs) ? Math.max(0, Math.floor(leftMs / Math.max(1, blockMs))) : Infinity;
 }
 
 export function adaptivePlanner(cells: readonly Cell[], opts: AdaptiveOptions): AdaptivePlanner {
@@ -126,15 +174,14 @@ export function adaptivePlanner(cells: readonly Cell[], opts: AdaptiveOptions): 
   let index = 0;
   let block = -1;
   let stopped: string | null = null;
-  let undecided = opts.specs.length;
+  const goal = opts.goal ?? comparisonGoal(cells, opts.specs, opts.outOfReach !== false);
+  let undecided = goal.total;
   let outOfReach = 0;
   let active: readonly Cell[] = cells;
   let pairs: readonly CellPair[] = distinctPairs(opts.specs.map(specCells));
   // the last plain block, for the cost of the next ones
   let lastPlain: readonly Cell[] = [];
-  let reruns = 0;
-  let taken = 0;
-  let tracingOn = true;
+  let [reruns, taken, tracingOn] = [0, 0, true];
   const push = (c: Cell, b: number, warmup: boolean, traced: boolean, front = false) =>
     queue[front ? 'unshift' : 'push']({ topology: c.topology, workload: c.workload, path: c.path, index: index++, block: b, warmup, traced });
   for (const w of buildSchedule(cells, 0, opts.warmup, rng, 0, opts.byTopology ?? false)) push(w, -1, true, false);
@@ -145,10 +192,11 @@ export function adaptivePlanner(cells: readonly Cell[], opts: AdaptiveOptions): 
   const nextBlock = (): void => {
     if (block + 1 >= opts.maxBlocks) return void (stopped = `the most trials (${opts.maxBlocks}) were taken`);
     if (block >= 0) {
-      // the blocks the budget still holds at the current block's cost, and the plan's own limit
-      const byBudget = Number.isFinite(opts.deadlineMs) ? Math.max(0, Math.floor((opts.deadlineMs - now()) / Math.max(1, estimateMs(lastPlain.length ? lastPlain : active)))) : Infinity;
-      ({ active, pairs, undecided, outOfReach } = activeCells(cells, trials, opts.specs, opts.outOfReach === false ? Infinity : Math.min(byBudget, opts.maxBlocks - block - 1)));
-      if (active.length === 0) return void (stopped = nothingLeft(undecided, outOfReach));
+      const state = goal.assess(trials, block + 1, Math.min(blocksByBudget(opts.deadlineMs - now(), estimateMs(lastPlain.length ? lastPlain : active)), opts.maxBlocks - block - 1));
+      if (state) {
+        ({ active, pairs, undecided, outOfReach } = state);
+        if (active.length === 0) return void (stopped = state.done);
+      }
     }
     // the first `tracedBlocks` blocks measure every cell twice, untraced and traced; when
     // the budget can no longer hold one, tracing ends and plain blocks go on
@@ -158,7 +206,7 @@ export function adaptivePlanner(cells: readonly Cell[], opts: AdaptiveOptions): 
     const switches = opts.switchMs ? new Set((tracing ? cells : active).map((c) => c.topology)).size * opts.switchMs() : 0;
     const cost = (tracing ? 2 * estimateMs(cells) : estimateMs(order)) + switches;
     // the first block always runs: a run that measured nothing would answer nothing
-    if (block >= 0 && now() + cost > opts.deadlineMs) return void (stopped = budgetSpent(undecided, opts.specs.length, outOfReach));
+    if (block >= 0 && now() + cost > opts.deadlineMs) return void (stopped = budgetSpent(undecided, goal.total, outOfReach, goal.noun));
     block++;
     if (tracing) for (const { cell, traced } of tracingBlockOrder(cells, rng, opts.byTopology)) push(cell, block, false, traced);
     else {
@@ -188,12 +236,11 @@ export function adaptivePlanner(cells: readonly Cell[], opts: AdaptiveOptions): 
     },
     outlook() {
       const st = this.status();
-      return { etaS: st.etaS, note: outlookNote(st), stopped: st.stopped };
+      return { etaS: st.etaS, note: outlookNote(st, goal.noun), stopped: st.stopped };
     },
     status() {
-      // the run goes on until the budget unless everything is decided first: the budget left is the honest bound
-      const left = Number.isFinite(opts.deadlineMs) ? Math.max(0, opts.deadlineMs - now()) / 1000 : ((opts.maxBlocks - block - 1) * estimateMs(lastPlain.length ? lastPlain : active) + estimateMs(queue)) / 1000;
-      return { block, comparisons: opts.specs.length, undecided, outOfReach, activeCells: active.length, stopped, reruns, etaS: stopped ? 0 : left };
+      const left = secondsLeft(opts.deadlineMs - now(), (opts.maxBlocks - block - 1) * estimateMs(lastPlain.length ? lastPlain : active) + estimateMs(queue));
+      return { block, comparisons: goal.total, undecided, outOfReach, activeCells: active.length, stopped, reruns, etaS: stopped ? 0 : left };
     },
   };
 }

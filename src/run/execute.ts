@@ -17,7 +17,7 @@ import { measure, suiteDaemons, type TrialFn } from './measure.js';
 import { fixedPlanner, type Planner, planCells } from './plan.js';
 import { RunRecord } from './record.js';
 import { quietCheck } from './interference.js';
-import { adaptivePlanner } from './adaptive.js';
+import { adaptivePlanner, type PlanGoal } from './adaptive.js';
 import { comparisonSpecs, specCells } from '../results/comparisons.js';
 import { tearDownAll } from './teardown-step.js';
 import { NicHolder } from './holder.js';
@@ -38,6 +38,8 @@ export interface ExecuteOptions {
   /** chooses the trials; the fixed, interleaved schedule by default */
   readonly planner?: (cells: readonly Cell[], cfg: RunConfig, tracedBlocks: number) => Planner;
   readonly trialFn?: TrialFn;
+  /** what an adaptive plan measures until, instead of the run's comparisons (`bench gate --run`: its gated metrics); with it a run without a budget is adaptive too, up to its most blocks */
+  readonly goal?: (cells: readonly Cell[], cfg: RunConfig) => PlanGoal;
 }
 
 /** Seconds a run keeps back from its budget for teardown: measured at about 0.5 s per topology. */
@@ -46,12 +48,12 @@ export function teardownReserveS(topologies: number): number {
 }
 
 /** The fixed schedule for a count of trials; the adaptive plan when the run has a budget. */
-export function defaultPlanner(startedMs: number, byTopology = false, switchMs?: () => number): NonNullable<ExecuteOptions['planner']> {
+export function defaultPlanner(startedMs: number, byTopology = false, switchMs?: () => number, goal?: ExecuteOptions['goal']): NonNullable<ExecuteOptions['planner']> {
   return (cells, cfg, tracedBlocks) => {
     const specs = comparisonSpecs(cfg.sides, cfg.workloads, cfg.paths);
-    if (cfg.budgetS === null) return fixedPlanner(cells, { ...cfg, byTopology, pairs: specs.map(specCells) }, tracedBlocks);
-    const deadlineMs = startedMs + (cfg.budgetS - teardownReserveS(cfg.topologies.length)) * 1000;
-    return adaptivePlanner(cells, { specs, seed: cfg.seed, warmup: cfg.warmup, tracedBlocks, maxBlocks: cfg.trials, durationS: cfg.durationS, deadlineMs, byTopology, pairing: cfg.pairing, ...(switchMs ? { switchMs } : {}) });
+    if (cfg.budgetS === null && !goal) return fixedPlanner(cells, { ...cfg, byTopology, pairs: specs.map(specCells) }, tracedBlocks);
+    const deadlineMs = cfg.budgetS === null ? Infinity : startedMs + (cfg.budgetS - teardownReserveS(cfg.topologies.length)) * 1000;
+    return adaptivePlanner(cells, { specs, seed: cfg.seed, warmup: cfg.warmup, tracedBlocks, maxBlocks: cfg.trials, durationS: cfg.durationS, deadlineMs, byTopology, pairing: cfg.pairing, ...(switchMs ? { switchMs } : {}), ...(goal ? { goal: goal(cells, cfg) } : {}) });
   };
 }
 
@@ -141,7 +143,7 @@ export async function executeRun(cfg: RunConfig, deps: RunDeps, opts: ExecuteOpt
     record.notApplicable.push(...notApplicable);
     save();
     const tracedBlocks = tracer?.available ? cfg.tracedBlocks : 0;
-    const planner = (opts.planner ?? defaultPlanner(startedMs, deps.real !== undefined, ctx.holder ? () => ctx.holder!.switchMs : undefined))(cells, cfg, tracedBlocks);
+    const planner = (opts.planner ?? defaultPlanner(startedMs, deps.real !== undefined, ctx.holder ? () => ctx.holder!.switchMs : undefined, opts.goal))(cells, cfg, tracedBlocks);
     await measure(planner, cfg, ctx, record, store, save, opts.trialFn);
     deps.progress?.({ done: planner.progress.total, total: planner.progress.total, etaS: 0, message: 'tearing down' });
     record.status = deps.aborted() ? 'interrupted' : 'complete';

@@ -84,9 +84,15 @@ describe('bench gate on real runs', () => {
     const r = await bench(['gate', '--baseline', baseline, '--current', join(other, 'results.json')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/refusing to compare .*topology sets differ/);
-    // --run measures what the baseline measured, then judges
+    // --run measures what the baseline measured, adaptively: the gate looks after 6 blocks (the baseline's) and at most 3 more times, to 12
     const again = await bench(['gate', '--baseline', join(other, 'results.json'), '--run', '--no-trace', '--warmup', '0', '--out', join(dir, 'other-again'), '--json']);
-    const j = JSON.parse(again.stdout) as GateJson;
+    const j = JSON.parse(again.stdout) as GateJson & { sequence: { looks: number[]; alphaPerLook: number; blocks: number; stopped: string | null } };
+    expect(j.sequence.looks).toEqual([6, 8, 10, 12]);
+    expect(j.sequence.alphaPerLook).toBeCloseTo(0.0125, 10);
+    // it stops at a look where everything is decided, or runs to the last
+    expect(j.sequence.stopped === null ? [12] : j.sequence.looks, j.sequence.stopped ?? '').toContain(j.sequence.blocks);
+    const blocks = new Set(loadResults(join(dir, 'other-again', 'results.json')).trials.map((t) => t.block));
+    expect(blocks.size).toBe(j.sequence.blocks);
     expect(j.rows.map((x) => `${x.topology} ${x.workload}`)).toContain('macvlan-bridge tcp-rr');
     expect(j.rows.some((x) => x.verdict === 'regression')).toBe(false);
     expect(again.code, JSON.stringify(j.rows)).toBe(j.rows.some((x) => x.suspect) ? 3 : 0);

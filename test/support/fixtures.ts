@@ -19,3 +19,6 @@ export const PASSTHRU_TWO_CHILDREN = fixturePath('topologies', 'passthru-two-chi
 export function fixtureResults<T = import('../../src/results/types.js').Results>(name: string): T {
   return JSON.parse(fixtureText('results', name)) as T;
 }
+
+/** Two topology files that build the same Linux bridge under two names: a real A/A. */
+export const BRIDGE_TWINS = [fixturePath('topologies', 'bridge-twin-a.json'), fixturePath('topologies', 'bridge-twin-b.json')] as const;

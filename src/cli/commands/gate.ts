@@ -2,13 +2,14 @@
 import { NetbenchError, usageError } from '../../errors.js';
 import { resolveBaseline, saveBaseline } from '../../gate/baseline.js';
 import { DEFAULT_GATE_CONFIG, gateExitCode, incompatibilities, loadGateConfig, runGate } from '../../gate/gate.js';
-import { gateJUnit, gateMarkdown, gateSummaryLine, gateTable, problemLines } from '../../gate/render.js';
+import { gateJUnit, gateMarkdown, gateSummaryLine, gateTable, problemLines, sequenceLine } from '../../gate/render.js';
+import { atLook, gateGoal, type GateSequence, gateSequence } from '../../gate/sequential.js';
 import { checkWritable, writeFileAtomic } from '../../util/files.js';
-import { parseList, type RunFlags } from '../../run/config.js';
+import { LIMITS, parseList, type RunConfig, type RunFlags } from '../../run/config.js';
 import { selectCells } from '../../results/subset.js';
 import { TRAFFIC_PATHS, WORKLOAD_NAMES } from '../../workloads/registry.js';
 import { loadResults } from '../../results/validate.js';
-import type { Results } from '../../results/types.js';
+import type { Cell, Results } from '../../results/types.js';
 import type { Session } from '../session.js';
 import { performRun } from './run.js';
 
@@ -37,9 +38,13 @@ export async function gateCommand(session: Session, flags: GateFlags): Promise<n
   if (flags.junit) checkWritable(flags.junit, '--junit file');
   const mode = flags.absolute ? 'absolute' : 'relative';
   let current: Results;
+  let sequence: GateSequence | undefined;
+  let goal: ReturnType<typeof gateGoal> | undefined;
   if (flags.current) current = loadResults(flags.current);
   else {
-    // the current run measures what the baseline measured, unless flags say otherwise
+    // the current run measures what the baseline measured, unless flags say otherwise, adaptively:
+    // the gate looks first when it has as many blocks as the baseline (an adaptive baseline's, at least 6)
+    const first = baseline.config.budgetS ? Math.max(6, ...baseline.trials.map((t) => t.block + 1)) : baseline.config.trials;
     const runFlags: RunFlags = {
       ...flags,
       // gate's --force is about comparing runs; it never replaces an earlier run's directory
@@ -47,14 +52,19 @@ export async function gateCommand(session: Session, flags: GateFlags): Promise<n
       topology: flags.topology ?? baseline.config.topologies.join(','),
       workload: flags.workload ?? baseline.config.workloads.join(','),
       path: flags.path ?? baseline.config.paths.join(','),
-      // a fixed count, so that every cell has as many trials as the gate may need: the baseline's, or the blocks an adaptive baseline took
-      ...(flags.budget ? {} : { trials: flags.trials ?? (baseline.config.budgetS ? Math.max(6, ...baseline.trials.map((t) => t.block + 1)) : baseline.config.trials) }),
+      // the most blocks: --trials, or twice the first look's (with --budget, the profile's)
+      ...(flags.budget ? {} : { trials: flags.trials ?? Math.min(LIMITS.trials[1], 2 * first) }),
       duration: flags.duration ?? baseline.config.durationS,
       profile: flags.profile ?? baseline.profile,
       // the baseline's CPU idle regime: a run from before it was recorded held no request
       deepIdle: flags.deepIdle ?? (baseline.environment.idle?.requestUs ?? null) === null,
     };
-    const done = await performRun(session, runFlags, `bench gate --run (baseline ${baseline.runId})`);
+    const judgeUntil = (cells: readonly Cell[], rc: RunConfig) => {
+      sequence = gateSequence(Math.min(first, rc.trials), rc.trials, cfg.alpha);
+      goal = gateGoal(baseline, { config: { topologies: rc.topologies.map((t) => t.name), workloads: rc.workloads, paths: rc.paths } }, cells, cfg, mode, sequence);
+      return goal;
+    };
+    const done = await performRun(session, runFlags, `bench gate --run (baseline ${baseline.runId})`, { goal: judgeUntil });
     session.throwIfAborted();
     session.io.err(`current run: ${done.dir} (${done.reportLine})\n`);
     current = done.results;
@@ -69,7 +79,10 @@ export async function gateCommand(session: Session, flags: GateFlags): Promise<n
   if (problems.length && !flags.force) {
     throw new NetbenchError('USAGE', `refusing to compare ${baseline.runId} with ${current.runId}: ${problems.join('; ')} (--force compares anyway)`);
   }
-  const report = runGate(baseline, current, cfg, mode, problems.map((p) => `compared despite: ${p}`));
+  // a current run measured with looks is judged at the level of one look
+  const judged = runGate(baseline, current, sequence ? atLook(cfg, sequence) : cfg, mode, problems.map((p) => `compared despite: ${p}`));
+  const blocks = new Set(current.trials.filter((t) => !t.warmup).map((t) => t.block)).size;
+  const report = sequence ? { ...judged, sequence: { looks: sequence.looks, alphaPerLook: sequence.alphaPerLook, blocks, stopped: goal?.ended() ?? null } } : judged;
   if (report.rows.length === 0 && report.problems.length === 0) throw new NetbenchError('USAGE', `nothing to compare: the runs share no topology, workload and path with figures (baseline ${baseline.runId}, current ${current.runId})`);
   if (flags.markdown) writeFileAtomic(flags.markdown, gateMarkdown(report), '--markdown file');
   if (flags.junit) writeFileAtomic(flags.junit, gateJUnit(report), '--junit file');
@@ -79,6 +92,8 @@ export async function gateCommand(session: Session, flags: GateFlags): Promise<n
     if (report.rows.length) session.io.out(gateTable(report));
     for (const w of report.warnings) session.io.out(`warning: ${w}\n`);
     for (const l of problemLines(report)) session.io.out(`${l}\n`);
+    const seq = sequenceLine(report);
+    if (seq) session.io.out(`${seq}\n`);
     session.io.out(`\n${gateSummaryLine(report)}\n`);
   }
   return code;

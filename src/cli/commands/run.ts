@@ -8,7 +8,7 @@ import { sampleProcs } from '../../run/interference.js';
 import { writeReport } from '../../report/write.js';
 import type { Results } from '../../results/types.js';
 import { type RunConfig, type RunFlags, resolveRunConfig } from '../../run/config.js';
-import { executeRun } from '../../run/execute.js';
+import { type ExecuteOptions, executeRun } from '../../run/execute.js';
 import { progressPrinter } from '../progress.js';
 import { runTools } from '../../run/needs.js';
 import { prepareRealHosts, realHostTarget } from '../../run/peer.js';
@@ -32,7 +32,7 @@ export interface PerformedRun {
 }
 
 /** Resolve, check, lock, run, write the report. Shared by `bench run` and `bench gate --run`. */
-export async function performRun(session: Session, flags: RunFlags, command: string): Promise<PerformedRun> {
+export async function performRun(session: Session, flags: RunFlags, command: string, plan: Pick<ExecuteOptions, 'goal'> = {}): Promise<PerformedRun> {
   const cfg = resolveRunConfig(flags);
   const realTarget = realHostTarget(flags);
   preflight(runTools(cfg));
@@ -41,7 +41,7 @@ export async function performRun(session: Session, flags: RunFlags, command: str
     const io = session.io;
     const started = performance.now();
     const progress = progressPrinter(io, cfg, { quiet: flags.quiet ?? false });
-    if (!flags.quiet) io.err(`run ${cfg.runId}: ${cfg.topologies.length} topologies, ${cfg.workloads.join(' ')} on ${cfg.paths.join(' ')}, ${cfg.budgetS !== null ? `trials of ${cfg.durationS}s until every comparison is decided, within ${fmtDuration(cfg.budgetS)} (at most ${cfg.trials} blocks)` : `${cfg.trials} trials of ${cfg.durationS}s`} (seed ${cfg.seed})\n`);
+    if (!flags.quiet) io.err(`run ${cfg.runId}: ${cfg.topologies.length} topologies, ${cfg.workloads.join(' ')} on ${cfg.paths.join(' ')}, ${cfg.budgetS !== null || plan.goal ? `trials of ${cfg.durationS}s until every ${plan.goal ? 'gated metric' : 'comparison'} is decided${cfg.budgetS !== null ? `, within ${fmtDuration(cfg.budgetS)}` : ''} (at most ${cfg.trials} blocks)` : `${cfg.trials} trials of ${cfg.durationS}s`} (seed ${cfg.seed})\n`);
     // a real-host run: connect and check both machines before anything is touched
     const hosts = realTarget ? await prepareRealHosts(session.runner, realTarget, session.state, cfg.tag, command, (l) => !flags.quiet && io.err(io.isTTY ? `\r\x1b[2K${l}` : `${l}\n`), { valueUs: cfg.cpuLatencyUs, timeoutMs: runBoundMs(cfg) }) : undefined;
     if (hosts?.env.peer.idle?.note && cfg.cpuLatencyUs !== null && hosts.env.peer.idle.requestUs === null) io.err(`warning: ${hosts.env.peer.idle.note}\n`);
@@ -53,7 +53,7 @@ export async function performRun(session: Session, flags: RunFlags, command: str
     if (tracer && hosts?.peerTracing) io.err(`the peer machine will not be traced: ${hosts.peerTracing}\n`);
     let outcome: Awaited<ReturnType<typeof executeRun>>;
     try {
-      outcome = await executeRun(cfg, { runner, state: session.state, aborted: () => session.aborted, progress, command, cpuIdle: { hold: (us) => holdCpuLatency(us) }, watch: { sample: sampleProcs, quietMs: 2000 }, warn: (m) => io.err(`${io.isTTY ? '\r\x1b[2K' : ''}warning: ${m}\n`), note: (m) => io.err(`${io.isTTY ? '\r\x1b[2K' : ''}${m}\n`), ...(tracer ? { tracer } : {}), ...(hosts ? { real: { ...hosts.real, env: hosts.env } } : {}) });
+      outcome = await executeRun(cfg, { runner, state: session.state, aborted: () => session.aborted, progress, command, cpuIdle: { hold: (us) => holdCpuLatency(us) }, watch: { sample: sampleProcs, quietMs: 2000 }, warn: (m) => io.err(`${io.isTTY ? '\r\x1b[2K' : ''}warning: ${m}\n`), note: (m) => io.err(`${io.isTTY ? '\r\x1b[2K' : ''}${m}\n`), ...(tracer ? { tracer } : {}), ...(hosts ? { real: { ...hosts.real, env: hosts.env } } : {}) }, plan);
     } finally {
       await hosts?.close();
     }
