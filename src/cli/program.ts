@@ -13,7 +13,7 @@ import { publishCommand } from './commands/publish.js';
 import { DEFAULT_COMPARE_WINDOW } from '../site/publish.js';
 import { baselineSave, gateCommand, type GateFlags } from './commands/gate.js';
 import { powerCommand } from './commands/power.js';
-import { LIMITS, profileNames } from '../run/config.js';
+import { durationInRange, LIMITS, profileNames } from '../run/config.js';
 import { TRAFFIC_PATHS, WORKLOAD_NAMES } from '../workloads/registry.js';
 import { doctor, type DoctorFlags } from './commands/doctor.js';
 import { listTopologies, topologyCheck, topologyDown, topologyTime, topologyUp } from './commands/topology.js';
@@ -31,6 +31,17 @@ export function intOption(name: string, min: number, max: number) {
     if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}`);
     return n;
   };
+}
+
+/** --duration: checked by the run config (whole seconds, or a fraction from 0.2) */
+function durationOption(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError('--duration must be a number of seconds');
+  try {
+    return durationInRange(n);
+  } catch (err) {
+    throw new InvalidArgumentError(errorMessage(err));
+  }
 }
 
 /** Wraps a command's action: a session with signal handlers, and its exit code or error turned into one. */
@@ -128,7 +139,7 @@ function runOptions(c: Command, defaults: boolean): Command {
     .option('--trials <n>', 'a fixed count of measured trials per cell (instead of stopping adaptively)', bounded('trials'))
     .option('--budget <time>', "stop adaptively when every comparison is decided or this time is spent (e.g. 3m; the profile's by default)")
     .option('--against <names>', 'baselines to judge the named topologies against, beside host (e.g. nat,bridge,ovs)')
-    .option('--duration <s>', 'seconds per trial', bounded('duration'))
+    .option('--duration <s>', 'seconds per trial: whole seconds, or 0.2-0.95 for short trials that end by count (bytes or transactions sized from the cell\'s rate so far; docs/methodology.md)', durationOption)
     .option('--warmup <n>', 'warm-up trials per topology and workload', bounded('warmup'))
     .option('--seed <n>', 'seed of the trial order (recorded in results)', intOption('--seed', 0, 2 ** 31 - 1))
     .option('--out <dir>', 'run directory (default reports/<run-id>)')

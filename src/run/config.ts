@@ -100,7 +100,9 @@ export interface RunConfig {
 export const PAIRINGS = ['chain', 'adjacent', 'block'] as const;
 export type Pairing = (typeof PAIRINGS)[number];
 
-export const LIMITS = { duration: [1, 600], trials: [1, 100], warmup: [0, 10], traced: [1, 100], 'noise-profile': [0, 120] } as const;
+/** the shortest trial: below a second every trial is sized by count (workloads/registry.ts, `isShort`) */
+export const MIN_DURATION_S = 0.2;
+export const LIMITS = { duration: [MIN_DURATION_S, 600], trials: [1, 100], warmup: [0, 10], traced: [1, 100], 'noise-profile': [0, 120] } as const;
 /** the shortest budget that can hold a build, one block and a teardown */
 export const MIN_BUDGET_S = 20;
 const MAX_BUDGET_S = 24 * 3600;
@@ -181,7 +183,16 @@ export function parseList<T extends string>(text: string, valid: readonly T[], w
 
 function inRange(name: keyof typeof LIMITS, v: number): number {
   const [lo, hi] = LIMITS[name];
+  if (name === 'duration') return durationInRange(v);
   if (!Number.isInteger(v) || v < lo || v > hi) throw usageError(`--${name} must be a whole number from ${lo} to ${hi}, got ${v}`);
+  return v;
+}
+
+/** Seconds per trial: whole seconds, or a fraction of one from 0.2 (in steps of 0.05), when trials are sized by count. */
+export function durationInRange(v: number): number {
+  const [lo, hi] = LIMITS.duration;
+  const short = v < 1 && Math.abs(v * 20 - Math.round(v * 20)) < 1e-9;
+  if (!(v >= lo && v <= hi) || !(Number.isInteger(v) || short)) throw usageError(`--duration must be whole seconds from 1 to ${hi}, or a fraction of a second from ${lo} in steps of 0.05 (trials sized by count), got ${v}`);
   return v;
 }
 

@@ -10,7 +10,7 @@ import type { RunStore } from '../results/store.js';
 import { sameCell } from '../results/cell.js';
 import type { Cell, TrialRecord } from '../results/types.js';
 import { median } from '../stats/summary.js';
-import { workload } from '../workloads/registry.js';
+import { sizedByCount, workload } from '../workloads/registry.js';
 import type { BuiltTopology } from '../topology/build.js';
 import { resolveRoute } from '../topology/routes.js';
 import type { RunConfig } from './config.js';
@@ -73,13 +73,14 @@ async function oneTrial(st: ScheduledTrial, b: BuiltTopology, cfg: RunConfig, ct
   if (!route.ok) return undefined;
   if (st.traced) ctx.log(`tracing trial ${st.index}`);
   const around = st.traced ? ctx.tracer?.forTrial(b, st, store) : undefined;
-  const rate = workload(st.workload).endsByCount ? expectedRate(record.trials, st) : undefined;
+  const durationS = st.warmup ? Math.min(cfg.durationS, 2) : cfg.durationS;
+  const rate = sizedByCount(workload(st.workload), durationS) ? expectedRate(record.trials, st) : undefined;
   const before = ctx.watch?.sample();
   const rec = await trialFn(st, route.plan, {
     runner: ctx.runner,
     store,
     ledger: Ledger.open(b.ledgerPath),
-    durationS: st.warmup ? Math.min(cfg.durationS, 2) : cfg.durationS,
+    durationS,
     pinning: record.pinning,
     ...(rate !== undefined ? { expectedRate: rate } : {}),
     ...(around ? { around } : {}),

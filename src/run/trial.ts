@@ -12,7 +12,7 @@ import { busySeconds, type CpuSnapshot, parseProcStat } from '../parsers/procsta
 import type { RunStore } from '../results/store.js';
 import type { Measured, TrialRecord } from '../results/types.js';
 import { PORTS } from '../workloads/ports.js';
-import { WORKLOADS, type Workload } from '../workloads/registry.js';
+import { sizedByCount, WORKLOADS, type Workload } from '../workloads/registry.js';
 import type { RoutePlan } from '../topology/routes.js';
 import type { ScheduledTrial } from './schedule.js';
 import type { AroundClient } from '../trace/tracer.js';
@@ -36,7 +36,7 @@ const readCpuDefault = () => parseProcStat(readFileSync('/proc/stat', 'utf8'));
 
 function serverSpec(kind: Workload['server'], durationS: number): { program: string; args: string[]; port: number } {
   if (kind === 'iperf3') {
-    return { program: 'iperf3', args: ['-s', '-1', '-p', String(PORTS.iperf3), '--idle-timeout', String(durationS + 30), '-J'], port: PORTS.iperf3 };
+    return { program: 'iperf3', args: ['-s', '-1', '-p', String(PORTS.iperf3), '--idle-timeout', String(Math.ceil(durationS) + 30), '-J'], port: PORTS.iperf3 };
   }
   // -D: stay in the foreground (tracked by pid); -f: serve tests in this process, no forks
   return { program: 'netserver', args: ['-D', '-f', '-4', '-p', String(PORTS.netperfControl)], port: PORTS.netperfControl };
@@ -89,7 +89,7 @@ export async function runTrial(t: ScheduledTrial, plan: RoutePlan, deps: TrialDe
       return failed(`${srv.program} never came up in ${plan.server.netns}: ${why}`);
     }
     // a test sized by count runs longer than planned if the rate fell: allow it three times over
-    const clientTimeoutS = wl.endsByCount ? deps.durationS * 3 + 15 : deps.durationS + 15;
+    const clientTimeoutS = Math.ceil(sizedByCount(wl, deps.durationS) ? deps.durationS * 3 : deps.durationS) + 15;
     const readCpu = deps.readCpu ?? readCpuDefault;
     const cpu0 = readCpu();
     const runClient = () =>

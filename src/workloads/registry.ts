@@ -30,7 +30,8 @@ export interface Workload {
   /**
    * The test ends after a number of transactions sized from `expectedRate`, not after a
    * time: netperf's TCP_CRR, given a time, waits out netserver's 4 s end-of-test pad (its
-   * server sits in accept() until its own alarm), so a 1 s trial took 5 s.
+   * server sits in accept() until its own alarm), so a 1 s trial took 5 s. Every workload
+   * ends by count when its trials are short (`isShort`).
    */
   readonly endsByCount?: boolean;
   parse(stdout: string): Parsed;
@@ -45,6 +46,31 @@ const z = (name: string, unit: string, label: string): MetricDef => m(name, unit
 // the tail (P90, P99) is judged within ±10%, the middle and the rates within ±5% (docs/methodology.md)
 const latency = [m('p50_us', 'µs', 'lower', 'P50 latency'), m('p90_us', 'µs', 'lower', 'P90 latency', true, TAIL_MARGIN), m(P99, 'µs', 'lower', 'P99 latency', true, TAIL_MARGIN), m('mean_us', 'µs', 'lower', 'mean latency')];
 
+/**
+ * A trial shorter than a second: iperf3 takes whole seconds (-t), so short trials of every
+ * workload are sized by count, bytes or transactions, from the cell's rate so far
+ * (docs/methodology.md, "Trial design").
+ */
+export function isShort(durationS: number): boolean {
+  return durationS < 1;
+}
+
+/** Whether a workload's trials of this length end by count, and so need the cell's rate so far. */
+export function sizedByCount(wl: Workload, durationS: number): boolean {
+  return Boolean(wl.endsByCount) || isShort(durationS);
+}
+
+/**
+ * iperf3's length: -t whole seconds; a short trial sends the bytes the expected rate
+ * moves in its time (`bytesPerUnit` bytes a second per unit of the rate), or, before any rate is
+ * known (its warm-up), runs one second.
+ */
+export function iperf3Length(durationS: number, expectedRate: number | undefined, bytesPerUnit: number): string[] {
+  if (!isShort(durationS)) return ['-t', String(durationS)];
+  if (expectedRate === undefined || !(expectedRate > 0)) return ['-t', '1'];
+  return ['-n', String(Math.max(1024, Math.round(expectedRate * bytesPerUnit * durationS)))];
+}
+
 function iperf3Tcp(streams: number): Workload {
   return {
     description: `iperf3 TCP bulk stream, ${streams === 1 ? 'one stream' : `${streams} streams`}`,
@@ -53,7 +79,8 @@ function iperf3Tcp(streams: number): Workload {
     primary: 'throughput_gbps',
     headline: ['throughput_gbps'],
     metrics: [m('throughput_gbps', 'Gbit/s', 'higher', 'throughput'), z('retransmits', 'segments', 'retransmits'), m('cpu_s_per_gb', 'CPU-s/GB', 'lower', 'CPU cost')],
-    clientArgs: (target, d) => ['-c', target, '-p', String(PORTS.iperf3), '-t', String(d), '-P', String(streams), '-J', '--connect-timeout', '3000'],
+    // Gbit/s: 1e9 / 8 bytes a second
+    clientArgs: (target, d, rate) => ['-c', target, '-p', String(PORTS.iperf3), ...iperf3Length(d, rate, 1e9 / 8), '-P', String(streams), '-J', '--connect-timeout', '3000'],
     parse: parseIperf3Tcp,
     work: (v) => ({ amount: (v['bytes'] ?? 0) / 1e9, metric: 'cpu_s_per_gb' }),
   };
@@ -69,7 +96,8 @@ export const WORKLOADS = {
     primary: 'pps_received',
     headline: ['pps_received'],
     metrics: [m('pps_received', 'packets/s', 'higher', 'packets received'), z('loss_pct', '%', 'loss'), m('cpu_s_per_mpkt', 'CPU-s/Mpacket', 'lower', 'CPU cost')],
-    clientArgs: (target, d) => ['-c', target, '-p', String(PORTS.iperf3), '-t', String(d), '-u', '-b', '0', '-l', '64', '-J', '--connect-timeout', '3000'],
+    // packets/s of 64 bytes: the rate received, so a lossy path sends for a little less than the trial
+    clientArgs: (target, d, rate) => ['-c', target, '-p', String(PORTS.iperf3), ...iperf3Length(d, rate, 64), '-u', '-b', '0', '-l', '64', '-J', '--connect-timeout', '3000'],
     parse: parseIperf3Udp,
     work: (v) => ({ amount: ((v['packets'] ?? 0) * (1 - (v['loss_pct'] ?? 0) / 100)) / 1e6, metric: 'cpu_s_per_mpkt' }),
   },
@@ -87,7 +115,7 @@ export const FIRST_COUNT_PER_S = 3000;
 
 /** netperf's -l: seconds, or (negative) a transaction count sized to last `durationS` at the expected rate. */
 export function netperfLength(durationS: number, expectedRate: number | undefined, byCount: boolean): string {
-  if (!byCount) return String(durationS);
+  if (!byCount && !isShort(durationS)) return String(durationS);
   const rate = expectedRate !== undefined && expectedRate > 0 ? expectedRate : FIRST_COUNT_PER_S;
   return String(-Math.max(100, Math.round(rate * durationS)));
 }

@@ -27,7 +27,12 @@ describe('run options', () => {
     expect(() => resolveRunConfig({ profile: 'huge' })).toThrow(/valid profiles: ci, quick, standard/);
   });
   it('refuses durations and trial counts out of range', () => {
-    expect(() => resolveRunConfig({ duration: 0 })).toThrow(/--duration must be a whole number from 1 to 600/);
+    expect(() => resolveRunConfig({ duration: 0 })).toThrow(/--duration must be whole seconds from 1 to 600, or a fraction of a second from 0.2 in steps of 0.05/);
+    expect(() => resolveRunConfig({ duration: 0.15 })).toThrow(/--duration must be whole seconds/);
+    expect(() => resolveRunConfig({ duration: 1.5 })).toThrow(/--duration must be whole seconds/);
+    expect(() => resolveRunConfig({ duration: 0.33 })).toThrow(/in steps of 0.05 \(trials sized by count\), got 0.33/);
+    expect(resolveRunConfig({ duration: 0.25 }).durationS).toBe(0.25);
+    expect(resolveRunConfig({ duration: 0.3 }).durationS).toBe(0.3);
     expect(() => resolveRunConfig({ trials: 101 })).toThrow(/--trials/);
   });
   it('makes sortable run ids', () => {

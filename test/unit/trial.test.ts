@@ -56,7 +56,7 @@ class ScriptedRunner implements Runner {
 let cleanup = () => {};
 afterEach(() => cleanup());
 
-function setup(script: Script, workload: ScheduledTrial['workload'] = 'tcp-stream', expectedRate?: number) {
+function setup(script: Script, workload: ScheduledTrial['workload'] = 'tcp-stream', expectedRate?: number, durationS = 1) {
   const t = tempState();
   cleanup = t.cleanup;
   const store = new RunStore(join(t.state.root, 'run'));
@@ -66,7 +66,7 @@ function setup(script: Script, workload: ScheduledTrial['workload'] = 'tcp-strea
   const trial: ScheduledTrial = { index: 3, block: 0, warmup: false, traced: false, topology: 'bridge', workload, path: 'c1-peer' };
   const plan: RoutePlan = { client: { netns: 'nb-abcd-x-c1', address: '198.18.0.11', ifname: 'c' }, server: { netns: 'nb-abcd-x-peer', address: '198.18.0.2', ifname: 'p' }, target: '198.18.0.2', label: 'c1→peer' };
   let cpu = 0;
-  const deps = { runner, store, ledger, durationS: 1, pinning: { client: 0, server: 1 }, serverStartMs: 300, readCpu: () => ({ busy: (cpu += 150), total: 0 }), ...(expectedRate !== undefined ? { expectedRate } : {}) };
+  const deps = { runner, store, ledger, durationS, pinning: { client: 0, server: 1 }, serverStartMs: 300, readCpu: () => ({ busy: (cpu += 150), total: 0 }), ...(expectedRate !== undefined ? { expectedRate } : {}) };
   return { run: () => runTrial(trial, plan, deps), runner, store, ledger };
 }
 
@@ -128,6 +128,27 @@ describe('a trial', () => {
     const rr = setup({ client: { stdout: fixture('netperf', 'tcp-rr.txt') } }, 'tcp-rr', 13_000);
     await rr.run();
     expect(clientLine(rr.runner.calls)).toContain('-t TCP_RR -l 1 -4');
+  });
+
+  it('a short trial (under a second) of any workload ends by count: the bytes or transactions its rate so far moves in that time, one second before any rate is known', async () => {
+    const line = (calls: string[], client: string) => calls.find((c) => c.includes(client))!;
+    // 20 Gbit/s for 0.25 s: 625 MB
+    const stream = setup({ client: { stdout: fixture('iperf3', 'tcp-stream.json') } }, 'tcp-stream', 20, 0.25);
+    expect((await stream.run()).status).toBe('ok');
+    expect(line(stream.runner.calls, 'iperf3 -c')).toContain(' -n 625000000 -P 1 ');
+    expect(line(stream.runner.calls, 'iperf3 -c')).not.toContain(' -t ');
+    // the warm-up has no rate yet: a second by time
+    const first = setup({ client: { stdout: fixture('iperf3', 'tcp-stream.json') } }, 'tcp-stream', undefined, 0.25);
+    await first.run();
+    expect(line(first.runner.calls, 'iperf3 -c')).toContain(' -t 1 ');
+    // 1,000,000 packets/s of 64 bytes for 0.5 s: 32 MB
+    const udp = setup({ client: { stdout: fixture('iperf3', 'udp-pps.json') } }, 'udp-pps', 1e6, 0.5);
+    await udp.run();
+    expect(line(udp.runner.calls, 'iperf3 -c')).toContain(' -n 32000000 -u ');
+    // 40,000 transactions/s for 0.25 s
+    const rr = setup({ client: { stdout: fixture('netperf', 'tcp-rr.txt') } }, 'tcp-rr', 40_000, 0.25);
+    expect((await rr.run()).status).toBe('ok');
+    expect(line(rr.runner.calls, 'netperf -H')).toContain('-t TCP_RR -l -10000 -4');
   });
 });
 
