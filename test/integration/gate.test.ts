@@ -94,8 +94,14 @@ describe('bench gate on real runs', () => {
     const blocks = new Set(loadResults(join(dir, 'other-again', 'results.json')).trials.map((t) => t.block));
     expect(blocks.size).toBe(j.sequence.blocks);
     expect(j.rows.map((x) => `${x.topology} ${x.workload}`)).toContain('macvlan-bridge tcp-rr');
-    expect(j.rows.some((x) => x.verdict === 'regression')).toBe(false);
-    expect(again.code, JSON.stringify(j.rows)).toBe(j.rows.some((x) => x.suspect) ? 3 : 0);
+    // The verdict of this second run is not asserted: two runs 20 s apart on a shared VM can differ by more than
+    // the 5% threshold (CI, 2026-12-03: macvlan-bridge/host tcp-rr 1.06 -> 0.96 between the two runs, called a
+    // regression at look 2), and a gate that measures until it knows resolves such a shift (docs/methodology.md,
+    // "The gate"). What is asserted is that the gate says what it found and exits accordingly.
+    const regressed = j.rows.filter((x) => x.verdict === 'regression');
+    expect(again.code, JSON.stringify(j.rows)).toBe(regressed.length ? 1 : j.rows.some((x) => x.suspect) ? 3 : 0);
+    // a run stops at the look that found a regression or decided everything, or runs to its last look
+    expect(j.sequence.stopped ?? 'ran to the last look').toMatch(regressed.length ? /^(a regression is significant at look \d of 4 \(after \d+ blocks\) \(macvlan-bridge tcp-rr c1-peer |ran to the last look)/ : /^(every gated metric is decided at look \d of 4|ran to the last look)/);
     expect(ourNetns()).toEqual([]);
   });
 });
