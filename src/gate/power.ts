@@ -19,19 +19,24 @@ export interface PowerRow extends Cell {
   readonly pool: number;
 }
 
+/** A cell's gate samples to draw from (seeded, with replacement), and the factor that moves the metric `shift` in its bad direction; null with fewer than 2. */
+function resampler(results: Results, cell: Cell & { readonly metric: string }, opts: { shift: number; mode: 'relative' | 'absolute'; repeats?: number; seed?: number }) {
+  const pool = gateSamples(results, cell, cell.metric, opts.mode);
+  const def = metricDef(cell.workload, cell.metric);
+  if (!def || pool.length < 2) return null;
+  const rng = seededRng(opts.seed ?? 1);
+  const draw = (n: number) => Array.from({ length: n }, () => pool[Math.floor(rng() * pool.length)]!);
+  return { pool, def, draw, worse: def.better === 'higher' ? 1 - opts.shift : 1 + opts.shift, repeats: opts.repeats ?? 400 };
+}
+
 export function estimatePower(
   results: Results,
   cell: Cell & { readonly metric: string },
   opts: { shift: number; trials: readonly number[]; threshold: number; mode: 'relative' | 'absolute'; repeats?: number; seed?: number },
 ): PowerRow[] {
-  const pool = gateSamples(results, cell, cell.metric, opts.mode);
-  const def = metricDef(cell.workload, cell.metric);
-  if (!def || pool.length < 2) return [];
-  const rng = seededRng(opts.seed ?? 1);
-  const draw = (n: number) => Array.from({ length: n }, () => pool[Math.floor(rng() * pool.length)]!);
-  // a regression moves the metric in its bad direction by `shift`
-  const worse = def.better === 'higher' ? 1 - opts.shift : 1 + opts.shift;
-  const repeats = opts.repeats ?? 400;
+  const r = resampler(results, cell, opts);
+  if (!r) return [];
+  const { pool, def, draw, worse, repeats } = r;
   return opts.trials.map((n) => {
     let hits = 0;
     let alarms = 0;
@@ -64,13 +69,9 @@ export function estimateSequentialPower(
   cell: Cell & { readonly metric: string },
   opts: { shift: number; first: readonly number[]; threshold: number; mode: 'relative' | 'absolute'; alpha?: number; repeats?: number; seed?: number },
 ): SequentialPowerRow[] {
-  const pool = gateSamples(results, cell, cell.metric, opts.mode);
-  const def = metricDef(cell.workload, cell.metric);
-  if (!def || pool.length < 2) return [];
-  const rng = seededRng(opts.seed ?? 1);
-  const draw = (n: number) => Array.from({ length: n }, () => pool[Math.floor(rng() * pool.length)]!);
-  const worse = def.better === 'higher' ? 1 - opts.shift : 1 + opts.shift;
-  const repeats = opts.repeats ?? 400;
+  const r = resampler(results, cell, opts);
+  if (!r) return [];
+  const { pool, def, draw, worse, repeats } = r;
   return opts.first.map((first) => {
     const seq = gateSequence(first, Math.min(100, 2 * first), opts.alpha ?? 0.05);
     const last = seq.looks[seq.looks.length - 1]!;
