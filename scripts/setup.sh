@@ -36,7 +36,8 @@ if [ ! -f "$NONFREE" ]; then
 fi
 
 PKGS=(iproute2 iperf3 netperf bpftrace openvswitch-switch iptables nftables ethtool
-      chromium procps util-linux iputils-ping openssh-client openssh-server)
+      chromium procps util-linux iputils-ping openssh-client openssh-server
+      docker.io containernetworking-plugins busybox-static)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -66,6 +67,18 @@ for svc in openvswitch-switch ovsdb-server ovs-vswitchd ovs-record-hostname; do
 done
 if command -v update-rc.d >/dev/null 2>&1 && [ -e /etc/init.d/openvswitch-switch ]; then
   update-rc.d openvswitch-switch disable >/dev/null 2>&1 || true
+fi
+
+# docker.io is here for the docker builder, which starts its own dockerd inside a run's
+# namespace with its own data, exec and socket paths. The system's Docker services stay
+# off when this script installed them; a Docker that was already installed is left alone.
+if [[ " ${missing[*]} " == *" docker.io "* ]]; then
+  for unit in docker.service docker.socket containerd.service; do
+    if command -v systemctl >/dev/null 2>&1; then systemctl disable --quiet "$unit" 2>/dev/null || true; fi
+  done
+  for svc in docker containerd; do
+    if command -v update-rc.d >/dev/null 2>&1 && [ -e "/etc/init.d/$svc" ]; then update-rc.d "$svc" disable >/dev/null 2>&1 || true; fi
+  done
 fi
 
 # openssh-server is here for the real-host tests, which start sshd themselves inside a

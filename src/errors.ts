@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'OVS_FAILED'
   | 'SSH_FAILED' // the peer machine cannot be reached or refuses a command
   | 'UNSAFE_NIC' // a NIC named for a real-host run is in use: exit 2, nothing touched
+  | 'UNSUPPORTED' // this machine or builder cannot make the style asked for (a kernel without ipvlan): exit 2
   | 'IO'; // a file that cannot be read or written: exit 74
 
 /** Exit codes of every command (README and --help list them). */
@@ -33,7 +34,7 @@ export const EXIT = {
   io: 74,
 } as const;
 
-const USAGE_CODES: ReadonlySet<ErrorCode> = new Set(['USAGE', 'INVALID_TOPOLOGY', 'NOT_ROOT', 'MISSING_TOOL', 'UNSAFE_NIC']);
+const USAGE_CODES: ReadonlySet<ErrorCode> = new Set(['USAGE', 'INVALID_TOPOLOGY', 'NOT_ROOT', 'MISSING_TOOL', 'UNSAFE_NIC', 'UNSUPPORTED']);
 
 export class NetbenchError extends Error {
   readonly code: ErrorCode;

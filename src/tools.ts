@@ -32,6 +32,12 @@ export const TOOLS = {
   'ovs-vsctl': { package: 'openvswitch-switch', versionArgs: ['--version'], purpose: 'ovs topology', required: true },
   bpftrace: { package: 'bpftrace', versionArgs: ['--version'], purpose: 'per-packet tracing (runs go on untraced without it)', required: false },
   tc: { package: 'iproute2', versionArgs: ['-V'], purpose: 'gate regression injection (TBF)', required: false },
+  dockerd: { package: 'docker.io', versionArgs: ['--version'], purpose: 'docker builder (a daemon of the run\'s own)', required: false },
+  docker: { package: 'docker.io', versionArgs: ['--version'], purpose: 'docker builder', required: false },
+  nsenter: { package: 'util-linux', versionArgs: ['--version'], purpose: 'docker builder (starts dockerd in hostA\'s namespace)', required: false },
+  tar: { package: 'tar', versionArgs: ['--version'], purpose: 'docker builder (its busybox image)', required: false },
+  umount: { package: 'mount', versionArgs: ['--version'], purpose: 'docker builder teardown (its layers)', required: false },
+  busybox: { package: 'busybox-static', versionArgs: ['--help'], purpose: 'docker builder (its image)', required: false },
   chromium: { package: 'chromium', versionArgs: ['--version'], purpose: 'browser check of reports', required: false },
 } as const satisfies Record<string, ToolInfo>;
 

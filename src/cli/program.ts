@@ -116,9 +116,10 @@ function topologyCommands(program: Command, act: Act): void {
   topology
     .command('check [name]')
     .description('build, measure the reachability matrix against the expected one, tear down')
-    .option('--all', 'every built-in topology')
+    .option('--all', "every built-in topology of the main job (with --builder: each builder's)")
+    .option('--builder <names>', 'iproute2, docker, cni, or a comma list: who builds the topologies checked')
     .option('--json', 'machine-readable output')
-    .action(act((s, name: string | undefined, opts: { all?: boolean; json?: boolean }) => topologyCheck(s, name, opts)));
+    .action(act((s, name: string | undefined, opts: { all?: boolean; builder?: string; json?: boolean }) => topologyCheck(s, name, opts)));
   topology
     .command('time [name]')
     .description('time build and teardown with tinybench (median of several iterations)')
@@ -139,6 +140,7 @@ function runOptions(c: Command, defaults: boolean): Command {
     .option('--trials <n>', 'a fixed count of measured trials per cell (instead of stopping adaptively)', bounded('trials'))
     .option('--budget <time>', "stop adaptively when every comparison is decided or this time is spent (e.g. 3m; the profile's by default)")
     .option('--against <names>', 'baselines to judge the named topologies against, beside host (e.g. nat,bridge,ovs)')
+    .option('--builder <names>', "who builds the topologies: iproute2 (the suite's drivers, the default), docker, cni, or a comma list; each named style becomes that builder's built-in (docs/architecture.md)")
     .option('--duration <s>', 'seconds per trial: whole seconds, or 0.2-0.95 for short trials that end by count (bytes or transactions sized from the cell\'s rate so far; docs/methodology.md)', durationOption)
     .option('--warmup <n>', 'warm-up trials per topology and workload', bounded('warmup'))
     .option('--seed <n>', 'seed of the trial order (recorded in results)', intOption('--seed', 0, 2 ** 31 - 1))

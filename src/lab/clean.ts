@@ -14,6 +14,7 @@ import { NETNS_PATTERN, tagOfNetns } from './names.js';
 import type { ProcessControl } from './processes.js';
 import type { StateDirs } from './state.js';
 import { netnsNames, stopOvs, teardown, undoEntry } from './teardown.js';
+import { dockerCgroupParent, stopDocker } from './docker.js';
 
 export interface CleanReport {
   readonly actions: string[];
@@ -73,9 +74,11 @@ export async function clean(deps: CleanDeps): Promise<CleanReport> {
       log(`leaving ${dir} alone: run ${tag} is still live`);
       continue;
     }
-    log(`${verb('removing', 'would remove')} orphan scratch dir ${dir} (stopping its Open vSwitch daemons, if any)`);
+    log(`${verb('removing', 'would remove')} orphan scratch dir ${dir} (stopping its Open vSwitch and Docker daemons, if any)`);
     if (deps.dryRun) continue;
     await stopOvs(join(dir, 'ovs'), deps.processes);
+    // a dockerd whose ledger is lost: its cgroup parent is named by the run tag (docs/architecture.md)
+    for (const p of await stopDocker({ dir: join(dir, 'docker'), cgroupParent: dockerCgroupParent(tag), created: [] }, deps.runner, deps.processes)) errors.push(p);
     rmSync(dir, { recursive: true, force: true });
   }
   for (const name of await listOurNetns(deps.runner)) {

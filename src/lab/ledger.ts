@@ -19,6 +19,10 @@ export type LedgerEntry =
   | { kind: 'nft-table'; netns: string; family: string; table: string }
   | { kind: 'process'; host?: string; netns?: string; label: string; pid: number; startTime: string }
   | { kind: 'ovs'; netns: string; dir: string }
+  /** a CNI plugin's ADD, undone by its DEL with the same environment and configuration */
+  | { kind: 'cni'; netns: string; plugin: string; containerNs: string; ifname: string; config: string; path: string }
+  /** a dockerd of the run's own: its state directory, and what it made outside it that was not there before */
+  | { kind: 'docker'; netns: string; dir: string; cgroupParent: string; created: string[] }
   | { kind: 'status'; status: 'up' | 'tearing-down' }
   /** where a run writes its results: undone by marking them killed when the run never finished */
   | { kind: 'results'; runId: string; path: string };
@@ -147,6 +151,10 @@ export function isLedgerEntry(x: unknown): x is LedgerEntry {
       return optStr(o, 'host') && optStr(o, 'netns') && str(o, 'label') && int(o, 'pid') && str(o, 'startTime');
     case 'ovs':
       return str(o, 'netns') && str(o, 'dir');
+    case 'cni':
+      return str(o, 'netns') && str(o, 'plugin') && str(o, 'containerNs') && str(o, 'ifname') && str(o, 'config') && str(o, 'path');
+    case 'docker':
+      return str(o, 'netns') && str(o, 'dir') && str(o, 'cgroupParent') && Array.isArray(o['created']) && o['created'].every((c) => typeof c === 'string');
     case 'status':
       return o['status'] === 'up' || o['status'] === 'tearing-down';
     case 'results':

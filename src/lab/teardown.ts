@@ -10,6 +10,8 @@ import { describeFailure, type Runner } from '../exec/runner.js';
 import type { Ledger, LedgerEntry } from './ledger.js';
 import { type ProcessControl, procfs, stopProcess } from './processes.js';
 import { giveNicBack } from './nic.js';
+import { stopDocker } from './docker.js';
+import { cniEnv } from './cni.js';
 import { SshRunner, stopRemote } from '../exec/ssh.js';
 import { RunStore } from '../results/store.js';
 
@@ -50,6 +52,10 @@ export function describeUndo(e: LedgerEntry): string | undefined {
       return `give test NIC ${e.name} back from ${e.netns}${e.host !== undefined ? ` on ${e.host}` : ''}`;
     case 'ovs':
       return `stop Open vSwitch instance in ${e.netns} (${e.dir})`;
+    case 'cni':
+      return `CNI DEL of ${e.plugin} for ${e.containerNs}`;
+    case 'docker':
+      return `stop dockerd in ${e.netns} (${e.dir}), its containers, mounts and cgroups`;
     case 'nft-table':
       return `delete nftables table ${e.family} ${e.table} in ${e.netns}`;
     case 'link':
@@ -119,6 +125,18 @@ export async function undoEntry(e: LedgerEntry, deps: TeardownDeps): Promise<voi
     case 'ovs':
       await stopOvs(e.dir, ctl);
       return;
+    case 'cni': {
+      // with hostA's namespace gone, so is everything the plugin made (its links, rules and routes)
+      if (!(await netnsExists(runner, e.netns))) return;
+      const r = await runner.run({ program: join(e.path, e.plugin), args: [], netns: e.netns, env: cniEnv(e, 'DEL', e.path), input: e.config, timeoutMs: 20_000 });
+      if (r.exitCode !== 0 && !GONE.test(`${r.stderr} ${r.stdout}`)) throw new Error(`CNI DEL of ${e.plugin} for ${e.containerNs}: ${describeFailure(r)}`);
+      return;
+    }
+    case 'docker': {
+      const problems = await stopDocker(e, runner, ctl);
+      if (problems.length > 0) throw new Error(`dockerd of ${e.dir} left: ${problems.join('; ')}`);
+      return;
+    }
     case 'nft-table':
       if (await netnsExists(runner, e.netns)) await tolerate(['nft', 'delete', 'table', e.family, e.table], e.netns);
       return;

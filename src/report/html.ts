@@ -69,7 +69,7 @@ function environment(results: Results): string {
   const topo = e.topologies
     .map((t) => {
       const offl = t.interfaces.map((i) => `<tr><td>${esc(i.netns)}</td><td>${esc(i.name)}</td><td>${esc(i.role)}</td><td>${esc(Object.entries(i.offloads).map(([k, v]) => `${k}=${v}`).join(' '))}</td></tr>`).join('');
-      return `<tr><td>${esc(t.name)}</td><td>${esc(t.driver)}${t.mode ? ` ${esc(t.mode)}` : ''}</td><td>${esc(t.datapath ?? '-')}</td><td>${t.hairpin ? 'on' : 'off'}</td><td>${esc(t.ipForward ?? '-')}</td><td>${esc(t.bridgeNfCallIptables ?? '-')}</td><td><details><summary>${esc(t.interfaces.length)} interfaces</summary><table>${offl}</table></details></td></tr>`;
+      return `<tr><td>${esc(t.name)}</td><td>${esc(t.driver)}${t.mode ? ` ${esc(t.mode)}` : ''} <small>(${esc(t.builder ?? 'iproute2')})</small></td><td>${esc(t.datapath ?? '-')}</td><td>${t.hairpin ? 'on' : 'off'}</td><td>${esc(t.ipForward ?? '-')}</td><td>${esc(t.bridgeNfCallIptables ?? '-')}</td><td><details><summary>${esc(t.interfaces.length)} interfaces</summary><table>${offl}</table></details></td></tr>`;
     })
     .join('');
   return `<table><tbody>

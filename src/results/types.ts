@@ -118,6 +118,8 @@ export interface TopologyEnv {
   readonly driver: string;
   readonly mode: string | null;
   readonly datapath: string | null;
+  /** who built it; absent in runs from before builders (iproute2) */
+  readonly builder?: string;
   readonly hairpin: boolean;
   readonly ipForward: string | null;
   readonly bridgeNfCallIptables: string | null;

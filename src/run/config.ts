@@ -10,7 +10,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import { NetbenchError, usageError } from '../errors.js';
 import { BENCH_DIR, PROJECT_ROOT, SCHEMA_DIR } from '../locations.js';
 import { newTag } from '../lab/names.js';
-import { resolveTopologyArg, resolveTopologyList } from '../topology/registry.js';
+import { parseBuilders, resolveTopologyArg, resolveTopologyList } from '../topology/registry.js';
 import type { TopologySpec } from '../topology/spec.js';
 import { type Injection, parseInjection } from './inject.js';
 import { type ComparisonSides, comparisonSides } from '../results/comparisons.js';
@@ -52,6 +52,8 @@ export interface RunFlags extends RealHostFlags {
   readonly budget?: string;
   /** baselines the named topologies are judged against, beside host */
   readonly against?: string;
+  /** who builds the topologies (`--builder docker,cni`) */
+  readonly builder?: string;
   /** replace an existing run directory given with --out */
   readonly force?: boolean;
   /** do not hold the CPUs out of idle sleep while measuring */
@@ -225,12 +227,15 @@ export function resolveRunConfig(flags: RunFlags, now = new Date()): RunConfig {
   const profileName = flags.profile ?? 'quick';
   const profile = loadProfile(profileName);
   const named = (flags.topology ?? 'all') === 'all' ? 'all' : 'some';
-  const against = flags.against ? resolveTopologyList(flags.against) : [];
-  const listed = resolveTopologyList(flags.topology ?? 'all');
+  const builders = flags.builder !== undefined ? parseBuilders(flags.builder) : undefined;
+  const against = flags.against ? resolveTopologyList(flags.against, builders) : [];
+  const listed = resolveTopologyList(flags.topology ?? 'all', builders);
   const topologies = [...listed, ...against.filter((a) => !listed.some((t) => t.name === a.name))];
   // every figure is a ratio to host measured in the same run: host is always in it
   const withHost = topologies.some((t) => t.driver === 'host') ? topologies : [resolveTopologyArg('host'), ...topologies];
-  const sides = comparisonSides(withHost.map((t) => t.name), named, flags.against ? against.map((t) => t.name) : undefined);
+  // another builder's `all`: its macvlan topologies are the challengers, its other styles the incumbents
+  const builderAgainst = builders && named === 'all' ? listed.filter((t) => t.driver !== 'macvlan' && t.driver !== 'host').map((t) => t.name) : undefined;
+  const sides = comparisonSides(withHost.map((t) => t.name), named, flags.against ? against.map((t) => t.name) : builderAgainst);
   if (flags.trials !== undefined && flags.budget !== undefined) throw usageError('--trials (a fixed count of trials) and --budget (stop adaptively within a time) exclude each other; give one');
   // --trials keeps its meaning, a fixed count; otherwise a budget (flag or profile) makes the run adaptive
   const budgetText = flags.trials !== undefined ? undefined : (flags.budget ?? profile.budget);

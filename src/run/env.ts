@@ -40,6 +40,7 @@ export async function topologyEnv(runner: Runner, b: BuiltTopology): Promise<Omi
     driver: b.spec.driver,
     mode: b.spec.mode ?? null,
     datapath: b.datapath ?? null,
+    builder: b.spec.builder,
     hairpin: b.hairpin,
     ipForward: await sysctl(runner, b.hostA.netns, 'net.ipv4.ip_forward'),
     bridgeNfCallIptables: await sysctl(runner, b.hostA.netns, 'net.bridge.bridge-nf-call-iptables'),

@@ -10,7 +10,7 @@ import { claimRunTag } from '../lab/lock.js';
 import { Naming } from '../lab/names.js';
 import type { StateDirs } from '../lab/state.js';
 import { teardown } from '../lab/teardown.js';
-import { DRIVER_REGISTRY } from './drivers/index.js';
+import { driverFor } from './builders.js';
 import type { Endpoint, LanBase } from './drivers/types.js';
 import { type Iface, BuildContext } from './context.js';
 import { buildRealLan, type RealHosts } from './real.js';
@@ -79,7 +79,7 @@ export async function buildTopology(spec: TopologySpec, opts: BuildOptions): Pro
   });
   const runDir = join(opts.state.runs, naming.ledgerId);
   const ctx = new BuildContext(runner, ledger, naming, runDir, opts.aborted);
-  const driver = DRIVER_REGISTRY[spec.driver];
+  const driver = driverFor(spec);
   try {
     await ctx.makeDir(runDir);
     // on real machines the hairpin is the real switch's to give (or not): it is never set
@@ -94,7 +94,7 @@ export async function buildTopology(spec: TopologySpec, opts: BuildOptions): Pro
       runDir,
       lan,
       hostA: { netns: lan.hostA, address: spec.lan.hostA, ifname: result.hostAIf },
-      peer: { netns: lan.peerNs, address: spec.lan.peer, ifname: lan.peerIf },
+      peer: result.peer ?? { netns: lan.peerNs, address: spec.lan.peer, ifname: lan.peerIf },
       containers: result.containers,
       interfaces: ctx.interfaces,
       hairpin,

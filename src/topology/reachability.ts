@@ -27,7 +27,11 @@ export function expectedMatrix(spec: TopologySpec): Expectation {
       return { ...base, 'peer->c1': 'no', 'peer->c1 published': 'yes', 'peer sees c1 as': 'hostA' };
     case 'bridge':
     case 'ovs':
+    case 'ptp':
+    case 'vxlan':
       return base;
+    case 'ipvlan':
+      return { ...base, 'hostA->c1': 'no' };
     case 'macvlan':
       switch (spec.mode) {
         case 'bridge':
@@ -49,6 +53,9 @@ export function explainCell(spec: TopologySpec, id: CellId): string {
   if (spec.driver === 'macvlan' && spec.mode === 'private' && id === 'c1->c2') return 'private isolates siblings even with hairpin';
   if (spec.driver === 'macvlan' && spec.mode === 'passthru' && id === 'c1->c2') return 'second passthru child';
   if (spec.driver === 'nat' && id === 'peer->c1') return 'no route to the private network';
+  if (spec.driver === 'ipvlan' && id === 'hostA->c1') return 'ipvlan parent cannot reach its own children';
+  if (spec.driver === 'ptp' && (id === 'c1->c2' || id === 'peer->c1')) return 'routed through hostA';
+  if (spec.driver === 'vxlan' && (id === 'c1->peer' || id === 'peer->c1')) return 'through the VXLAN tunnel to the peer\'s VTEP';
   return '';
 }
 

@@ -11,10 +11,23 @@ import { TOOL_PUBLISHED } from '../workloads/ports.js';
 import { TOPOLOGY_DIR } from '../locations.js';
 import { BENCHMARK_RANGE, type Cidr, contains, hostAddress, overlaps, parseCidr, size } from './cidr.js';
 
-export const DRIVERS = ['host', 'nat', 'bridge', 'ovs', 'macvlan'] as const;
+/** The styles (a topology's `driver`): what the network is, whichever builder makes it. */
+export const DRIVERS = ['host', 'nat', 'bridge', 'ovs', 'macvlan', 'ipvlan', 'ptp', 'vxlan'] as const;
 export type DriverName = (typeof DRIVERS)[number];
 export const MACVLAN_MODES = ['bridge', 'vepa', 'private', 'passthru'] as const;
+export const IPVLAN_MODES = ['l2', 'l3', 'l3s'] as const;
 export type MacvlanMode = (typeof MACVLAN_MODES)[number];
+export type IpvlanMode = (typeof IPVLAN_MODES)[number];
+/** Who makes the style: the suite's own iproute2 drivers, Docker's daemon, or CNI plugins. */
+export const BUILDERS = ['iproute2', 'docker', 'cni'] as const;
+export type BuilderName = (typeof BUILDERS)[number];
+/** docker nat only: Docker's default bridge (docker0) or a user-defined bridge network, and the userland proxy */
+export interface DockerOptions {
+  readonly network: 'default' | 'user';
+  readonly userlandProxy: boolean;
+}
+/** the drivers whose containers sit on a network of their own behind hostA (`private`) */
+const PRIVATE_NET_DRIVERS: readonly DriverName[] = ['nat', 'ptp', 'vxlan'];
 export const DATAPATHS = ['auto', 'system', 'netdev'] as const;
 export type Datapath = (typeof DATAPATHS)[number];
 
@@ -34,7 +47,9 @@ export interface TopologySpec {
   readonly name: string;
   readonly description: string;
   readonly driver: DriverName;
-  readonly mode?: MacvlanMode;
+  readonly mode?: MacvlanMode | IpvlanMode;
+  readonly builder: BuilderName;
+  readonly docker?: DockerOptions;
   readonly source: string; // file it came from
   readonly lan: { readonly cidr: Cidr; readonly prefix: number; readonly mtu: number; readonly hostA: string; readonly peer: string };
   readonly containers: readonly ContainerSpec[];
@@ -51,7 +66,9 @@ interface RawTopology {
   name: string;
   description?: string;
   driver: DriverName;
-  mode?: MacvlanMode;
+  mode?: MacvlanMode | IpvlanMode;
+  builder?: BuilderName;
+  docker?: { network?: 'default' | 'user'; userlandProxy?: boolean };
   lan: { cidr: string; mtu?: number };
   containers: { count: number; names?: string[]; mtu?: number };
   private?: { cidr: string };
@@ -110,11 +127,17 @@ function cidrIn(source: string, field: string, text: string, problems: string[])
 
 /** Which keys and counts each driver allows. */
 function driverRules(r: RawTopology, problems: string[]): void {
-  if (r.driver === 'macvlan' && r.mode === undefined) problems.push(`driver macvlan needs a mode (valid modes: ${MACVLAN_MODES.join(', ')})`);
-  if (r.driver !== 'macvlan' && r.mode !== undefined) problems.push(`'mode' applies to the macvlan driver only, not ${r.driver}`);
-  if (r.driver !== 'nat' && (r.private !== undefined || r.publish !== undefined)) problems.push(`'private' and 'publish' apply to the nat driver only`);
-  if (r.driver === 'nat' && r.private === undefined) problems.push(`driver nat needs 'private' (the containers' network, e.g. {"cidr": "198.19.0.0/24"})`);
+  const modes: Partial<Record<DriverName, readonly string[]>> = { macvlan: MACVLAN_MODES, ipvlan: IPVLAN_MODES };
+  const allowed = modes[r.driver];
+  if (allowed && r.mode === undefined) problems.push(`driver ${r.driver} needs a mode (valid modes: ${allowed.join(', ')})`);
+  if (allowed && r.mode !== undefined && !allowed.includes(r.mode)) problems.push(`${r.driver} mode '${r.mode}' is not one of ${allowed.join(', ')}`);
+  if (!allowed && r.mode !== undefined) problems.push(`'mode' applies to the macvlan and ipvlan drivers only, not ${r.driver}`);
+  const priv = PRIVATE_NET_DRIVERS.includes(r.driver);
+  if (!priv && r.private !== undefined) problems.push(`'private' applies to the ${PRIVATE_NET_DRIVERS.join(', ')} drivers only`);
+  if (r.driver !== 'nat' && r.publish !== undefined) problems.push(`'publish' applies to the nat driver only`);
+  if (priv && r.private === undefined) problems.push(`driver ${r.driver} needs 'private' (the containers' network, e.g. {"cidr": "198.19.0.0/24"})`);
   if (r.driver !== 'ovs' && r.datapath !== undefined) problems.push(`'datapath' applies to the ovs driver only`);
+  if (r.docker !== undefined && (r.builder !== 'docker' || r.driver !== 'nat')) problems.push(`'docker' applies to the nat driver built by the docker builder only`);
   if (r.driver === 'host' && r.containers.count !== 0) problems.push(`driver host has no containers (containers.count must be 0)`);
   if (r.driver !== 'host' && r.containers.count < 1) problems.push(`driver ${r.driver} needs at least one container`);
   if (r.driver === 'macvlan' && r.mode === 'passthru' && r.containers.count > 1) {
@@ -161,14 +184,15 @@ export function resolveTopology(raw: unknown, source: string): TopologySpec {
   const lan = cidrIn(source, 'lan.cidr', r.lan.cidr, problems);
   const priv = r.private ? cidrIn(source, 'private.cidr', r.private.cidr, problems) : undefined;
   if (lan && priv && overlaps(lan, priv)) problems.push(`lan.cidr ${lan.text} and private.cidr ${priv.text} overlap`);
-  const containerNet = r.driver === 'nat' ? priv : lan;
+  const containerNet = PRIVATE_NET_DRIVERS.includes(r.driver) ? priv : lan;
   if (containerNet && size(containerNet) - 2 < FIRST_CONTAINER_HOST + names.length - 1) {
     problems.push(`${containerNet.text} is too small for ${names.length} containers (they start at host ${FIRST_CONTAINER_HOST}); use /27 or larger`);
   }
   if (lan && size(lan) < 8) problems.push(`lan.cidr ${lan.text} is too small; use /29 or larger`);
 
   const publish = resolvePublish(r, names, problems);
-  if (problems.length > 0 || !lan || (r.driver === 'nat' && !priv)) throw invalid(source, problems);
+  if (r.driver === 'vxlan' && priv && priv.prefix > 24) problems.push(`vxlan splits private.cidr ${priv.text} in two (hostA's half, the peer's half): use /24 or larger`);
+  if (problems.length > 0 || !lan || (PRIVATE_NET_DRIVERS.includes(r.driver) && !priv)) throw invalid(source, problems);
 
   const containers = names.map((name, i) => ({
     name,
@@ -179,6 +203,8 @@ export function resolveTopology(raw: unknown, source: string): TopologySpec {
     description: r.description ?? '',
     driver: r.driver,
     ...(r.mode !== undefined ? { mode: r.mode } : {}),
+    builder: r.builder ?? 'iproute2',
+    ...(r.docker !== undefined ? { docker: { network: r.docker.network ?? 'default', userlandProxy: r.docker.userlandProxy ?? true } } : {}),
     source,
     lan: { cidr: lan, prefix: lan.prefix, mtu: lanMtu, hostA: hostAddress(lan, 1), peer: hostAddress(lan, 2) },
     containers,

@@ -7,23 +7,27 @@ import { teardown } from '../../lab/teardown.js';
 import { preflight, requireRoot } from '../../tools.js';
 import { toolsFor } from '../../topology/needs.js';
 import { type BuiltTopology, buildTopology, teardownBuilt } from '../../topology/build.js';
-import { DRIVER_REGISTRY } from '../../topology/drivers/index.js';
+import { driverFor } from '../../topology/builders.js';
 import type { ReachabilityResult } from '../../results/types.js';
 import { expectedMatrix, measureReachability } from '../../topology/reachability.js';
-import { builtinTopologies, resolveTopologyArg } from '../../topology/registry.js';
+import { builtinTopologies, everyBuiltinTopology, parseBuilders, resolveTopologyArg, resolveTopologyList } from '../../topology/registry.js';
 import type { TopologySpec } from '../../topology/spec.js';
 import { table } from '../../util/table.js';
 import type { Session } from '../session.js';
 
-function pickTopologies(name: string | undefined, all: boolean | undefined): TopologySpec[] {
+function pickTopologies(name: string | undefined, all: boolean | undefined, builder?: string): TopologySpec[] {
   if (all && name) throw usageError('give a topology name or --all, not both');
+  if (builder !== undefined) {
+    if (!all && !name) throw usageError('name a topology or pass --all');
+    return resolveTopologyList(all ? 'all' : name!, parseBuilders(builder));
+  }
   if (all) return builtinTopologies();
   if (!name) throw usageError('name a topology or pass --all');
   return [resolveTopologyArg(name)];
 }
 
 export function listTopologies(session: Session, opts: { json?: boolean }): number {
-  const specs = builtinTopologies();
+  const specs = everyBuiltinTopology();
   if (opts.json) {
     const data = specs.map((s) => ({
       name: s.name,
@@ -32,15 +36,16 @@ export function listTopologies(session: Session, opts: { json?: boolean }): numb
       description: s.description,
       containers: s.containers.map((c) => c.name),
       needs: toolsFor([s]),
-      hairpin: DRIVER_REGISTRY[s.driver].hairpin(s),
+      builder: s.builder,
+      hairpin: driverFor(s).hairpin(s),
       expected: expectedMatrix(s),
       file: s.source,
     }));
     session.io.out(`${JSON.stringify(data, null, 2)}\n`);
     return 0;
   }
-  const rows = specs.map((s) => [s.name, s.driver, s.mode ?? '-', String(s.containers.length), toolsFor([s]).join(' '), s.description]);
-  session.io.out(table(['topology', 'driver', 'mode', 'containers', 'needs', 'description'], rows));
+  const rows = specs.map((s) => [s.name, s.builder, s.driver, s.mode ?? '-', String(s.containers.length), toolsFor([s]).join(' '), s.description]);
+  session.io.out(table(['topology', 'builder', 'style', 'mode', 'containers', 'needs', 'description'], rows));
   return 0;
 }
 
@@ -143,8 +148,8 @@ export async function checkOne(session: Session, spec: TopologySpec, tag: string
   return { result, buildMs: built.buildMs, teardownMs, caveats: built.caveats, ...(built.datapath ? { datapath: built.datapath } : {}) };
 }
 
-export async function topologyCheck(session: Session, name: string | undefined, opts: { all?: boolean; json?: boolean }): Promise<number> {
-  const specs = pickTopologies(name, opts.all);
+export async function topologyCheck(session: Session, name: string | undefined, opts: { all?: boolean; builder?: string; json?: boolean }): Promise<number> {
+  const specs = pickTopologies(name, opts.all, opts.builder);
   preflight(toolsFor(specs));
   return session.withLock(`bench topology check ${name ?? '--all'}`, async () => {
     const tag = newTag();

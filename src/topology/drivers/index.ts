@@ -4,6 +4,8 @@ import { macvlanDriver } from './macvlan.js';
 import { natDriver } from './nat.js';
 import { ovsDriver } from './ovs.js';
 import { bridgeDriver, hostDriver } from './simple.js';
+import { ipvlanDriver } from './ipvlan.js';
+import { ptpDriver, vxlanDriver } from './routed.js';
 import type { Driver } from './types.js';
 
 export const DRIVER_REGISTRY: Readonly<Record<DriverName, Driver>> = {
@@ -12,4 +14,7 @@ export const DRIVER_REGISTRY: Readonly<Record<DriverName, Driver>> = {
   bridge: bridgeDriver,
   ovs: ovsDriver,
   macvlan: macvlanDriver,
+  ipvlan: ipvlanDriver,
+  ptp: ptpDriver,
+  vxlan: vxlanDriver,
 };

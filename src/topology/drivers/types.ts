@@ -34,6 +34,8 @@ export interface DriverResult {
   readonly containers: readonly Endpoint[];
   readonly caveats: readonly string[];
   readonly datapath?: 'system' | 'netdev';
+  /** where the peer's end of the traffic is, when not its LAN address (vxlan: its VTEP on the overlay) */
+  readonly peer?: Endpoint;
 }
 
 export interface Driver {
