@@ -84,12 +84,14 @@ export function parseBuilders(arg: string): BuilderName[] {
  * builder does not make is refused with the builder's reason. host is every builder's baseline.
  */
 function withBuilders(spec: TopologySpec, builders: readonly BuilderName[]): TopologySpec[] {
-  if (spec.driver === 'host' || builders.includes(spec.builder)) return [spec];
+  if (spec.driver === 'host') return [spec];
+  const style = spec.name.replace(/^(docker|cni)-/, '');
   const out: TopologySpec[] = [];
   const refusals: string[] = [];
   for (const b of builders) {
-    const name = b === 'iproute2' ? spec.name.replace(/^(docker|cni)-/, '') : `${b}-${spec.name}`;
-    if (isBuiltinName(name)) out.push(resolveTopologyArg(name));
+    const name = b === 'iproute2' ? style : `${b}-${style}`;
+    if (b === spec.builder) out.push(spec);
+    else if (isBuiltinName(spec.name) && isBuiltinName(name)) out.push(resolveTopologyArg(name));
     else refusals.push(`${b}: ${BUILDER_REGISTRY[b].refuses[spec.driver] ?? `no built-in topology '${name}'; write a topology file with "builder": "${b}"`}`);
   }
   if (out.length === 0) throw new NetbenchError('UNSUPPORTED', `${spec.name} is not made by ${builders.join(' or ')} (${refusals.join('; ')})`);

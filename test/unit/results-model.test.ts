@@ -32,7 +32,7 @@ const peer: PeerTracing = { program: 'bench/trace/peer-half.bt', available: true
 const tracing: Required<TracingSummary> = { program: 'bench/trace/path-latency.bt', available: true, reason: null, cells: [tracingCell], cdf: [{ ...cell, latencyUs: 13, fraction: 1 }], hops: [{ ...cell, hop: hop.hop, order: 0, medianUs: 1.5, p99Us: 4.5, meanUs: 1.6, packets: 10 }], overhead: [overhead], peer };
 const reachCell: ReachabilityCell = { id: 'c1->peer', expected: 'yes', observed: 'yes', ok: true, detail: '2/2 replies' };
 const reachability: ReachabilityResult = { topology: 'bridge', cells: [reachCell], ok: true };
-const topologyEnv: Required<TopologyEnv> = { name: 'bridge', driver: 'bridge', mode: null, datapath: null, hairpin: false, ipForward: '1', bridgeNfCallIptables: '1', interfaces: [{ netns: 'nb-x', name: 'abcd0-up', role: 'up', offloads: { 'tx-checksumming': 'on' } }], caveats: [], buildMs: 100, teardownMs: 50, reachability };
+const topologyEnv: Required<TopologyEnv> = { name: 'bridge', driver: 'bridge', mode: null, datapath: null, builder: 'iproute2', hairpin: false, ipForward: '1', bridgeNfCallIptables: '1', interfaces: [{ netns: 'nb-x', name: 'abcd0-up', role: 'up', offloads: { 'tx-checksumming': 'on' } }], caveats: [], buildMs: 100, teardownMs: 50, reachability };
 
 /** a noise profile as a run keeps it: a 1-s spread too far to decide (pairs null) and an Allan deviation too short to tell (null) */
 const noise: NoiseEnv = { seconds: 10, stepS: 0.1, meanGbps: 21.5, spreads: [{ gapS: 1, spread: 0.11, pairs: 40 }, { gapS: 5, spread: 0.9, pairs: null }], allan: [{ tauS: 0.1, deviation: 0.09 }, { tauS: 1, deviation: null }] };

@@ -48,7 +48,7 @@ describe('topology files', () => {
   it('rejects an unknown key and lists the valid ones', () => {
     const msg = problemOf({ ...base(), colour: 'blue' });
     expect(msg).toContain("unknown key 'colour'");
-    expect(msg).toContain('valid keys: name, description, driver, mode, lan, containers');
+    expect(msg).toContain('valid keys: name, description, driver, mode, builder, docker, lan, containers');
   });
 
   it('rejects an unknown nested key', () => {
@@ -56,8 +56,12 @@ describe('topology files', () => {
   });
 
   it('rejects an unknown mode and driver, listing valid values', () => {
-    expect(problemOf({ ...base(), mode: 'source' })).toContain('mode is "source"; valid values: bridge, vepa, private, passthru');
-    expect(problemOf({ ...base(), driver: 'ipvlan' })).toContain('valid values: host, nat, bridge, ovs, macvlan');
+    expect(problemOf({ ...base(), mode: 'source' })).toContain('mode is "source"; valid values: bridge, vepa, private, passthru, l2, l3, l3s');
+    expect(problemOf({ ...base(), driver: 'ipvlan2' })).toContain('valid values: host, nat, bridge, ovs, macvlan, ipvlan, ptp, vxlan');
+    expect(problemOf({ ...base(), builder: 'podman' })).toContain('valid values: iproute2, docker, cni');
+    // a mode of the other driver: each driver lists its own
+    expect(problemOf({ ...base(), driver: 'ipvlan', mode: 'vepa' })).toContain("ipvlan mode 'vepa' is not one of l2, l3, l3s");
+    expect(problemOf({ ...base(), builder: 'cni', docker: { userlandProxy: false } })).toContain("'docker' applies to the nat driver built by the docker builder only");
   });
 
   it('rejects a bad CIDR and one outside the benchmarking range', () => {

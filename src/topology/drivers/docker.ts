@@ -22,6 +22,11 @@ import type { Driver, Endpoint, LanBase } from './types.js';
 /** dockerd lives as long as the run: only teardown ends it */
 const DAEMON_LIFETIME_MS = 2 ** 31 - 1;
 const READY_TIMEOUT_MS = 30_000;
+/**
+ * The container's first process: it waits, and ends at SIGINT or SIGTERM. A bare `sleep`
+ * as a namespace's pid 1 ignores both, and teardown would wait for its SIGKILL.
+ */
+export const CONTAINER_INIT = 'trap "exit 0" INT TERM; while :; do sleep 3600 & wait $!; done';
 
 export function dockerdArgs(spec: TopologySpec, hostA: string, dir: string, tag: string): string[] {
   const p = dockerPaths(dir);
@@ -136,7 +141,7 @@ export function publishFlags(spec: TopologySpec, container: string): string[] {
 
 async function runContainer(ctx: BuildContext, spec: TopologySpec, lan: LanBase, daemon: Daemon, net: { name: string; fixedAddresses: boolean }, image: string, c: { name: string; address: string }): Promise<Endpoint> {
   const cname = `${ctx.naming.netns(c.name)}`;
-  await daemon.docker('run', '-d', '--name', cname, '--network', net.name, ...(net.fixedAddresses ? ['--ip', c.address] : []), ...publishFlags(spec, c.name), image, 'sleep', '2147483647');
+  await daemon.docker('run', '-d', '--name', cname, '--network', net.name, ...(net.fixedAddresses ? ['--ip', c.address] : []), ...publishFlags(spec, c.name), image, 'sh', '-c', CONTAINER_INIT);
   const pid = await daemon.docker('inspect', '-f', '{{.State.Pid}}', cname);
   const address = await daemon.docker('inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', cname);
   // the container's namespace, named like every other namespace of the run
