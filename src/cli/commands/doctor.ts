@@ -2,7 +2,9 @@
  * bench doctor: root, kernel features (tried for real in a scratch namespace of the
  * suite's own), each tool and its version, and the command that installs what is missing.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cniPath } from '../../topology/drivers/cni.js';
 import { errorMessage, NetbenchError } from '../../errors.js';
 import { succeeded } from '../../exec/runner.js';
 import { Ledger } from '../../lab/ledger.js';
@@ -83,6 +85,10 @@ async function kernelChecks(session: Session): Promise<Check[]> {
         ['ip', 'netns', 'exec', ns, 'nft', 'add', 'chain', 'ip', 'nbdoctor', 'post', '{ type nat hook postrouting priority srcnat; }'],
         ['ip', 'netns', 'exec', ns, 'nft', 'add', 'rule', 'ip', 'nbdoctor', 'post', 'masquerade'],
       ], 'a kernel with nf_tables and nft_masq');
+      ledger.append({ kind: 'link', netns: ns, name: naming.ifname('vx') });
+      await tryIt('kernel: vxlan (the vxlan topology)', false, [['ip', '-n', ns, 'link', 'add', naming.ifname('vx'), 'type', 'vxlan', 'id', '1', 'dstport', '4789', 'dev', v]]);
+      ledger.append({ kind: 'link', netns: ns, name: naming.ifname('iv') });
+      await tryIt('kernel: ipvlan (the ipvlan topologies: refused without it)', false, [['ip', '-n', ns, 'link', 'add', naming.ifname('iv'), 'link', v, 'type', 'ipvlan', 'mode', 'l2']]);
       await tryIt('kernel: tc tbf qdisc', false, [['ip', 'netns', 'exec', ns, 'tc', 'qdisc', 'add', 'dev', v, 'root', 'tbf', 'rate', '1gbit', 'burst', '64kb', 'latency', '10ms']]);
     }
   } catch (err) {
@@ -108,6 +114,28 @@ async function kernelChecks(session: Session): Promise<Check[]> {
     detail: ovsMod ? 'present: ovs uses the kernel datapath' : 'absent: ovs falls back to the userspace netdev datapath (slower; stated beside every ovs figure)',
   });
   return checks;
+}
+
+/** What the docker and cni builders need beyond their programs (docs/architecture.md). */
+export function builderChecks(): Check[] {
+  const filesystems = (() => {
+    try {
+      return readFileSync('/proc/filesystems', 'utf8');
+    } catch {
+      return '';
+    }
+  })();
+  const overlay = /\boverlay\b/.test(filesystems);
+  const devicesCgroup = existsSync('/sys/fs/cgroup/devices') || existsSync('/sys/fs/cgroup/cgroup.controllers');
+  const dockerd = findOnPath('dockerd') !== undefined && findOnPath('busybox') !== undefined;
+  const plugins = ['bridge', 'macvlan', 'ptp', 'portmap', 'static'];
+  const missing = plugins.filter((p) => !existsSync(join(cniPath(), p)));
+  return [
+    { item: 'builder docker: dockerd and busybox', ok: dockerd, required: false, detail: dockerd ? 'found' : 'missing: the docker-* topologies cannot be built', ...(dockerd ? {} : { fix: 'scripts/setup.sh (docker.io, busybox-static)' }) },
+    { item: 'builder docker: overlayfs', ok: overlay, required: false, detail: overlay ? 'in /proc/filesystems (overlay2 storage)' : 'absent: dockerd cannot store its image' },
+    { item: 'builder docker: cgroup mounts', ok: devicesCgroup, required: false, detail: devicesCgroup ? 'the devices controller (v1) or cgroup v2 is mounted' : 'no devices cgroup: dockerd refuses to start' },
+    { item: `builder cni: plugins in ${cniPath()}`, ok: missing.length === 0, required: false, detail: missing.length === 0 ? plugins.join(', ') : `missing ${missing.join(', ')}: the cni-* topologies cannot be built`, ...(missing.length === 0 ? {} : { fix: 'scripts/setup.sh (containernetworking-plugins), or NETBENCH_CNI_PATH' }) },
+  ];
 }
 
 async function toolChecks(session: Session): Promise<Check[]> {
@@ -244,6 +272,7 @@ export async function doctor(session: Session, opts: DoctorFlags): Promise<numbe
   checks.push({ item: 'node', ok: true, required: true, detail: process.version });
   if (isRoot) checks.push(...(await session.withLock('bench doctor', () => kernelChecks(session))));
   checks.push(...(await toolChecks(session)));
+  checks.push(...builderChecks());
   checks.push(...(await idleChecks(session)));
   // under the lock, like a run: a concurrent `bench clean` must not end this check's ssh connection
   if (opts.peer !== undefined) checks.push(...(await session.withLock('bench doctor --peer', () => peerChecks(session, opts))));
