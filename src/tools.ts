@@ -35,6 +35,7 @@ export const TOOLS = {
   dockerd: { package: 'docker.io', versionArgs: ['--version'], purpose: 'docker builder (a daemon of the run\'s own)', required: false },
   docker: { package: 'docker.io', versionArgs: ['--version'], purpose: 'docker builder', required: false },
   nsenter: { package: 'util-linux', versionArgs: ['--version'], purpose: 'docker builder (starts dockerd in hostA\'s namespace)', required: false },
+  setsid: { package: 'util-linux', versionArgs: ['--version'], purpose: 'docker builder (dockerd detached from the command that started it)', required: false },
   tar: { package: 'tar', versionArgs: ['--version'], purpose: 'docker builder (its busybox image)', required: false },
   umount: { package: 'mount', versionArgs: ['--version'], purpose: 'docker builder teardown (its layers)', required: false },
   busybox: { package: 'busybox-static', versionArgs: ['--help'], purpose: 'docker builder (its image)', required: false },

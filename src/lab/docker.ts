@@ -22,7 +22,7 @@ export function dockerCgroupParent(tag: string): string {
 }
 
 export function dockerPaths(dir: string) {
-  return { data: join(dir, 'data'), exec: join(dir, 'exec'), pidfile: join(dir, 'dockerd.pid'), socket: join(dir, 'docker.sock'), config: join(dir, 'daemon.json'), image: join(dir, 'image') };
+  return { data: join(dir, 'data'), exec: join(dir, 'exec'), pidfile: join(dir, 'dockerd.pid'), socket: join(dir, 'docker.sock'), config: join(dir, 'daemon.json'), image: join(dir, 'image'), log: join(dir, 'dockerd.log') };
 }
 
 function allPids(): number[] {

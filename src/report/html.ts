@@ -16,6 +16,7 @@ import { fmtNum, fmtPct } from '../util/format.js';
 import { buildCharts, topologyScale } from './charts.js';
 import { isPrimary } from './select.js';
 import { claimSummary, compareAll, type Comparison, type Comparisons } from './verdicts.js';
+import { datapathSentence, sameDatapath } from '../results/datapath.js';
 
 /** The chart libraries: their sources, inlined (a self-contained report), or the directory a published site keeps them in. */
 export type Libraries = { readonly vega: string; readonly vegaLite: string; readonly vegaEmbed: string } | { readonly linkedFrom: string };
@@ -192,6 +193,7 @@ ${results.status === 'complete' ? '' : `<p class="claim caveat">This run is ${es
 <p class="claim">${esc(claim.text)}</p>
 ${claim.perAlternative.length ? `<ul class="alternatives">${claim.perAlternative.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>` : ''}
 ${verdictTable(cmp)}
+${sameDatapath(results).map((d) => `<p class="${d.same ? 'datapath' : 'datapath caveat'}">${esc(datapathSentence(d))}</p>`).join('\n')}
 <p>Per-block log ratios (trials interleaved in a seeded random order), judged with anytime-valid confidence sequences so that the run could stop as soon as the answer was known; effect = geometric-mean paired ratio with the interval the decision used. Green: better; red: worse; grey: within the metric's margin (±5% for rates, ±10% for P99 latency) or inconclusive.</p>
 ${machinesSection(results)}
 <h2>Ratios to host</h2>

@@ -7,6 +7,7 @@ import { fmtNum, fmtPct } from '../util/format.js';
 import type { Results } from '../results/types.js';
 import { isPrimary } from './select.js';
 import { claimSummary, compareAll } from './verdicts.js';
+import { datapathSentence, sameDatapath } from '../results/datapath.js';
 
 const ICON: Record<string, string> = { better: '🟢', worse: '🔴', same: '⚪', inconclusive: '⚪' };
 /** Text safe in a Markdown table cell: no column breaks, no HTML. */
@@ -29,6 +30,7 @@ export function renderMarkdown(results: Results): string {
     for (const r of rows) lines.push(`| ${ICON[r.verdict.kind]} | ${cellText(r.sentence)} | ±${Math.round(r.verdict.margin * 100)}% | ${Number.isFinite(r.verdict.e) ? r.verdict.e.toPrecision(2) : '∞'} | ${r.verdict.n} |`);
     lines.push('');
   }
+  for (const d of sameDatapath(results)) lines.push(`${d.same ? '' : '⚠️ '}${cellText(datapathSentence(d))}`, '');
   const machines = machineLines(results);
   if (machines) lines.push(cellText(machines.machines), '', cellText(machines.limit), '');
   const ratios = results.summary.filter((s) => s.ratioToHost && isPrimary(s));

@@ -4,6 +4,7 @@ import { EXIT, errorMessage } from '../../errors.js';
 import { missingFromRun } from '../../results/completeness.js';
 import { summaryTable } from '../../report/terminal.js';
 import { claimSummary, compareAll } from '../../report/verdicts.js';
+import { datapathSentence, sameDatapath } from '../../results/datapath.js';
 import { sampleProcs } from '../../run/interference.js';
 import { writeReport } from '../../report/write.js';
 import type { Results } from '../../results/types.js';
@@ -86,6 +87,7 @@ export async function runCommand(session: Session, flags: RunCliFlags): Promise<
     io.out(summaryTable(results));
     const claim = claimSummary(compareAll(results).rows);
     io.out(`\n${claim.text}\n${claim.perAlternative.map((l) => `  ${l}\n`).join('')}`);
+    for (const d of sameDatapath(results)) io.out(`${datapathSentence(d)}\n`);
     io.out(`\nrun ${results.runId} ${results.status} in ${fmtDuration(wallS)}; results: ${join(dir, 'results.json')}\n${reportLine}\n`);
   }
   session.throwIfAborted();

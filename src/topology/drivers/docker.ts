@@ -6,10 +6,10 @@
  * a name (`ip netns attach`) so that the tools enter it like any other. The image is
  * busybox, imported from the machine's own busybox-static: no registry is ever asked.
  */
-import { copyFileSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NetbenchError } from '../../errors.js';
-import { type BackgroundProcess, describeFailure, lastLines, succeeded } from '../../exec/runner.js';
+import { lastLines, succeeded } from '../../exec/runner.js';
 import { DOCKER_OUTSIDE_PATHS, dockerCgroupParent, dockerPaths } from '../../lab/docker.js';
 import { findOnPath } from '../../tools.js';
 import { type BuildContext, NETNS_SYSCTLS } from '../context.js';
@@ -19,8 +19,6 @@ import { macvlanDriver } from './macvlan.js';
 import { publishedPorts } from './nat.js';
 import type { Driver, Endpoint, LanBase } from './types.js';
 
-/** dockerd lives as long as the run: only teardown ends it */
-const DAEMON_LIFETIME_MS = 2 ** 31 - 1;
 const READY_TIMEOUT_MS = 30_000;
 /**
  * The container's first process: it waits, and ends at SIGINT or SIGTERM. A bare `sleep`
@@ -73,27 +71,34 @@ async function startDaemon(ctx: BuildContext, spec: TopologySpec, lan: LanBase):
   mkdirSync(p.exec, { recursive: true, mode: 0o700 });
   // an empty configuration: a system /etc/docker/daemon.json must not reach this daemon
   writeFileSync(p.config, '{}\n');
-  const proc = await ctx.runner.start({ program: 'nsenter', args: dockerdArgs(spec, lan.hostA, dir, ctx.naming.tag), timeoutMs: DAEMON_LIFETIME_MS });
+  // detached (setsid -f) and writing to its own log: the daemon lives until teardown stops it,
+  // also past a `bench topology up` that has printed its summary and exited
+  await ctx.exec(undefined, 'setsid', ['-f', 'sh', '-c', 'exec "$@" >"$0" 2>&1 </dev/null', p.log, 'nsenter', ...dockerdArgs(spec, lan.hostA, dir, ctx.naming.tag)]);
   const daemon = new Daemon(p.socket, ctx);
-  await waitReady(ctx, proc, p.socket);
+  await waitReady(ctx, p);
   return daemon;
 }
 
-async function waitReady(ctx: BuildContext, proc: BackgroundProcess, socket: string): Promise<void> {
-  let exited: string | undefined;
-  void proc.exited.then((r) => (exited = lastLines(r.stderr, 5) || describeFailure(r)));
+async function waitReady(ctx: BuildContext, p: ReturnType<typeof dockerPaths>): Promise<void> {
   const deadline = performance.now() + READY_TIMEOUT_MS;
   let last = '';
   while (performance.now() < deadline) {
-    if (exited !== undefined) throw new NetbenchError('BUILD_FAILED', `dockerd exited while starting: ${exited}`);
-    if (existsSync(socket)) {
-      const r = await ctx.runner.run({ program: 'docker', args: ['-H', `unix://${socket}`, 'version', '--format', '{{.Server.Version}}'], timeoutMs: 5000 });
+    if (existsSync(p.socket)) {
+      const r = await ctx.runner.run({ program: 'docker', args: ['-H', `unix://${p.socket}`, 'version', '--format', '{{.Server.Version}}'], timeoutMs: 5000 });
       if (succeeded(r)) return;
       last = r.stderr.trim();
     }
     await new Promise((res) => setTimeout(res, 100));
   }
-  throw new NetbenchError('BUILD_FAILED', `dockerd did not answer on ${socket} within ${READY_TIMEOUT_MS / 1000} s${last ? `: ${last}` : ''}`);
+  throw new NetbenchError('BUILD_FAILED', `dockerd did not answer on ${p.socket} within ${READY_TIMEOUT_MS / 1000} s${last ? ` (${last})` : ''}; its log: ${lastLines(readLog(p.log), 5)}`);
+}
+
+function readLog(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '(none)';
+  }
 }
 
 /** A two-megabyte image: busybox with `sh` and `sleep`, imported from the machine's own busybox. */
@@ -157,9 +162,13 @@ async function runContainer(ctx: BuildContext, spec: TopologySpec, lan: LanBase,
   return { netns: ns, address, ifname: 'eth0' };
 }
 
+/** What Docker's user-defined networks (macvlan included) put in every container's namespace. */
+export const CONNTRACK_CAVEAT =
+  "Docker's embedded DNS resolver put a nat table in the containers' namespaces (DNAT of 127.0.0.11:53): connection tracking is on there, and every packet of the containers goes through it";
+
 export const dockerDriver: Driver = {
   summary: "Docker's own networks (default bridge with -p, user-defined bridge, macvlan) from a dockerd of the run's own",
-  needs: ['dockerd', 'docker', 'nsenter', 'tar', 'umount'],
+  needs: ['dockerd', 'docker', 'nsenter', 'setsid', 'tar', 'umount', 'nft'],
   hairpin: (spec) => macvlanDriver.hairpin(spec),
   async build(ctx, spec, lan) {
     await ctx.address(lan.hostA, lan.uplink, spec.lan.hostA, spec.lan.prefix);
@@ -168,7 +177,9 @@ export const dockerDriver: Driver = {
     const net = await makeNetwork(ctx, spec, lan, daemon);
     const containers: Endpoint[] = [];
     for (const c of spec.containers) containers.push(await runContainer(ctx, spec, lan, daemon, net, image, c));
+    const tables = await ctx.exec(containers[0]!.netns, 'nft', ['list', 'tables']);
     const caveats = [
+      ...(/\bnat\b/.test(tables.stdout) ? [CONNTRACK_CAVEAT] : []),
       ...(spec.driver === 'nat' ? [`Docker ${spec.docker?.network === 'user' ? 'user-defined bridge' : 'default bridge (docker0)'}, userland proxy ${spec.docker?.userlandProxy === false ? 'off' : 'on'}: published ports by Docker's iptables DNAT${spec.docker?.userlandProxy === false ? '' : ', docker-proxy for the hairpin and loopback paths'}`] : []),
       ...(spec.driver === 'macvlan' && spec.mode === 'passthru' ? ['macvlan passthru: the child owns the uplink; hostA loses its own use of it'] : []),
     ];

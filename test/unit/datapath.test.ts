@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { datapathSentence, sameDatapath } from '../../src/results/datapath.js';
+import type { Results } from '../../src/results/types.js';
+import { syntheticResults } from '../support/synthetic.js';
+
+type Topo = Results['environment']['topologies'][number];
+const topo = (name: string, driver: string, mode: string | null, builder?: string): Topo => ({
+  name,
+  driver,
+  mode,
+  datapath: null,
+  ...(builder ? { builder } : {}),
+  hairpin: false,
+  ipForward: null,
+  bridgeNfCallIptables: null,
+  interfaces: [],
+  caveats: [],
+  buildMs: 1,
+  teardownMs: 1,
+});
+
+const hop = (name: string, order: number, onPath = true) => ({ hop: name, order, onPath, packets: 10, p50Us: 1, p99Us: 2, meanUs: 1, shareUs: 1 });
+
+function withHops(hops: Record<string, ReturnType<typeof hop>[]>, topologies: Topo[]): Results {
+  const base = syntheticResults([]);
+  const cells = Object.entries(hops).map(([topology, h]) => ({ topology, workload: 'tcp-rr', path: 'c1-peer', tracedTrials: 1, errors: [], sample: 8, packets: 10, p50Us: 1, p90Us: 1, p99Us: 1, meanUs: 1, hops: h, hopMeanSumUs: 1, drops: [] }));
+  return { ...base, environment: { ...base.environment, topologies }, tracing: { program: 'p', available: true, reason: null, cells, cdf: [], hops: [], overhead: [] } } as Results;
+}
+
+const MACVLAN = [hop('c1 tx → up tx', 1), hop('up tx → swa rx', 2), hop('peer rx → app', 3)];
+
+describe('same datapath: two builders of one style cross the same hops in the same order', () => {
+  it('docker macvlan with the hops of the suite\'s macvlan is the same datapath; off-path hops do not count', () => {
+    const r = withHops({ 'macvlan-bridge': MACVLAN, 'docker-macvlan-bridge': [...MACVLAN, hop('c1 rx → c1 drop', 1000, false)] }, [
+      topo('host', 'host', null),
+      topo('docker-macvlan-bridge', 'macvlan', 'bridge', 'docker'),
+      topo('macvlan-bridge', 'macvlan', 'bridge'),
+    ]);
+    const [d] = sameDatapath(r);
+    expect(d).toMatchObject({ style: 'macvlan bridge', a: 'macvlan-bridge', b: 'docker-macvlan-bridge', builderA: 'iproute2', builderB: 'docker', same: true });
+    expect(datapathSentence(d!)).toBe('docker-macvlan-bridge (docker) and macvlan-bridge (iproute2) cross the same 3 hops in the same order in all 1 traced cells: the same datapath.');
+  });
+
+  it('a hop one build crosses and the other does not is named', () => {
+    const r = withHops({ nat: MACVLAN, 'docker-nat': [MACVLAN[0]!, hop('up tx → docker-proxy', 2), MACVLAN[1]!, MACVLAN[2]!] }, [topo('nat', 'nat', null), topo('docker-nat', 'nat', null, 'docker')]);
+    const [d] = sameDatapath(r);
+    expect(d!.same).toBe(false);
+    expect(datapathSentence(d!)).toContain('only docker-nat: up tx → docker-proxy');
+  });
+
+  it('the same hops in another order are not the same datapath', () => {
+    const r = withHops({ bridge: MACVLAN, 'cni-bridge': [hop('up tx → swa rx', 1), hop('c1 tx → up tx', 2), hop('peer rx → app', 3)] }, [topo('bridge', 'bridge', null), topo('cni-bridge', 'bridge', null, 'cni')]);
+    expect(datapathSentence(sameDatapath(r)[0]!)).toContain('the same hops in another order');
+  });
+
+  it('compares only builds of one style by different builders', () => {
+    const r = withHops({ 'macvlan-bridge': MACVLAN, 'macvlan-vepa': MACVLAN, 'docker-macvlan-vepa': MACVLAN }, [
+      topo('macvlan-bridge', 'macvlan', 'bridge'),
+      topo('macvlan-vepa', 'macvlan', 'vepa'),
+      topo('docker-macvlan-vepa', 'macvlan', 'vepa', 'docker'),
+    ]);
+    expect(sameDatapath(r).map((d) => [d.a, d.b])).toEqual([['macvlan-vepa', 'docker-macvlan-vepa']]);
+  });
+});
