@@ -74,6 +74,11 @@ describe('builders build the styles they claim, each showing its row', () => {
       const cells = j.topologies.find((t) => t.result.topology === name)!.result.cells;
       expect(cells.find((c) => c.id === 'peer->c1 published')!.detail).toContain('198.18.0.1:7007');
     }
+    // Docker's embedded DNS: in every user-defined network's containers (macvlan too), never on docker0
+    const caveats = (name: string) => j.topologies.find((t) => t.result.topology === name)!.caveats.join(' ');
+    expect(caveats('docker-macvlan-bridge')).toContain('connection tracking is on there');
+    expect(caveats('docker-bridge')).toContain('connection tracking is on there');
+    expect(caveats('docker-nat')).not.toContain('connection tracking');
   });
 
   it('iproute2: ptp and a vxlan overlay, whose MTU cost is stated', async () => {

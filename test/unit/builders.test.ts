@@ -169,8 +169,8 @@ describe('iproute2: the new styles', () => {
     expect(lines).toContain(`ip -n nb-abcd-vxlan-hostA link add abcda-vx address ${p.hostAMac} mtu 1450 type vxlan id 1 local 198.18.0.1 dev abcda-up dstport 4789 nolearning`);
     expect(lines).toContain('ip -n nb-abcd-vxlan-hostA route add 198.19.0.128/25 via 198.19.0.128 dev abcda-vx onlink');
     expect(lines).toContain(`ip -n nb-abcd-vxlan-hostA neigh add 198.19.0.128 lladdr ${p.peerMac} dev abcda-vx nud permanent`);
-    expect(lines).toContain(`bridge -n nb-abcd-vxlan-hostA fdb append ${p.peerMac} dev abcda-vx dst 198.18.0.2 self permanent`);
-    expect(lines).toContain(`bridge -n nb-abcd-vxlan-peer fdb append ${p.hostAMac} dev abcda-pvx dst 198.18.0.1 self permanent`);
+    expect(lines).toContain(`ip netns exec nb-abcd-vxlan-hostA bridge fdb append ${p.peerMac} dev abcda-vx dst 198.18.0.2 self permanent`);
+    expect(lines).toContain(`ip netns exec nb-abcd-vxlan-peer bridge fdb append ${p.hostAMac} dev abcda-pvx dst 198.18.0.1 self permanent`);
     // the containers' MTU pays for the tunnel, and the traffic's peer end is its VTEP
     expect(lines).toContain('ip -n nb-abcd-vxlan-hostA link add abcda-c1h mtu 1450 type veth peer name abcda-c1 netns nb-abcd-vxlan-c1 mtu 1450');
     expect(built.peer).toEqual({ netns: 'nb-abcd-vxlan-peer', address: '198.19.0.128', ifname: 'abcda-pvx' });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { datapathSentence, sameDatapath } from '../../src/results/datapath.js';
 import type { Results } from '../../src/results/types.js';
+import type { TracingCell } from '../../src/results/tracing.js';
 import { syntheticResults } from '../support/synthetic.js';
 
 type Topo = Results['environment']['topologies'][number];
@@ -23,8 +24,8 @@ const hop = (name: string, order: number, onPath = true) => ({ hop: name, order,
 
 function withHops(hops: Record<string, ReturnType<typeof hop>[]>, topologies: Topo[]): Results {
   const base = syntheticResults([]);
-  const cells = Object.entries(hops).map(([topology, h]) => ({ topology, workload: 'tcp-rr', path: 'c1-peer', tracedTrials: 1, errors: [], sample: 8, packets: 10, p50Us: 1, p90Us: 1, p99Us: 1, meanUs: 1, hops: h, hopMeanSumUs: 1, drops: [] }));
-  return { ...base, environment: { ...base.environment, topologies }, tracing: { program: 'p', available: true, reason: null, cells, cdf: [], hops: [], overhead: [] } } as Results;
+  const cells: TracingCell[] = Object.entries(hops).map(([topology, h]) => ({ topology, workload: 'tcp-rr', path: 'c1-peer', tracedTrials: 1, errors: [], sample: 8, packets: 10, p50Us: 1, p90Us: 1, p99Us: 1, meanUs: 1, hops: h, hopMeanSumUs: 1, drops: [], overhead: null }));
+  return { ...base, environment: { ...base.environment, topologies }, tracing: { program: 'p', available: true, reason: null, cells, cdf: [], hops: [], overhead: [] } };
 }
 
 const MACVLAN = [hop('c1 tx → up tx', 1), hop('up tx → swa rx', 2), hop('peer rx → app', 3)];

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { NetbenchError } from '../../errors.js';
 import { lastLines, succeeded } from '../../exec/runner.js';
 import { DOCKER_OUTSIDE_PATHS, dockerCgroupParent, dockerPaths } from '../../lab/docker.js';
+import { procfs } from '../../lab/processes.js';
 import { findOnPath } from '../../tools.js';
 import { type BuildContext, NETNS_SYSCTLS } from '../context.js';
 import type { TopologySpec } from '../spec.js';
@@ -76,6 +77,11 @@ async function startDaemon(ctx: BuildContext, spec: TopologySpec, lan: LanBase):
   await ctx.exec(undefined, 'setsid', ['-f', 'sh', '-c', 'exec "$@" >"$0" 2>&1 </dev/null', p.log, 'nsenter', ...dockerdArgs(spec, lan.hostA, dir, ctx.naming.tag)]);
   const daemon = new Daemon(p.socket, ctx);
   await waitReady(ctx, p);
+  // the ledger names the daemons by pid too (the `docker` entry above stops them and what they made)
+  for (const [label, file] of [['dockerd', p.pidfile], ['containerd', join(p.exec, 'containerd', 'containerd.pid')]] as const) {
+    const pid = Number(readText(file).trim());
+    if (Number.isInteger(pid) && pid > 1) ctx.record({ kind: 'process', netns: lan.hostA, label, pid, startTime: procfs.startTime(pid) ?? '' });
+  }
   return daemon;
 }
 
@@ -90,10 +96,10 @@ async function waitReady(ctx: BuildContext, p: ReturnType<typeof dockerPaths>): 
     }
     await new Promise((res) => setTimeout(res, 100));
   }
-  throw new NetbenchError('BUILD_FAILED', `dockerd did not answer on ${p.socket} within ${READY_TIMEOUT_MS / 1000} s${last ? ` (${last})` : ''}; its log: ${lastLines(readLog(p.log), 5)}`);
+  throw new NetbenchError('BUILD_FAILED', `dockerd did not answer on ${p.socket} within ${READY_TIMEOUT_MS / 1000} s${last ? ` (${last})` : ''}; its log: ${lastLines(readText(p.log), 5)}`);
 }
 
-function readLog(path: string): string {
+function readText(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch {
@@ -148,6 +154,7 @@ async function runContainer(ctx: BuildContext, spec: TopologySpec, lan: LanBase,
   const cname = `${ctx.naming.netns(c.name)}`;
   await daemon.docker('run', '-d', '--name', cname, '--network', net.name, ...(net.fixedAddresses ? ['--ip', c.address] : []), ...publishFlags(spec, c.name), image, 'sh', '-c', CONTAINER_INIT);
   const pid = await daemon.docker('inspect', '-f', '{{.State.Pid}}', cname);
+  ctx.record({ kind: 'process', label: `container ${cname}`, pid: Number(pid), startTime: procfs.startTime(Number(pid)) ?? '' });
   const address = await daemon.docker('inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', cname);
   // the container's namespace, named like every other namespace of the run
   const ns = ctx.naming.netns(c.name);

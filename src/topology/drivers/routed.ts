@@ -76,7 +76,8 @@ async function vtep(ctx: BuildContext, ns: string, role: string, dev: string, lo
 async function remoteNode(ctx: BuildContext, ns: string, vx: string, half: string, remoteVtep: string, remoteMac: string, remoteLan: string): Promise<void> {
   await ctx.ip(ns, 'route', 'add', half, 'via', remoteVtep, 'dev', vx, 'onlink');
   await ctx.ip(ns, 'neigh', 'add', remoteVtep, 'lladdr', remoteMac, 'dev', vx, 'nud', 'permanent');
-  await ctx.exec(undefined, 'bridge', ['-n', ns, 'fdb', 'append', remoteMac, 'dev', vx, 'dst', remoteLan, 'self', 'permanent']);
+  // run in the namespace (not `bridge -n`): on a real-host run the peer's namespace is on the peer machine
+  await ctx.exec(ns, 'bridge', ['fdb', 'append', remoteMac, 'dev', vx, 'dst', remoteLan, 'self', 'permanent']);
 }
 
 export const vxlanDriver: Driver = {
