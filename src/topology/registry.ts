@@ -1,9 +1,8 @@
 /** The built-in topologies are the files under topologies/; a path loads a user's copy. */
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
-import { usageError } from '../errors.js';
+import { NetbenchError, usageError } from '../errors.js';
 import { TOPOLOGY_DIR } from '../locations.js';
-import { NetbenchError } from '../errors.js';
 import { BUILDER_REGISTRY } from './builders.js';
 import { BUILDERS, type BuilderName, loadTopologyFile, type TopologySpec } from './spec.js';
 

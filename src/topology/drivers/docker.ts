@@ -151,13 +151,14 @@ export function publishFlags(spec: TopologySpec, container: string): string[] {
 }
 
 async function runContainer(ctx: BuildContext, spec: TopologySpec, lan: LanBase, daemon: Daemon, net: { name: string; fixedAddresses: boolean }, image: string, c: { name: string; address: string }): Promise<Endpoint> {
-  const cname = `${ctx.naming.netns(c.name)}`;
+  // the container is named like its namespace: nb-<tag>-<topology>-<container>
+  const cname = ctx.naming.netns(c.name);
   await daemon.docker('run', '-d', '--name', cname, '--network', net.name, ...(net.fixedAddresses ? ['--ip', c.address] : []), ...publishFlags(spec, c.name), image, 'sh', '-c', CONTAINER_INIT);
   const pid = await daemon.docker('inspect', '-f', '{{.State.Pid}}', cname);
   ctx.record({ kind: 'process', label: `container ${cname}`, pid: Number(pid), startTime: procfs.startTime(Number(pid)) ?? '' });
   const address = await daemon.docker('inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', cname);
-  // the container's namespace, named like every other namespace of the run
-  const ns = ctx.naming.netns(c.name);
+  // the container's namespace gets the name every other namespace of the run has
+  const ns = cname;
   ctx.record({ kind: 'netns', name: ns });
   await ctx.exec(undefined, 'ip', ['netns', 'attach', ns, pid]);
   for (const [key, value] of NETNS_SYSCTLS) await ctx.sysctl(ns, key, value);
