@@ -6,7 +6,7 @@
  */
 import { NetbenchError } from '../../errors.js';
 import { succeeded } from '../../exec/runner.js';
-import type { Driver, Endpoint } from './types.js';
+import { adoptChild, type Driver, type Endpoint } from './types.js';
 
 /** The kernel's answer when a link type is not built in (and no module provides it). */
 export const UNKNOWN_LINK_TYPE = /Unknown device type/i;
@@ -35,16 +35,9 @@ export const ipvlanDriver: Driver = {
         throw new NetbenchError('BUILD_FAILED', `ip link add ${name} type ipvlan mode ${mode}: ${add.stderr.trim()}`);
       }
       const ns = await ctx.addNetns(c.name);
-      ctx.interfaces.push({ netns: lan.hostA, name, role: c.name });
-      ctx.record({ kind: 'link', netns: ns, name });
-      await ctx.ip(lan.hostA, 'link', 'set', name, 'netns', ns);
-      ctx.moved(name, ns);
-      await ctx.ip(ns, 'link', 'set', name, 'mtu', String(spec.containerMtu));
-      await ctx.address(ns, name, c.address, spec.lan.prefix);
-      await ctx.up(ns, name);
+      containers.push(await adoptChild(ctx, spec, lan, ns, name, c));
       // l3 and l3s answer no ARP for the children: the container reaches its LAN by a device route
       if (mode !== 'l2') await ctx.ip(ns, 'route', 'replace', 'default', 'dev', name);
-      containers.push({ netns: ns, address: c.address, ifname: name });
     }
     const caveats = mode === 'l2' ? [] : [`ipvlan ${mode}: the children route through the parent; the LAN sees every child with the uplink's MAC address`];
     return { hostAIf: lan.uplink, containers, caveats };

@@ -1,6 +1,6 @@
 /** macvlan children of hostA's uplink, made in hostA and moved into each container. */
 import { NetbenchError } from '../../errors.js';
-import type { Driver, Endpoint } from './types.js';
+import { adoptChild, type Driver, type Endpoint } from './types.js';
 
 export const macvlanDriver: Driver = {
   summary: 'macvlan children of the uplink (modes bridge, vepa, private, passthru)',
@@ -18,14 +18,7 @@ export const macvlanDriver: Driver = {
       const name = ctx.naming.ifname(c.name);
       ctx.record({ kind: 'link', netns: lan.hostA, name });
       await ctx.ip(lan.hostA, 'link', 'add', name, 'link', lan.uplink, 'type', 'macvlan', 'mode', mode);
-      ctx.interfaces.push({ netns: lan.hostA, name, role: c.name });
-      ctx.record({ kind: 'link', netns: ns, name });
-      await ctx.ip(lan.hostA, 'link', 'set', name, 'netns', ns);
-      ctx.moved(name, ns);
-      await ctx.ip(ns, 'link', 'set', name, 'mtu', String(spec.containerMtu));
-      await ctx.address(ns, name, c.address, spec.lan.prefix);
-      await ctx.up(ns, name);
-      containers.push({ netns: ns, address: c.address, ifname: name });
+      containers.push(await adoptChild(ctx, spec, lan, ns, name, c));
     }
     const caveats = mode === 'passthru' ? ['macvlan passthru: the child owns the uplink; hostA loses its own use of it'] : [];
     return { hostAIf: lan.uplink, containers, caveats };

@@ -69,3 +69,15 @@ export async function vethContainers(
   }
   return out;
 }
+
+/** A child link made in hostA (macvlan, ipvlan) moved into its container's namespace and given the container's address. */
+export async function adoptChild(ctx: BuildContext, spec: TopologySpec, lan: LanBase, ns: string, name: string, c: { name: string; address: string }): Promise<Endpoint> {
+  ctx.interfaces.push({ netns: lan.hostA, name, role: c.name });
+  ctx.record({ kind: 'link', netns: ns, name });
+  await ctx.ip(lan.hostA, 'link', 'set', name, 'netns', ns);
+  ctx.moved(name, ns);
+  await ctx.ip(ns, 'link', 'set', name, 'mtu', String(spec.containerMtu));
+  await ctx.address(ns, name, c.address, spec.lan.prefix);
+  await ctx.up(ns, name);
+  return { netns: ns, address: c.address, ifname: name };
+}
