@@ -12,7 +12,7 @@ import { vxlanPlan } from '../../src/topology/drivers/routed.js';
 import { expectedMatrix } from '../../src/topology/reachability.js';
 import { parseBuilders, resolveTopologyArg, resolveTopologyList } from '../../src/topology/registry.js';
 import { DRIVERS, resolveTopology } from '../../src/topology/spec.js';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simulatedKernel, tempState } from '../support/fakes.js';
@@ -65,7 +65,9 @@ describe('a builder makes the styles it claims and refuses the others with its r
       'docker-macvlan-passthru',
     ]);
     expect(() => resolveTopologyList('ovs', ['docker'])).toThrow(/Docker has no Open vSwitch/);
-    expect(() => parseBuilders('docker,podman')).toThrow(/unknown builder 'podman'/);
+    expect(() => parseBuilders('docker,podman')).toThrow("unknown builder 'podman'; valid builders: iproute2, docker, cni");
+    expect(parseBuilders(' docker , cni,docker ')).toEqual(['docker', 'cni']);
+    expect(() => parseBuilders(' , ')).toThrow('--builder names no builder');
     // iproute2 beside docker: both builds of a style, side by side
     expect(resolveTopologyList('docker-macvlan-bridge', ['iproute2', 'docker']).map((s) => s.name)).toEqual(['macvlan-bridge', 'docker-macvlan-bridge']);
     expect(resolveTopologyList('macvlan-bridge', ['iproute2', 'docker']).map((s) => s.name)).toEqual(['macvlan-bridge', 'docker-macvlan-bridge']);
@@ -83,7 +85,8 @@ describe('cni: the plugin chain each style hands the plugins', () => {
     const spec = resolveTopologyArg('cni-nat');
     const first = cniChain(spec, 'up', 'br', spec.containers[0]!, true);
     expect(first.map((p) => p.type)).toEqual(['bridge', 'portmap']);
-    expect(first[0]).toMatchObject({ isGateway: true, ipMasq: true, ipam: { type: 'static', addresses: [{ address: '198.19.0.11/24', gateway: '198.19.0.1' }] } });
+    expect(first[0]).toEqual({ type: 'bridge', bridge: 'br', isGateway: true, ipMasq: true, mtu: 1500, ipam: { type: 'static', addresses: [{ address: '198.19.0.11/24', gateway: '198.19.0.1' }], routes: [{ dst: '0.0.0.0/0' }] } });
+    expect(first[1]).toMatchObject({ type: 'portmap', capabilities: { portMappings: true } });
     const maps = (first[1] as unknown as { runtimeConfig: { portMappings: { hostPort: number; protocol: string; hostIP: string }[] } }).runtimeConfig.portMappings;
     expect(maps).toContainEqual({ hostPort: 5201, containerPort: 5201, protocol: 'tcp', hostIP: '198.18.0.1' });
     expect(cniChain(spec, 'up', 'br', spec.containers[1]!, false).map((p) => p.type)).toEqual(['bridge']);
@@ -105,6 +108,14 @@ describe('cni: the plugin chain each style hands the plugins', () => {
 });
 
 describe('docker: a daemon of the run\'s own, in hostA', () => {
+  it('dockerd, exactly: its own paths, config, namespaces and cgroup, overlay2, and the network flags of each style', () => {
+    const d = '/r/docker';
+    const own = [`--data-root=${d}/data`, `--exec-root=${d}/exec`, `--pidfile=${d}/dockerd.pid`, `--host=unix://${d}/docker.sock`, `--config-file=${d}/daemon.json`, '--containerd-namespace=netbench-abcd', '--containerd-plugins-namespace=netbench-abcd-plugins', '--cgroup-parent=netbench-abcd', '--storage-driver=overlay2', '--log-level=warn'];
+    expect(dockerdArgs(resolveTopologyArg('docker-nat'), 'h', d, 'abcd')).toEqual(['--net=/run/netns/h', 'dockerd', ...own, '--iptables=true', '--userland-proxy=true', '--bip=198.19.0.1/24', '--mtu=1500']);
+    expect(dockerdArgs(resolveTopologyArg('docker-bridge'), 'h', d, 'abcd')).toEqual(['--net=/run/netns/h', 'dockerd', ...own, '--iptables=true', '--userland-proxy=true', '--bridge=none']);
+    expect(dockerdArgs(resolveTopologyArg('docker-macvlan-vepa'), 'h', d, 'abcd')).toEqual(['--net=/run/netns/h', 'dockerd', ...own, '--iptables=false', '--userland-proxy=true', '--bridge=none']);
+  });
+
   it('dockerd gets its own paths, containerd namespace and cgroup parent, and iptables only for nat', () => {
     const nat = dockerdArgs(resolveTopologyArg('docker-nat-noproxy'), 'nb-abcd-x-hostA', '/run/netbench/runs/abcd-x/docker', 'abcd');
     expect(nat[0]).toBe('--net=/run/netns/nb-abcd-x-hostA');
@@ -117,8 +128,7 @@ describe('docker: a daemon of the run\'s own, in hostA', () => {
   it('publishes the suite\'s tool ports on hostA\'s LAN address, to the first container only', () => {
     const spec = resolveTopologyArg('docker-nat');
     const flags = publishFlags(spec, 'c1');
-    expect(flags).toContain('198.18.0.1:5201:5201/tcp');
-    expect(flags).toContain('198.18.0.1:12865:12865/tcp');
+    expect(flags).toEqual(['-p', '198.18.0.1:7007:7007/tcp', '-p', '198.18.0.1:5201:5201/tcp', '-p', '198.18.0.1:5201:5201/udp', '-p', '198.18.0.1:12865:12865/tcp', '-p', '198.18.0.1:12866:12866/tcp', '-p', '198.18.0.1:12866:12866/udp']);
     expect(publishFlags(spec, 'c2')).toEqual([]);
     expect(publishFlags(resolveTopologyArg('docker-macvlan-bridge'), 'c1')).toEqual([]);
   });
@@ -130,13 +140,17 @@ describe('docker: a daemon of the run\'s own, in hostA', () => {
   it('finds mounts below its directory deepest first, and never a sibling with the same prefix', () => {
     const info = [
       '1 0 0:1 / / rw - ext4 /dev/vda rw',
-      '2 1 0:2 / /run/netbench/runs/abcd-x/docker/data/overlay2/l1/merged rw - overlay overlay rw',
+      '5 1 0:5 / /run/netbench/runs/abcd-x/docker rw - tmpfs tmpfs rw',
       '3 1 0:3 / /run/netbench/runs/abcd-x/docker/exec/netns/n1 rw - nsfs nsfs rw',
+      '2 1 0:2 / /run/netbench/runs/abcd-x/docker/data/overlay2/l1/merged rw - overlay overlay rw',
+      '6 1 0:6 / /run/netbench/runs/abcd-x/docker/data/my\\040layer rw - overlay overlay rw',
       '4 1 0:4 / /run/netbench/runs/abcd-x/docker2/data rw - tmpfs tmpfs rw',
     ].join('\n');
     expect(mountsBelow('/run/netbench/runs/abcd-x/docker', info)).toEqual([
       '/run/netbench/runs/abcd-x/docker/data/overlay2/l1/merged',
       '/run/netbench/runs/abcd-x/docker/exec/netns/n1',
+      '/run/netbench/runs/abcd-x/docker/data/my layer',
+      '/run/netbench/runs/abcd-x/docker',
     ]);
   });
 
@@ -146,8 +160,13 @@ describe('docker: a daemon of the run\'s own, in hostA', () => {
       mkdirSync(join(root, 'cpu', 'netbench-abcd', 'c0ffee'), { recursive: true });
       mkdirSync(join(root, 'memory', 'netbench-abcd'), { recursive: true });
       mkdirSync(join(root, 'memory', 'netbench-abce'), { recursive: true });
+      writeFileSync(join(root, 'cpu', 'netbench-abcd', 'tasks'), '');
       const dirs = cgroupDirs('netbench-abcd', root);
       expect(dirs).toEqual([join(root, 'cpu', 'netbench-abcd', 'c0ffee'), join(root, 'cpu', 'netbench-abcd'), join(root, 'memory', 'netbench-abcd')]);
+      // the unified (v2) layout: the run's cgroup right under the root
+      mkdirSync(join(root, 'netbench-abcd'));
+      expect(cgroupDirs('netbench-abcd', root)).toContain(join(root, 'netbench-abcd'));
+      expect(cgroupDirs('netbench-abcd', join(root, 'absent'))).toEqual([]);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
@@ -165,7 +184,7 @@ describe('iproute2: the new styles', () => {
   it('vxlan sets up a Flannel-style overlay: VTEPs without learning, a route, a neighbour and an FDB entry per remote half', async () => {
     const { lines, built } = await build('vxlan');
     const p = vxlanPlan(resolveTopologyArg('vxlan'));
-    expect(p).toMatchObject({ hostAHalf: '198.19.0.0/25', peerHalf: '198.19.0.128/25', hostAVtep: '198.19.0.0', peerVtep: '198.19.0.128', mtu: 1450 });
+    expect(p).toMatchObject({ prefix: 25, hostAHalf: '198.19.0.0/25', peerHalf: '198.19.0.128/25', hostAVtep: '198.19.0.0', peerVtep: '198.19.0.128', mtu: 1450 });
     expect(lines).toContain(`ip -n nb-abcd-vxlan-hostA link add abcda-vx address ${p.hostAMac} mtu 1450 type vxlan id 1 local 198.18.0.1 dev abcda-up dstport 4789 nolearning`);
     expect(lines).toContain('ip -n nb-abcd-vxlan-hostA route add 198.19.0.128/25 via 198.19.0.128 dev abcda-vx onlink');
     expect(lines).toContain(`ip -n nb-abcd-vxlan-hostA neigh add 198.19.0.128 lladdr ${p.peerMac} dev abcda-vx nud permanent`);

@@ -22,9 +22,9 @@ const topo = (name: string, driver: string, mode: string | null, builder?: strin
 
 const hop = (name: string, order: number, onPath = true) => ({ hop: name, order, onPath, packets: 10, p50Us: 1, p99Us: 2, meanUs: 1, shareUs: 1 });
 
-function withHops(hops: Record<string, ReturnType<typeof hop>[]>, topologies: Topo[]): Results {
+function withHops(hops: Record<string, ReturnType<typeof hop>[]>, topologies: Topo[], extra: TracingCell[] = []): Results {
   const base = syntheticResults([]);
-  const cells: TracingCell[] = Object.entries(hops).map(([topology, h]) => ({ topology, workload: 'tcp-rr', path: 'c1-peer', tracedTrials: 1, errors: [], sample: 8, packets: 10, p50Us: 1, p90Us: 1, p99Us: 1, meanUs: 1, hops: h, hopMeanSumUs: 1, drops: [], overhead: null }));
+  const cells: TracingCell[] = [...extra, ...Object.entries(hops).map(([topology, h]): TracingCell => ({ topology, workload: 'tcp-rr', path: 'c1-peer', tracedTrials: 1, errors: [], sample: 8, packets: 10, p50Us: 1, p90Us: 1, p99Us: 1, meanUs: 1, hops: h, hopMeanSumUs: 1, drops: [], overhead: null }))];
   return { ...base, environment: { ...base.environment, topologies }, tracing: { program: 'p', available: true, reason: null, cells, cdf: [], hops: [], overhead: [] } };
 }
 
@@ -52,6 +52,21 @@ describe('same datapath: two builders of one style cross the same hops in the sa
   it('the same hops in another order are not the same datapath', () => {
     const r = withHops({ bridge: MACVLAN, 'cni-bridge': [hop('up tx → swa rx', 1), hop('c1 tx → up tx', 2), hop('peer rx → app', 3)] }, [topo('bridge', 'bridge', null), topo('cni-bridge', 'bridge', null, 'cni')]);
     expect(datapathSentence(sameDatapath(r)[0]!)).toContain('the same hops in another order');
+  });
+
+  it('matches each cell with the same workload and path of the other build, hops by their order, and skips cells without hops', () => {
+    const cell = (topology: string, workload: 'tcp-rr' | 'tcp-stream', path: 'c1-peer' | 'peer-c1', hops: ReturnType<typeof hop>[]): TracingCell => ({ topology, workload, path, tracedTrials: 1, errors: [], sample: 8, packets: 10, p50Us: 1, p90Us: 1, p99Us: 1, meanUs: 1, hops, hopMeanSumUs: 1, drops: [], overhead: null });
+    const reversed = [...MACVLAN].reverse();
+    const other = [hop('x', 1), hop('y', 2)];
+    const r = withHops({ 'macvlan-bridge': MACVLAN, 'cni-macvlan-bridge': reversed }, [topo('macvlan-bridge', 'macvlan', 'bridge'), topo('cni-macvlan-bridge', 'macvlan', 'bridge', 'cni')], [
+      // other workloads and paths come first: a match on topology alone would take them
+      cell('cni-macvlan-bridge', 'tcp-stream', 'c1-peer', other),
+      cell('cni-macvlan-bridge', 'tcp-rr', 'peer-c1', other),
+      cell('macvlan-bridge', 'tcp-stream', 'peer-c1', []),
+    ]);
+    const [d] = sameDatapath(r);
+    expect(d!.cells.map((c) => [c.workload, c.path, c.same])).toEqual([['tcp-rr', 'c1-peer', true]]);
+    expect(d!.cells[0]!.hopsB).toEqual(MACVLAN.map((h) => h.hop));
   });
 
   it('compares only builds of one style by different builders', () => {
