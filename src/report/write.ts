@@ -1,8 +1,6 @@
 /** Writing reports to disk: the HTML with the libraries inlined, Markdown, and SVGs. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as vega from 'vega';
-import { compile } from 'vega-lite';
 import { PROJECT_ROOT } from '../locations.js';
 import type { Results } from '../results/types.js';
 import { checkWritable, writeFileAtomic } from '../util/files.js';
@@ -46,6 +44,8 @@ export function writeReport(results: Results, htmlPath: string): WrittenReport {
 /** Render every chart to SVG with vega's headless view (no browser). */
 export async function writeSvgs(results: Results, dir: string): Promise<string[]> {
   checkWritable(join(dir, 'chart.svg'), 'SVG directory');
+  // loaded here, not at start-up: together they cost every other command about half a second
+  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const out: string[] = [];
   for (const c of buildCharts(results)) {
     const view = new vega.View(vega.parse(compile(c.spec as never).spec), { renderer: 'none' });

@@ -11,8 +11,9 @@ import { loadResults } from '../../src/results/validate.js';
 import { bench } from '../support/cli.js';
 import { ourNetns } from '../support/netns.js';
 
-// nat carries both slowdowns: c1's interface for the TBF, hostA's FORWARD chain for the rules
-const RUN = ['--topology', 'nat', '--path', 'c1-peer', '--trials', '6', '--duration', '1', '--warmup', '1', '--no-trace'];
+// nat carries both slowdowns: c1's interface for the TBF, hostA's FORWARD chain for the rules.
+// Short trials (0.25 s, sized by count after the warm-up): the gate judges trials, not their length
+const RUN = ['--topology', 'nat', '--path', 'c1-peer', '--trials', '6', '--duration', '0.25', '--warmup', '1', '--no-trace'];
 const BOTH = ['--workload', 'tcp-stream,tcp-crr'];
 const dir = mkdtempSync(join(tmpdir(), 'nb-gate-'));
 const runInto = async (name: string, extra: string[]) => {
@@ -79,7 +80,7 @@ describe('bench gate on real runs', () => {
   it('refuses to compare runs of different topology sets, exit 2', async () => {
     const other = join(dir, 'other');
     // six trials a side: enough for the gate to find a regression at all (two against two can never reach p < 0.05)
-    const r0 = await bench(['run', '--topology', 'macvlan-bridge', '--workload', 'tcp-rr', '--path', 'c1-peer', '--trials', '6', '--duration', '1', '--warmup', '0', '--no-trace', '--out', other]);
+    const r0 = await bench(['run', '--topology', 'macvlan-bridge', '--workload', 'tcp-rr', '--path', 'c1-peer', '--trials', '6', '--duration', '0.25', '--warmup', '0', '--no-trace', '--out', other]);
     expect(r0.code).toBe(0);
     const r = await bench(['gate', '--baseline', baseline, '--current', join(other, 'results.json')]);
     expect(r.code).toBe(2);

@@ -83,7 +83,7 @@ describe('a run on two machines over ssh', () => {
 
   it('measures every topology on the NICs, traced, and gives both NICs back', async () => {
     const dir = join(out, 'full');
-    const r = await bench(['run', ...real(), '--topology', 'host,bridge,macvlan-vepa', '--workload', 'tcp-stream', '--path', 'c1-peer,peer-c1,c1-c2', '--trials', '2', '--traced', '1', '--warmup', '0', '--duration', '1', '--out', dir]);
+    const r = await bench(['run', ...real(), '--topology', 'host,bridge,macvlan-vepa', '--workload', 'tcp-stream', '--path', 'c1-peer,peer-c1,c1-c2', '--trials', '2', '--traced', '1', '--warmup', '0', '--duration', '0.25', '--out', dir]);
     expect(r.stderr).not.toMatch(/Error|internal/);
     const res = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as Results;
     expect(res.status, `${res.statusReason}: ${r.stderr.slice(-1500)}`).toBe('complete');
@@ -172,7 +172,7 @@ describe('a run on two machines over ssh', () => {
 
   it('after SIGKILL mid-run, bench clean gives both NICs back and stops the remote servers and the remote sampler', async () => {
     const dir = join(out, 'killed');
-    const child = benchBackground(['run', ...real(), '--topology', 'host,bridge', '--workload', 'tcp-stream', '--path', 'c1-peer', '--trials', '20', '--traced', '20', '--duration', '3', '--out', dir]);
+    const child = benchBackground(['run', ...real(), '--topology', 'host,bridge', '--workload', 'tcp-stream', '--path', 'c1-peer', '--trials', '20', '--traced', '20', '--duration', '1', '--out', dir]);
     // wait for a measured trial, then for the server of a later one: on c1-peer it runs on the remote, in the peer namespace
     const log = () => {
       try {

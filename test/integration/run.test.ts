@@ -17,7 +17,7 @@ import { waitFor } from '../support/poll.js';
 describe('bench run', () => {
   it('measures every applicable cell and explains every other', async () => {
     const out = mkdtempSync(join(tmpdir(), 'nb-run-'));
-    const r = await bench(['run', '--topology', 'nat,bridge,ovs,macvlan-bridge', '--workload', 'all', '--path', 'all', '--duration', '1', '--trials', '1', '--warmup', '0', '--no-trace', '--seed', '7', '--noise-profile', '3', '--out', out, '--json']);
+    const r = await bench(['run', '--topology', 'nat,bridge,ovs,macvlan-bridge', '--workload', 'all', '--path', 'all', '--duration', '0.25', '--trials', '1', '--warmup', '0', '--no-trace', '--seed', '7', '--noise-profile', '3', '--out', out, '--json']);
     // not a terminal: stderr has the run's header and plain progress lines (one per phase), nothing else
     const lines = r.stderr.trim().split('\n');
     expect(lines.filter((l) => !/^run \S+: |^\[\d+(m\d\d)?s\] /.test(l)), r.stderr).toEqual([]);

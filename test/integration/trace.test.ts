@@ -9,10 +9,18 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExecaRunner } from '../../src/exec/execa-runner.js';
 import { procfs } from '../../src/lab/processes.js';
+import { parseNetperf } from '../../src/parsers/netperf.js';
 import { loadResults } from '../../src/results/validate.js';
 import { bpftraceArgs, TRACE_PROGRAM, startSampler, tracingUnavailable } from '../../src/trace/tracer.js';
 import { bench } from '../support/cli.js';
 import { ourNetns } from '../support/netns.js';
+
+/** The transactions a netperf trial made, from its own output: rate × elapsed seconds. */
+function transactionsOf(runDir: string, raw: string): number {
+  const parsed = parseNetperf(readFileSync(join(runDir, raw), 'utf8'));
+  if (!parsed.ok) throw new Error(`${raw}: ${parsed.error}`);
+  return parsed.values['tps']! * parsed.values['seconds']!;
+}
 
 describe('tracing', () => {
   it('is available on this machine (bpftrace, BTF, tracefs)', () => {
@@ -21,7 +29,7 @@ describe('tracing', () => {
 
   it('follows packets hop by hop along each topology\'s own path, both ways', async () => {
     const out = mkdtempSync(join(tmpdir(), 'nb-trace-'));
-    const r = await bench(['run', '--topology', 'bridge,nat,ovs,macvlan-bridge', '--workload', 'tcp-rr', '--path', 'c1-peer,peer-c1', '--trials', '2', '--traced', '2', '--duration', '1', '--warmup', '0', '--out', out]);
+    const r = await bench(['run', '--topology', 'bridge,nat,ovs,macvlan-bridge', '--workload', 'tcp-rr', '--path', 'c1-peer,peer-c1', '--trials', '1', '--traced', '1', '--duration', '0.25', '--warmup', '0', '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     // loadResults validates against the schema
     const results = loadResults(out);
@@ -36,9 +44,9 @@ describe('tracing', () => {
         // the sample is 1 in 8 on a hash of the IP id, and tcp-rr sends one packet each way
         // per transaction: the followed packets are an eighth of the traced trials' transactions
         const traced = results.trials.filter((x) => x.traced && x.status === 'ok' && x.topology === t && x.path === p);
-        // (--duration 1: a trial's transactions are its rate)
-        const transactions = traced.reduce((s, x) => s + (x.metrics.tps?.value ?? 0), 0);
-        expect(traced.length, `${t} ${p}`).toBe(2);
+        // a trial's transactions: its rate times the seconds netperf reports it ran (short trials end by count)
+        const transactions = traced.reduce((s, x) => s + transactionsOf(out, x.raw[0]!), 0);
+        expect(traced.length, `${t} ${p}`).toBe(1);
         expect(c.packets / (transactions / 8), `${t} ${p}: ${c.packets} packets, ${Math.round(transactions)} transactions`).toBeGreaterThan(0.95);
         expect(c.packets / (transactions / 8), `${t} ${p}: ${c.packets} packets, ${Math.round(transactions)} transactions`).toBeLessThan(1.1);
         expect(c.packets, `${t} ${p}`).toBeGreaterThan(100);
@@ -47,10 +55,13 @@ describe('tracing', () => {
         // every followed packet arrived, so the hops' shares add up to the mean journey
         const mean = c.meanUs ?? NaN;
         expect(Math.abs(c.hopMeanSumUs - mean) / mean, `${t} ${p}`).toBeLessThan(0.05);
-        // two traced trials, each paired with its block's untraced one: a ratio with an interval
+        // the traced trial is paired with its block's untraced one (the interval over pairs is the unit tests')
         expect(c.overhead?.metric).toBe('tps');
-        expect(c.overhead?.pairs).toBe(2);
-        expect(c.overhead?.ratioLow).toBeLessThanOrEqual(c.overhead?.ratio ?? NaN);
+        expect(c.overhead?.pairs).toBe(1);
+        expect(c.overhead?.ratio).toBeGreaterThan(0);
+        // one pair gives a ratio but no interval: the cell's per-packet figures stay upper bounds
+        expect(c.overhead?.ratioLow).toBeNull();
+        expect(c.overhead?.kind).toBe('unresolved');
         for (const h of c.hops.filter((x) => x.onPath)) expect(h.p99Us ?? NaN, `${t} ${p} ${h.hop}`).toBeGreaterThanOrEqual(h.p50Us ?? NaN);
       }
     }
@@ -71,8 +82,8 @@ describe('tracing', () => {
     expect(path('macvlan-bridge', 'peer-c1').at(-1)).toBe('swa tx → up rx');
     expect(path('nat', 'peer-c1').at(-1)).toBe('c1h tx → c1 rx');
     // traced trials are kept apart from the figures
-    expect(results.trials.filter((t) => t.traced).length).toBe(5 * 2 * 2);
-    expect(results.summary.find((s) => s.topology === 'bridge' && s.metric === 'tps' && s.path === 'c1-peer')!.n).toBe(2);
+    expect(results.trials.filter((t) => t.traced).length).toBe(5 * 2);
+    expect(results.summary.find((s) => s.topology === 'bridge' && s.metric === 'tps' && s.path === 'c1-peer')!.n).toBe(1);
     // which location number was which interface is kept with the raw output
     const devices = JSON.parse(readFileSync(join(out, 'raw', 'nat-devices.json'), 'utf8')) as { role: string | null }[];
     expect(devices.map((d) => d.role)).toEqual(expect.arrayContaining(['c1', 'c1h', 'dbr', 'up', 'swa', 'swp', 'peer']));
