@@ -24,7 +24,9 @@ beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), 'netbench-site-'));
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-const gate = loadGateConfig(DEFAULT_GATE_CONFIG);
+// loaded inside the tests, not as the file loads: code run outside a test is a "static" mutant to the mutation run,
+// which must then run every test for it (docs/testing.md)
+const gateConfig = () => loadGateConfig(DEFAULT_GATE_CONFIG);
 
 /** A run of host and bridge, tcp-rr, 8 blocks; bridge at `factor` of 9000 transactions/s. */
 function run(runId: string, startedAt: string, kernel: string, factor: number, iperf3 = '3.12'): Results {
@@ -46,8 +48,9 @@ function save(r: Results | object, name: string): string {
 
 describe('a published site, from saved runs', () => {
   let site = '';
-  // the runs and the site are made before the tests, in this order: publish six sources, then publish again with one new run;
-  // each test reads what it checks from here, so that any one of them runs alone (-t)
+  // the runs and the site are made once, by the first test that needs them, in this order: publish six sources, then
+  // publish again with one new run; each test reads what it checks from here, so that any one of them runs alone (-t).
+  // Inside a test, not in beforeAll: the mutation run counts code a hook runs as reached by no test (docs/testing.md)
   let a = '';
   let b = '';
   let c = '';
@@ -56,7 +59,10 @@ describe('a published site, from saved runs', () => {
   let first: ReturnType<typeof publish>;
   let second: ReturnType<typeof publish>;
   let oldReportMtime = { before: 0, after: 0 };
-  beforeAll(() => {
+  let gate: ReturnType<typeof gateConfig>;
+  const made = () => {
+    if (site) return;
+    gate = gateConfig();
     site = join(tmp, 'site');
     a = save(run('20261120-010000-aaaa', '2026-11-20T01:00:00.000Z', '6.1.0', 1), 'a');
     b = save(run('20261121-010000-bbbb', '2026-11-21T01:00:00.000Z', '6.18.0', 1), 'b');
@@ -71,9 +77,10 @@ describe('a published site, from saved runs', () => {
     oldReportMtime = { before: mtime(), after: 0 };
     second = publish([a, c], site, { gate });
     oldReportMtime.after = mtime();
-  });
+  };
 
   it('adds complete runs, refuses an interrupted run and an invalid file with the reason', () => {
+    made();
     const out = first;
     expect(out.added).toEqual(['20261120-010000-aaaa', '20261121-010000-bbbb', '20261128-073554-xs5k', '20261129-035144-q90l']);
     expect(out.refused.map((r) => r.source)).toEqual([interrupted, broken]);
@@ -83,6 +90,7 @@ describe('a published site, from saved runs', () => {
   });
 
   it('writes each report with the libraries linked from one shared copy, and its results beside it', () => {
+    made();
     expect(readdirSync(join(site, 'lib')).sort()).toEqual(['vega-embed.min.js', 'vega-lite.min.js', 'vega.min.js']);
     const report = readFileSync(join(site, 'runs', '20261129-035144-q90l', 'report.html'), 'utf8');
     expect(report).toContain('<script src="../../lib/vega.min.js"></script>');
@@ -95,6 +103,7 @@ describe('a published site, from saved runs', () => {
   });
 
   it('publishing again adds the new run only: a run already there appears once, old reports are not rendered again', () => {
+    made();
     const out = second;
     expect(out.added).toEqual(['20261122-010000-cccc']);
     expect(out.present).toEqual(['20261120-010000-aaaa']);
@@ -104,6 +113,7 @@ describe('a published site, from saved runs', () => {
   });
 
   it('the index: a row per run, newest first, with kernel, status, the gate against the run before and what changed', () => {
+    made();
     const index = readFileSync(join(site, 'index.html'), 'utf8');
     const rows = [...index.matchAll(/<tr class="([^"]*)" data-run="([^"]+)">(.*?)<\/tr>/g)].map((m) => ({ kind: m[1], run: m[2], text: m[3]!.replace(/<[^>]+>/g, '|') }));
     expect(rows.map((r) => r.run)).toEqual(['20261129-035144-q90l', '20261128-073554-xs5k', '20261122-010000-cccc', '20261121-010000-bbbb', '20261120-010000-aaaa']);
@@ -130,6 +140,7 @@ describe('a published site, from saved runs', () => {
   });
 
   it('a trend page per topology: the ratio to host per run with its interval, the regression and the environment changes marked', () => {
+    made();
     const html = readFileSync(join(site, 'trends', 'bridge.html'), 'utf8');
     expect(html).toContain('<script src="../lib/vega-lite.min.js"></script>');
     const specs = JSON.parse(/<script type="application\/json" id="chart-specs">(.*?)<\/script>/s.exec(html)![1]!) as { id: string; spec: { layer: { data?: { values: Record<string, unknown>[] } }[] } }[];
@@ -148,6 +159,7 @@ describe('a published site, from saved runs', () => {
   });
 
   it('any two runs can be compared: the gate table of the later against the earlier is in the site', () => {
+    made();
     const data = readFileSync(join(site, 'data', 'compare', '20261122-010000-cccc.js'), 'utf8');
     const m = /^netbenchCompare\("20261122-010000-cccc", (.*)\);\n$/s.exec(data)!;
     const byBase = JSON.parse(m[1]!) as Record<string, { summary: string; rows: unknown[][] }>;
@@ -161,6 +173,7 @@ describe('a published site, from saved runs', () => {
   });
 
   it('compares a new run only with the runs within the window around it, and the page says why a pair is missing', () => {
+    made();
     const narrow = join(tmp, 'narrow');
     publish([a, b, c], narrow, { gate, window: 1 });
     const keys = (id: string) => Object.keys(JSON.parse(/, (.*)\);\n$/s.exec(readFileSync(join(narrow, 'data', 'compare', `${id}.js`), 'utf8'))![1]!));
@@ -170,6 +183,7 @@ describe('a published site, from saved runs', () => {
   });
 
   it('refuses to write into a directory that is not a site', () => {
+    made();
     const other = join(tmp, 'elsewhere');
     mkdirSync(other);
     writeFileSync(join(other, 'notes.txt'), 'mine');
@@ -178,6 +192,7 @@ describe('a published site, from saved runs', () => {
   });
 
   it('finds the runs in a directory of runs', () => {
+    made();
     expect(runSources(join(tmp, 'runs')).map((d) => d.split('/').pop())).toEqual(['a', 'b', 'broken', 'c', 'interrupted', 'small', 'traced']);
     expect(runSources(a)).toEqual([a]);
     expect(() => runSources(join(tmp, 'nothing'))).toThrow(/does not exist/);
