@@ -3,6 +3,7 @@ import { parseIperf3Tcp, parseIperf3Udp } from '../../src/parsers/iperf3.js';
 import { parseNetperf } from '../../src/parsers/netperf.js';
 import { busySeconds, parseProcStat } from '../../src/parsers/procstat.js';
 import { parseEthtoolFeatures } from '../../src/run/env.js';
+import { workload } from '../../src/workloads/registry.js';
 import { fixtureText } from '../support/fixtures.js';
 
 const fixture = fixtureText;
@@ -113,6 +114,42 @@ describe('parsers at their edges (made-up reports, worked by hand)', () => {
     expect(parseNetperf('establish control: are you sure there is a netserver listening?\n')).toEqual({ ok: false, error: 'netperf: establish control: are you sure there is a netserver listening?' });
     expect(parseNetperf('')).toEqual({ ok: false, error: 'netperf: no output' });
     expect(parseNetperf(`${head}\n15297.818,66,71,87,65.32,22.43,0,1.00\n`)).toMatchObject({ ok: true, flags: [] });
+  });
+
+  it('netperf answers the selectors the workload asks for, in that order, and each metric is read from its own column', () => {
+    // a stand-in for netperf's omni output: it prints one heading and one value per selector named after -o, in the order named
+    const heading: Record<string, [string, number]> = {
+      TRANSACTION_RATE: ['Transaction Rate Tran/s', 15000], P50_LATENCY: ['50th Percentile Latency Microseconds', 60], P90_LATENCY: ['90th Percentile Latency Microseconds', 70],
+      P99_LATENCY: ['99th Percentile Latency Microseconds', 90], MEAN_LATENCY: ['Mean Latency Microseconds', 65], STDDEV_LATENCY: ['Stddev Latency Microseconds', 20],
+      LOCAL_TRANSPORT_RETRANS: ['Local Transport Retransmissions', 3], ELAPSED_TIME: ['Elapsed Time (sec)', 1.5],
+    };
+    const netperf = (argv: string[]) => {
+      const asked = argv[argv.indexOf('-o') + 1]!.split(',').map((s) => heading[s] ?? ['?', NaN]);
+      return `MIGRATED TCP REQUEST/RESPONSE TEST\n${asked.map(([h]) => h).join(',')}\n${asked.map(([, v]) => v).join(',')}\n`;
+    };
+    const r = parseNetperf(netperf(workload('tcp-rr').clientArgs('198.18.0.2', 1, undefined)));
+    expect(r).toEqual({ ok: true, flags: [], values: { tps: 15000, p50_us: 60, p90_us: 70, p99_us: 90, mean_us: 65, stddev_us: 20, retransmits: 3, seconds: 1.5 } });
+  });
+
+  it('netperf: a quoted field is one value, its comma included; a value that is not a number is NaN, not a figure', () => {
+    const head = fixtureText('netperf', 'tcp-rr.txt').trim().split('\n').at(-2)!;
+    const r = parseNetperf(`${head}\n"15297.818",66,71,"8,7",65.32,x,0,1.00\n`);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.values['tps']).toBe(15297.818);
+    expect(r.values['p99_us']).toBeNaN();
+    expect(r.values['mean_us']).toBe(65.32);
+    expect(r.values['stddev_us']).toBeNaN();
+    expect(r.values['seconds']).toBe(1);
+  });
+
+  it('iperf3: JSON without its summary is a failure that says which summary is missing', () => {
+    const tcp = JSON.parse(fixtureText('iperf3', 'tcp-stream.json'));
+    delete tcp.end.sum_received;
+    expect(parseIperf3Tcp(JSON.stringify(tcp))).toEqual({ ok: false, error: 'iperf3: no receiver summary in the JSON' });
+    const udp = JSON.parse(fixtureText('iperf3', 'udp-pps.json'));
+    delete udp.end.sum;
+    expect(parseIperf3Udp(JSON.stringify(udp))).toEqual({ ok: false, error: 'iperf3: no UDP summary in the JSON' });
   });
 
   it('/proc/stat: busy is user, nice, system, irq, softirq and steal; the total adds idle and iowait', () => {
