@@ -3,6 +3,7 @@
  * workloads and paths (what `bench gate --workload/--path` compares).
  */
 import { describe, expect, it } from 'vitest';
+import { failedTrials, sameCell, tracedTrials } from '../../src/results/cell.js';
 import { missingFromRun } from '../../src/results/completeness.js';
 import { selectCells } from '../../src/results/subset.js';
 import type { Results, TrialRecord } from '../../src/results/types.js';
@@ -105,5 +106,30 @@ describe('a run narrowed to some workloads and paths', () => {
   it('a run without tracing stays without it', () => {
     const { tracing: _t, ...untraced } = base();
     expect('tracing' in selectCells(untraced as Results, { paths: ['c1-peer'] })).toBe(false);
+  });
+});
+
+describe('which trials count', () => {
+  it('a cell is its topology, workload and path together', () => {
+    const c = { topology: 'bridge', workload: 'tcp-rr', path: 'c1-peer' } as const;
+    expect(sameCell(c, { ...c })).toBe(true);
+    expect(sameCell(c, { ...c, topology: 'ovs' })).toBe(false);
+    expect(sameCell(c, { ...c, workload: 'udp-rr' })).toBe(false);
+    expect(sameCell(c, { ...c, path: 'c1-c2' })).toBe(false);
+  });
+
+  it('traced trials: successful, not warm-ups, of the cell; failed trials: not warm-ups, of any cell', () => {
+    const c = { topology: 'bridge', workload: 'tcp-rr', path: 'c1-peer' } as const;
+    const ts = [
+      trial('bridge', 0, 1, { traced: true, index: 1 }),
+      trial('bridge', 1, 1, { traced: true, warmup: true, index: 2 }),
+      failed('bridge', 2, 'x', { traced: true, index: 3 }),
+      trial('bridge', 3, 1, { index: 4 }),
+      trial('ovs', 4, 1, { traced: true, index: 5 }),
+      failed('ovs', 5, 'y', { index: 6 }),
+      failed('ovs', 6, 'z', { warmup: true, index: 7 }),
+    ];
+    expect(tracedTrials(ts, c).map((t) => t.index)).toEqual([1]);
+    expect(failedTrials(ts).map((t) => t.index)).toEqual([3, 6]);
   });
 });

@@ -63,6 +63,42 @@ describe('tracing overhead, paired by block', () => {
     expect(overheadOf([trial('bridge', 0, 1)], cell)).toBeNull();
   });
 
+  it('a traced or untraced figure that is not positive pairs with nothing; two pairs give an interval', () => {
+    // a traced trial measuring 0 or NaN is no traced trial at all
+    expect(overheadOf([trial('bridge', 0, 10000), { ...traced(0, 1), metrics: { tps: { value: 0, unit: 't/s' } } }], cell)).toBeNull();
+    expect(overheadOf([trial('bridge', 0, 10000), { ...traced(0, 1), metrics: { tps: { value: NaN, unit: 't/s' } } }], cell)).toBeNull();
+    // an untraced twin at 0 gives no pair
+    const zero = overheadOf([{ ...trial('bridge', 0, 1), metrics: { tps: { value: 0, unit: 't/s' } } }, traced(0, 9000)], cell)!;
+    expect(zero.pairs).toBe(0);
+    const two = overheadOf([trial('bridge', 0, 10000), trial('bridge', 1, 10000), traced(0, 9000), traced(1, 9100)], cell)!;
+    expect(two.pairs).toBe(2);
+    expect(two.ratioLow).not.toBeNull();
+    expect(two.ratioHigh).toBeGreaterThan(two.ratioLow!);
+  });
+
+  it('without a pair, the ratio is of the medians, and the untraced median is reported', () => {
+    const o = overheadOf([trial('bridge', 0, 10000), trial('bridge', 1, 12000), trial('bridge', 3, 8000), traced(2, 8000)], cell)!;
+    expect(o.pairs).toBe(0);
+    expect(o.untracedMedian).toBe(10000);
+    expect(o.tracedMedian).toBe(8000);
+    expect(o.ratio).toBeCloseTo(0.8, 12);
+    expect(overheadMeaning(o)).toBe("tracing's effect is not resolved (0 pairs: no interval): per-packet figures are upper bounds");
+  });
+
+  it('the margin is inclusive; an interval touching 1 is not slower or faster', () => {
+    expect(overheadKind(0.95, 1.05)).toBe('within');
+    expect(overheadKind(0.9, 1)).toBe('unresolved');
+    expect(overheadKind(1, 1.2)).toBe('unresolved');
+  });
+
+  it('says what each finding means for the per-packet figures, with or without the interval', () => {
+    const o = (kind: 'within' | 'slower' | 'faster' | 'unresolved') => ({ ...cell, metric: 'tps', pairs: 4, tracedMedian: 1, untracedMedian: 1, ratio: 1, ratioLow: 1.1, ratioHigh: 1.2, level: 0.95, kind });
+    expect(overheadMeaning(o('faster'))).toBe('traced trials were faster (95% interval 1.100–1.200, 4 pairs): per-packet figures are not representative');
+    expect(overheadMeaning(o('slower'), false)).toBe('tracing slowed the traffic: per-packet figures are upper bounds');
+    expect(overheadMeaning(o('unresolved'), false)).toBe("tracing's effect is not resolved: per-packet figures are upper bounds");
+    expect(overheadMeaning(null)).toBe('no traced trial: overhead unknown, per-packet figures are upper bounds');
+  });
+
   it('uses the t quantiles of a fixed number of pairs', () => {
     expect(studentT975(1)).toBe(12.706);
     expect(studentT975(4)).toBe(2.776);

@@ -103,6 +103,17 @@ describe('pairs closest in time', () => {
     // the ratio to host pairs nat with the host trial nearest it: the first nat (1 s away)
     expect([...nearestPairs(trials, cell('nat'), cell('host'), 'tps').a]).toEqual([[0, 100]]);
   });
+  it('the nearest in time wins, whatever the order of the run; at equal times, the nearest in the run order', () => {
+    // host at 1 s (index 5); nat at 0 s (index 0) is 1 s away, nat at 3 s (index 4) is 2 s away but nearer in order
+    const first = [trial('nat', 0, 100, { index: 0, startedAt: at(0) }), trial('nat', 0, 200, { index: 4, startedAt: at(3) }), trial('host', 0, 500, { index: 5, startedAt: at(1) })];
+    expect([...nearestPairs(first, cell('nat'), cell('host'), 'tps').a]).toEqual([[0, 100]]);
+    // both nat trials 1 s from host: the one 3 places away in the run (index 8), not the one 5 away (index 0)
+    const tie = [trial('nat', 0, 100, { index: 0, startedAt: at(0) }), trial('nat', 0, 200, { index: 8, startedAt: at(2) }), trial('host', 0, 500, { index: 5, startedAt: at(1) })];
+    expect([...nearestPairs(tie, cell('nat'), cell('host'), 'tps').a]).toEqual([[0, 200]]);
+    // and of two equally near in both, the first stays
+    const same = [trial('nat', 0, 100, { index: 4, startedAt: at(0) }), trial('nat', 0, 200, { index: 6, startedAt: at(2) }), trial('host', 0, 500, { index: 5, startedAt: at(1) })];
+    expect([...nearestPairs(same, cell('nat'), cell('host'), 'tps').a]).toEqual([[0, 100]]);
+  });
   it('one trial of each a block pairs them, as blocks always did; a block without one side gives no pair', () => {
     const trials = [trial('nat', 0, 100), trial('host', 0, 500), trial('nat', 1, 110)];
     const p = nearestPairs(trials, cell('nat'), cell('host'), 'tps');
