@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { familyVerdicts, PAIRS_CAP, pairsToDecide, verdictAt } from '../../src/results/verdict.js';
 import { compareAll, claimSummary, holds, rulesOut, sentence } from '../../src/report/verdicts.js';
-import { comparisonSpecs, judge } from '../../src/results/comparisons.js';
+import { comparisonSides, comparisonSpecs, judge } from '../../src/results/comparisons.js';
 import { jitter } from '../support/noise.js';
 import { syntheticResults, trial } from '../support/synthetic.js';
 
@@ -183,5 +183,18 @@ describe('judging a run', () => {
     // the same verdicts, at the same level, as if nat had never been asked about
     expect(judged.family).toEqual(judge(trials, both.filter((s) => s.a === 'bridge')).family);
     expect(judged.family.verdicts.every((v) => v.kind === 'better')).toBe(true);
+  });
+});
+
+describe('the sides of a run', () => {
+  const all = ['host', 'nat', 'bridge', 'ovs', 'macvlan-bridge', 'macvlan-vepa'];
+  it('every topology: the macvlan modes against the others; named ones: each against host and what --against adds', () => {
+    expect(comparisonSides(all, 'all')).toEqual({ challengers: ['macvlan-bridge', 'macvlan-vepa'], against: ['nat', 'bridge', 'ovs'] });
+    expect(comparisonSides(['host', 'bridge', 'ovs'], 'some')).toEqual({ challengers: ['bridge', 'ovs'], against: ['host'] });
+    // host named again is still one side, once
+    expect(comparisonSides(['host', 'bridge', 'ovs'], 'some', ['host', 'ovs'])).toEqual({ challengers: ['bridge'], against: ['host', 'ovs'] });
+  });
+  it('every topology with --against: everything else against those named, host not added; one not in the run is no side', () => {
+    expect(comparisonSides(all, 'all', ['bridge', 'docker-bridge'])).toEqual({ challengers: ['nat', 'ovs', 'macvlan-bridge', 'macvlan-vepa'], against: ['bridge'] });
   });
 });

@@ -80,6 +80,34 @@ describe('the run summary', () => {
     expect(busyReason({ otherCpuS: 0.12, stealS: 0, waitS: null, top: [init] }, 1, 2)).toBe('other processes used 12% of a CPU; none above 5% on its own');
   });
 
+  it('names at most the three busiest processes, busiest first, each from 5% of a trial on; a steal-flagged trial names none', () => {
+    const p = (pid: number, command: string, cpuS: number) => ({ pid, command, cpuS });
+    const busy = (block: number, durationMs: number, top: ReturnType<typeof p>[], stealS = 0) =>
+      trial('nat', block, 1, { durationMs, contaminated: 'other processes used a CPU', interference: { otherCpuS: top.reduce((x, y) => x + y.cpuS, 0), stealS, waitS: null, top } });
+    const s = busySummary(
+      [
+        busy(0, 1000, [p(10, 'a', 0.5), p(11, 'b', 0.3), p(12, 'c', 0.05)]),
+        busy(1, 1000, [p(13, 'd', 0.7), p(11, 'b', 0.3)]),
+        // 2 s: 5% is 0.1 CPU-s, so 0.08 is housekeeping
+        busy(2, 2000, [p(14, 'e', 0.08)]),
+        // the hypervisor's: its processes are not blamed, however busy
+        trial('nat', 3, 1, { durationMs: 1000, contaminated: `${STEAL_REASON} 40% of a CPU`, interference: { otherCpuS: 2, stealS: 0.4, waitS: null, top: [p(15, 'f', 2)] } }),
+      ],
+      2,
+    );
+    expect(s.intruders).toEqual([
+      { command: 'd', pids: [13], cpuS: 0.7, trials: 1 },
+      { command: 'b', pids: [11], cpuS: 0.6, trials: 2 },
+      { command: 'a', pids: [10], cpuS: 0.5, trials: 1 },
+    ]);
+    // 0.4 CPU-s stolen over 5 trial-seconds on 2 CPUs
+    expect(s.text).toBe(
+      '4 trial(s) ran while the machine was busy: flagged, re-run (at most twice) and left out of the statistics; 3 because other processes used the CPU (worst: d (pid 13: 0.7 CPU-s over 1 trials); b (pid 11: 0.6 CPU-s over 2 trials); a (pid 10: 0.5 CPU-s over 1 trials)); 1 because the hypervisor stole CPU time (steal: no process to blame). Steal over all trials: 4.0% of the CPU time',
+    );
+    expect(busySummary([busy(0, 1000, [p(10, 'a', 0.05)])]).intruders).toEqual([{ command: 'a', pids: [10], cpuS: 0.05, trials: 1 }]);
+    expect(busySummary([busy(0, 2000, [p(14, 'e', 0.08)])]).text).toBe('1 trial(s) ran while the machine was busy: flagged, re-run (at most twice) and left out of the statistics; 1 because other processes used the CPU. Steal over all trials: 0.0% of the CPU time');
+  });
+
   it('the steal share is measured even when no trial was flagged, and unknown without /proc samples', () => {
     const some = { otherCpuS: 0, stealS: 0.05, waitS: null, top: [] };
     expect(stealShare([trial('host', 0, 1, { interference: some }), trial('nat', 0, 1, { interference: some })], 2)).toBeCloseTo(0.025, 10);
