@@ -77,4 +77,37 @@ describe('same datapath: two builders of one style cross the same hops in the sa
     ]);
     expect(sameDatapath(r).map((d) => [d.a, d.b])).toEqual([['macvlan-vepa', 'docker-macvlan-vepa']]);
   });
+
+  it('twins of one builder and the host baseline are never compared; the iproute2 build is named first wherever it is listed', () => {
+    const r = withHops({ bridge: MACVLAN, 'bridge-b': MACVLAN, host: MACVLAN, 'host-d': MACVLAN, 'cni-bridge': MACVLAN }, [
+      topo('host', 'host', null),
+      topo('host-d', 'host', null, 'docker'),
+      topo('bridge', 'bridge', null),
+      topo('bridge-b', 'bridge', null),
+      topo('cni-bridge', 'bridge', null, 'cni'),
+    ]);
+    expect(sameDatapath(r).map((d) => [d.a, d.builderA, d.b, d.builderB])).toEqual([
+      ['bridge', 'iproute2', 'cni-bridge', 'cni'],
+      ['bridge-b', 'iproute2', 'cni-bridge', 'cni'],
+    ]);
+  });
+
+  it('a cell the other build traced without hops is no evidence: with no other cell, no comparison', () => {
+    const empty = (topology: string): TracingCell => ({ topology, workload: 'tcp-stream', path: 'c1-peer', tracedTrials: 1, errors: [], sample: 8, packets: 0, p50Us: 1, p90Us: 1, p99Us: 1, meanUs: 1, hops: [], hopMeanSumUs: 0, drops: [], overhead: null });
+    const r = withHops({}, [topo('bridge', 'bridge', null), topo('cni-bridge', 'bridge', null, 'cni')], [{ ...empty('bridge'), hops: MACVLAN, packets: 10 }, empty('cni-bridge')]);
+    expect(sameDatapath(r)).toEqual([]);
+  });
+
+  it('names the first cell that differs, with the hops each build alone crosses, and counts the cells that differ', () => {
+    const cell = (topology: string, workload: 'tcp-rr' | 'tcp-stream', hops: ReturnType<typeof hop>[]): TracingCell => ({ topology, workload, path: 'c1-peer', tracedTrials: 1, errors: [], sample: 8, packets: 10, p50Us: 1, p90Us: 1, p99Us: 1, meanUs: 1, hops, hopMeanSumUs: 1, drops: [], overhead: null });
+    const r = withHops({}, [topo('nat', 'nat', null), topo('docker-nat', 'nat', null, 'docker')], [
+      cell('nat', 'tcp-rr', MACVLAN),
+      cell('docker-nat', 'tcp-rr', MACVLAN),
+      cell('nat', 'tcp-stream', [...MACVLAN, hop('up rx → masquerade', 4)]),
+      cell('docker-nat', 'tcp-stream', [MACVLAN[0]!, hop('up tx → docker-proxy', 2), hop('proxy → app', 3)]),
+    ]);
+    expect(datapathSentence(sameDatapath(r)[0]!)).toBe(
+      'docker-nat (docker) and nat (iproute2) differ in 1 of 2 traced cells (tcp-stream c1-peer: only docker-nat: up tx → docker-proxy, proxy → app; only nat: up tx → swa rx, peer rx → app, up rx → masquerade).',
+    );
+  });
 });
