@@ -27,7 +27,7 @@ describe('results schema', () => {
 });
 
 describe('reading a results file', () => {
-  const fixture = () => JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'results', 'traced-run.json'), 'utf8')) as Record<string, unknown> & { tracing: Record<string, unknown[]> };
+  const fixture = () => JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'results', 'traced-run.json'), 'utf8')) as Record<string, unknown> & { tracing: Record<'cells' | 'overhead' | 'hops', unknown[]> };
   const dir = () => mkdtempSync(join(tmpdir(), 'netbench-results-'));
 
   it('reports every complaint, each at its place, and names at most five in the error', () => {
