@@ -141,6 +141,12 @@ describe('the idle regime in reports and the gate', () => {
     expect(describeIdle(held)).toBe('CPU idle: CPUs held out of idle sleep (a 0 µs CPU-latency request for the whole run); cpuidle driver haltpoll, governor haltpoll; idle states POLL 0 µs, haltpoll idle 1 µs');
     expect(describeIdle(free)).toMatch(/^CPU idle: CPUs free to sleep between packets .*\. No request held \(--deep-idle\)/);
     expect(describeIdle(undefined)).toMatch(/not recorded/);
+    // this VM: no cpuidle driver at all, so no states; a state switched off says so
+    const bare: IdleEnv = { driver: null, governor: null, states: [], requestUs: 0, note: null };
+    expect(describeIdle(bare)).toBe('CPU idle: CPUs held out of idle sleep (a 0 µs CPU-latency request for the whole run); cpuidle driver none, governor none; no idle states listed');
+    expect(describeIdle({ ...held, states: [{ name: 'C6', exitLatencyUs: 85, disabled: true }] })).toMatch(/; idle states C6 85 µs \(disabled\)$/);
+    expect(idleDifference(bare, held)).toBe('CPU idle drivers differ (none vs haltpoll)');
+    expect(idleDifference(held, bare)).toBe('CPU idle drivers differ (haltpoll vs none)');
   });
 
   it('the gate refuses to compare runs taken in different regimes, and names both', () => {

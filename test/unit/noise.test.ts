@@ -100,6 +100,9 @@ describe("a run's short noise profile", () => {
     const day = { seconds: 10, stepS: 0.1, meanGbps: 19.84, spreads: [{ gapS: 1, spread: 0.053, pairs: 17 }, { gapS: 5, spread: 0.19, pairs: null }], allan: [] };
     expect(noiseText(day)).toBe('1-s figures of the host path (mean 19.8 Gbit/s) differ by 5.3% 1 s apart, 19% 5 s apart; a ±5% verdict needs about 17 pairs at 1 s apart (spread of the log ratio; 10 s profile before the trials)');
     expect(noiseText({ ...day, spreads: [{ gapS: 1, spread: 0.9, pairs: null }] })).toContain('a ±5% verdict needs more than 5,000 pairs at 1 s apart');
+    // under 10%, one decimal; from 10% on, none
+    expect(noiseText({ ...day, spreads: [{ gapS: 2, spread: 0.1, pairs: 80 }] })).toContain('differ by 10% 2 s apart; a ±5% verdict needs about 80 pairs at 2 s apart');
+    expect(noiseText({ ...day, spreads: [{ gapS: 2, spread: 0.0999, pairs: 80 }] })).toContain('differ by 10.0% 2 s apart');
   });
 });
 

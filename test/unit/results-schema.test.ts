@@ -19,6 +19,11 @@ describe('results schema', () => {
     expect(s.ratioToHost?.median).toBeCloseTo((0.8 + 0.9) / 2, 12);
     expect(summarizeTrials(trials).find((x) => x.topology === 'host')?.ratioToHost).toBeNull();
   });
+  it('a cell with only warm-ups or traced trials has no summary: they are never figures', () => {
+    const s = summarizeTrials([...trials, trial('ovs', 0, 50, { warmup: true }), trial('nat', 0, 60, { traced: true }), trial('bridge', 3, 1, { traced: true }), trial('bridge', 4, 1, { warmup: true })]);
+    expect([...new Set(s.map((x) => x.topology))]).toEqual(['host', 'bridge']);
+    expect(s.find((x) => x.topology === 'bridge' && x.metric === 'tps')!.n).toBe(2);
+  });
   it('rejects a failed trial without its reason, and unknown keys', () => {
     const { error: _error, ...noReason } = failed('host', 0, 'x');
     expect(resultsSchemaErrors(JSON.parse(JSON.stringify({ ...syntheticResults([]), trials: [noReason] }))).join(' ')).toMatch(/must have required property 'error'/);
