@@ -79,7 +79,9 @@ describe('bench run', () => {
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/Noise on the day: 1-s figures of the host path \(mean [\d.]+ Gbit\/s\) differ by [\d.]+% 1 s apart/);
     // every non-host cell has a ratio to host on the paths host carries
     const s = results.summary.find((x) => x.topology === 'macvlan-bridge' && x.workload === 'tcp-stream' && x.path === 'c1-peer' && x.metric === 'throughput_gbps')!;
-    expect(s.ratioToHost?.median).toBeGreaterThan(0);
+    // (on a busy machine, only when both of its cells kept a measured trial)
+    if (!unmeasuredKeys.has('host tcp-stream c1-peer') && !unmeasuredKeys.has('macvlan-bridge tcp-stream c1-peer')) expect(s.ratioToHost?.median).toBeGreaterThan(0);
+    else expect(s.ratioToHost).toBeNull();
     expect(ourNetns()).toEqual([]);
   });
 
