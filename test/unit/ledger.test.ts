@@ -1,4 +1,5 @@
-import { writeFileSync, appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { writeFileSync, appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RecordingRunner } from '../../src/exec/recording-runner.js';
@@ -112,10 +113,23 @@ describe('teardown', () => {
     expect(Ledger.open(ledger.path).status).toBe('tearing-down');
   });
 
-  it('refuses to remove a directory outside the state root', async () => {
-    const { ledger, state } = newLedger();
-    ledger.append({ kind: 'dir', path: '/etc' });
-    await expect(teardown(ledger, { runner: new RecordingRunner(), stateRoot: state.root })).rejects.toThrow(/refusing to remove \/etc/);
+  it('refuses to remove a directory outside the state root, or beside it under a name it prefixes', async () => {
+    // Decoys of the test's own, never a system path: with the guard broken (a mutation run does exactly that, as
+    // root) the teardown really removes what the entry names.
+    for (const decoyOf of [() => mkdtempSync(join(tmpdir(), 'netbench-decoy-')), (root: string) => `${root}-decoy`]) {
+      const { ledger, state } = newLedger();
+      const decoy = decoyOf(state.root);
+      mkdirSync(decoy, { recursive: true });
+      writeFileSync(join(decoy, 'keep'), 'x');
+      try {
+        ledger.append({ kind: 'dir', path: decoy });
+        await expect(teardown(ledger, { runner: new RecordingRunner(), stateRoot: state.root })).rejects.toThrow(`refusing to remove ${decoy}: outside ${state.root}`);
+        expect(existsSync(join(decoy, 'keep'))).toBe(true);
+      } finally {
+        rmSync(decoy, { recursive: true, force: true });
+        cleanup();
+      }
+    }
   });
 
   it('dry run describes and changes nothing', async () => {
