@@ -148,6 +148,7 @@ function runOptions(c: Command, defaults: boolean): Command {
     .option('--no-trace', 'do not trace packets with bpftrace')
     .option('--pairing <design>', "how a block orders its trials: chain (each cell once, a comparison's two sides side by side where they can be; the default), adjacent (every comparison back to back: cells repeat, blocks cost about twice) or block (each cell once, shuffled; the design before)")
     .option('--quiet', 'no progress while the run works (by default a line on a terminal, plain lines per phase and minute elsewhere)')
+    .option('--busy <policy>', 'a trial taken while other processes used the CPU: rerun (left out and taken again, at most twice; the default) or keep (counted, and the run says how many and who; for a machine that is never quiet)')
     .option('--deep-idle', 'let the CPUs sleep in deep idle states between packets, as deployed (by default a run holds a 0 µs CPU-latency request while it measures; see docs/methodology.md)')
     .option('--trace-program <file>', 'a bpftrace program to trace with instead of bench/trace/path-latency.bt, taking the same arguments (to compare tracers; see docs/methodology.md)')
     .option('--noise-profile <s>', "seconds of the host path streamed in 100 ms steps before the trials: the run's noise profile, kept in results.json and shown in the report (the profile's with a budget, else 0: none)", bounded('noise-profile'))

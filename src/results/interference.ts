@@ -14,6 +14,8 @@ export interface BusySummary {
   readonly contaminated: number;
   /** of those, the trials flagged because the hypervisor stole CPU time (no process to blame) */
   readonly bySteal: number;
+  /** trials taken while other processes used the CPU and counted all the same (--busy keep) */
+  readonly kept: number;
   /** the busiest other processes over the trials they disturbed, most CPU first */
   readonly intruders: readonly { readonly command: string; readonly pids: readonly number[]; readonly cpuS: number; readonly trials: number }[];
   /** the share of all CPUs' time the hypervisor stole during the trials; null when not measured */
@@ -36,9 +38,11 @@ export function stealShare(trials: readonly TrialRecord[], cpus: number): number
 export function busySummary(trials: readonly TrialRecord[], cpus = 1): BusySummary {
   const bad = trials.filter((t): t is OkTrial & { contaminated: string } => t.status === 'ok' && t.contaminated !== undefined);
   const bySteal = bad.filter((t) => t.contaminated.startsWith(STEAL_REASON));
+  // trials kept with --busy keep: other processes used the CPU (never steal), and the trial counts
+  const kept = trials.filter((t): t is OkTrial & { busy: string } => t.status === 'ok' && t.busy !== undefined);
+  const byProcs = [...bad.filter((t) => !t.contaminated.startsWith(STEAL_REASON)), ...kept];
   const by = new Map<string, { command: string; pids: Set<number>; cpuS: number; trials: number }>();
-  for (const t of bad) {
-    if (t.contaminated.startsWith(STEAL_REASON)) continue;
+  for (const t of byProcs) {
     for (const i of t.interference?.top ?? []) {
       if (i.cpuS < NAMED_INTRUDER_SHARE * (t.durationMs / 1000)) continue;
       const e = by.get(i.command) ?? { command: i.command, pids: new Set<number>(), cpuS: 0, trials: 0 };
@@ -49,11 +53,18 @@ export function busySummary(trials: readonly TrialRecord[], cpus = 1): BusySumma
     }
   }
   const intruders = [...by.values()].sort((a, b) => b.cpuS - a.cpuS).slice(0, 3).map((e) => ({ command: e.command, pids: [...e.pids], cpuS: e.cpuS, trials: e.trials }));
+  const worst = intruders.length ? ` (worst: ${intruders.map((i) => `${i.command} (pid ${i.pids.join(', ')}: ${i.cpuS.toFixed(1)} CPU-s over ${i.trials} trials)`).join('; ')})` : '';
   const share = stealShare(trials, cpus);
-  const parts: string[] = [];
-  const byProcs = bad.length - bySteal.length;
-  if (byProcs) parts.push(`${byProcs} because other processes used the CPU${intruders.length ? ` (worst: ${intruders.map((i) => `${i.command} (pid ${i.pids.join(', ')}: ${i.cpuS.toFixed(1)} CPU-s over ${i.trials} trials)`).join('; ')})` : ''}`);
-  if (bySteal.length) parts.push(`${bySteal.length} because the hypervisor stole CPU time (steal: no process to blame)`);
-  const text = bad.length ? `${bad.length} trial(s) ran while the machine was busy: flagged, re-run (at most twice) and left out of the statistics; ${parts.join('; ')}${share !== null ? `. Steal over all trials: ${(share * 100).toFixed(1)}% of the CPU time` : ''}` : null;
-  return { contaminated: bad.length, bySteal: bySteal.length, intruders, stealShare: share, text };
+  const steal = share !== null ? `. Steal over all trials: ${(share * 100).toFixed(1)}% of the CPU time` : '';
+  let text: string | null = null;
+  if (kept.length) {
+    const flagged = bySteal.length ? `; ${bySteal.length} more because the hypervisor stole CPU time: flagged, re-run (at most twice) and left out` : '';
+    text = `${kept.length} trial(s) ran while other processes used the CPU and were kept (--busy keep): their figures include that load${worst}${flagged}${steal}`;
+  } else if (bad.length) {
+    const parts: string[] = [];
+    if (bad.length - bySteal.length) parts.push(`${bad.length - bySteal.length} because other processes used the CPU${worst}`);
+    if (bySteal.length) parts.push(`${bySteal.length} because the hypervisor stole CPU time (steal: no process to blame)`);
+    text = `${bad.length} trial(s) ran while the machine was busy: flagged, re-run (at most twice) and left out of the statistics; ${parts.join('; ')}${steal}`;
+  }
+  return { contaminated: bad.length, bySteal: bySteal.length, kept: kept.length, intruders, stealShare: share, text };
 }

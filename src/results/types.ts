@@ -64,6 +64,8 @@ export interface OkTrial extends TrialBase {
   readonly flags: readonly string[];
   /** set when the machine was busy during the trial: why, and the top process; such a trial is re-run and left out of the statistics */
   readonly contaminated?: string;
+  /** set when other processes used the CPU during the trial and the run kept it (--busy keep): why; the trial counts */
+  readonly busy?: string;
 }
 
 export interface FailedTrial extends TrialBase {
@@ -246,6 +248,8 @@ export interface RunSettings {
   readonly against?: readonly string[];
   /** how plain blocks ordered their trials (absent in runs from before: each cell once, 'block'; a real-host run groups by topology, 'block') */
   readonly pairing?: 'chain' | 'adjacent' | 'block';
+  /** a trial taken while other processes used the CPU: left out and re-run (rerun; runs from before it was recorded) or counted (keep) */
+  readonly busy?: 'rerun' | 'keep';
 }
 
 /** 'killed': the run's process died without finishing (SIGKILL, a crash, the machine); `bench clean` found it 'running' and said so */

@@ -58,6 +58,8 @@ export interface RunFlags extends RealHostFlags {
   readonly force?: boolean;
   /** do not hold the CPUs out of idle sleep while measuring */
   readonly deepIdle?: boolean;
+  /** what a trial taken while other processes used the CPU becomes: rerun (left out, taken again; the default) or keep (counted, and said) */
+  readonly busy?: string;
   /** say nothing while the run works (no progress line, terminal or not) */
   readonly quiet?: boolean;
   /** how a block orders its trials: chain (each cell once, comparisons side by side where they can be), adjacent (every comparison back to back, cells repeat) or block (each cell once, shuffled) */
@@ -97,7 +99,12 @@ export interface RunConfig {
   readonly pairing: Pairing;
   /** seconds of the host path streamed in 100 ms steps before the trials, for the run's noise profile; 0 for none */
   readonly noiseS: number;
+  /** a trial taken while other processes used the CPU: left out and re-run (rerun), or counted and said (keep) */
+  readonly busy: BusyPolicy;
 }
+
+export const BUSY_POLICIES = ['rerun', 'keep'] as const;
+export type BusyPolicy = (typeof BUSY_POLICIES)[number];
 
 export const PAIRINGS = ['chain', 'adjacent', 'block'] as const;
 export type Pairing = (typeof PAIRINGS)[number];
@@ -168,6 +175,12 @@ export function loadProfile(nameOrPath: string): Profile {
     throw usageError(`profile ${file} is not valid JSON`);
   }
   return validateProfile(data, file);
+}
+
+function busyPolicy(text: string): BusyPolicy {
+  const p = BUSY_POLICIES.find((x) => x === text);
+  if (p === undefined) throw usageError(`--busy must be rerun (leave out and re-run a trial taken while other processes used the CPU) or keep (count it and say so), got '${text}'`);
+  return p;
 }
 
 export function parseList<T extends string>(text: string, valid: readonly T[], what: string): T[] {
@@ -266,5 +279,6 @@ export function resolveRunConfig(flags: RunFlags, now = new Date()): RunConfig {
     cpuLatencyUs: flags.deepIdle ? null : 0,
     pairing: flags.pairing === undefined ? 'chain' : parseList(flags.pairing, PAIRINGS, 'pairing')[0]!,
     noiseS: inRange('noise-profile', flags.noiseProfile ?? noiseSeconds(profile.noise ?? 0, budgetS)),
+    busy: flags.busy === undefined ? 'rerun' : busyPolicy(flags.busy),
   });
 }

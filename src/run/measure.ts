@@ -9,11 +9,12 @@ import { busyReason, interferenceBetween, type ProcSample } from './interference
 import type { RunStore } from '../results/store.js';
 import { sameCell } from '../results/cell.js';
 import type { Cell, TrialRecord } from '../results/types.js';
+import { STEAL_REASON } from '../results/interference.js';
 import { median } from '../stats/summary.js';
 import { sizedByCount, workload } from '../workloads/registry.js';
 import type { BuiltTopology } from '../topology/build.js';
 import { resolveRoute } from '../topology/routes.js';
-import type { RunConfig } from './config.js';
+import type { BusyPolicy, RunConfig } from './config.js';
 import type { RunContext } from './context.js';
 import type { Planner } from './plan.js';
 import type { RunRecord } from './record.js';
@@ -63,7 +64,7 @@ async function takeTrials(planner: Planner, cfg: RunConfig, ctx: RunContext, rec
     ran++;
     record.trials.push(rec);
     planner.record(rec);
-    ctx.log(`trial ${st.index} ${st.topology} ${st.workload} ${st.path} block ${st.block}: ${rec.status}${rec.status === 'failed' ? ` (${rec.error})` : ''}${rec.status === 'ok' && rec.contaminated ? ` but contaminated (${rec.contaminated}): left out, re-run at most twice` : ''}`);
+    ctx.log(`trial ${st.index} ${st.topology} ${st.workload} ${st.path} block ${st.block}: ${rec.status}${rec.status === 'failed' ? ` (${rec.error})` : ''}${rec.status === 'ok' && rec.contaminated ? ` but contaminated (${rec.contaminated}): left out, re-run at most twice` : ''}${rec.status === 'ok' && rec.busy ? ` while the machine was busy (${rec.busy}): kept (--busy keep)` : ''}`);
     save();
   }
 }
@@ -86,14 +87,19 @@ async function oneTrial(st: ScheduledTrial, b: BuiltTopology, cfg: RunConfig, ct
     ...(around ? { around } : {}),
   });
   if (ctx.aborted() && rec.status === 'failed') return { ...rec, error: `interrupted: ${rec.error}` };
-  return before && ctx.watch ? withInterference(rec, before, ctx.watch.sample(), record) : rec;
+  return before && ctx.watch ? withInterference(rec, before, ctx.watch.sample(), record, cfg.busy) : rec;
 }
 
-/** The trial with what else ran meanwhile; a measured trial on a busy machine is marked contaminated. */
-function withInterference(rec: TrialRecord, before: ProcSample, after: ProcSample, record: RunRecord): TrialRecord {
+/**
+ * The trial with what else ran meanwhile. A measured trial on a busy machine is marked
+ * contaminated (left out and re-run), or with --busy keep, when other processes and not
+ * the hypervisor were the cause, marked busy and counted.
+ */
+export function withInterference(rec: TrialRecord, before: ProcSample, after: ProcSample, record: RunRecord, policy: BusyPolicy = 'rerun'): TrialRecord {
   const interference = interferenceBetween(before, after, suiteDaemons(record));
   const why = rec.status === 'ok' && !rec.warmup ? busyReason(interference, (after.atMs - before.atMs) / 1000, after.cpus) : undefined;
-  return why && rec.status === 'ok' ? { ...rec, interference, contaminated: why } : { ...rec, interference };
+  if (!why || rec.status !== 'ok') return { ...rec, interference };
+  return policy === 'keep' && !why.startsWith(STEAL_REASON) ? { ...rec, interference, busy: why } : { ...rec, interference, contaminated: why };
 }
 
 /** Daemons the run started that are not its children (OVS detaches): their pids from the ledgers and pid files. */

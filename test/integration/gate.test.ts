@@ -12,8 +12,9 @@ import { bench } from '../support/cli.js';
 import { ourNetns } from '../support/netns.js';
 
 // nat carries both slowdowns: c1's interface for the TBF, hostA's FORWARD chain for the rules.
-// Short trials (0.25 s, sized by count after the warm-up): the gate judges trials, not their length
-const RUN = ['--topology', 'nat', '--path', 'c1-peer', '--trials', '6', '--duration', '0.25', '--warmup', '1', '--no-trace'];
+// Short trials (0.25 s, sized by count after the warm-up): the gate judges trials, not their length.
+// --busy keep: on a runner that is never quiet the runs still measure (docs/methodology.md, "A busy machine")
+const RUN = ['--topology', 'nat', '--path', 'c1-peer', '--trials', '6', '--duration', '0.25', '--warmup', '1', '--no-trace', '--busy', 'keep'];
 const BOTH = ['--workload', 'tcp-stream,tcp-crr'];
 const dir = mkdtempSync(join(tmpdir(), 'nb-gate-'));
 const runInto = async (name: string, extra: string[]) => {
@@ -85,13 +86,13 @@ describe('bench gate on real runs', () => {
   it('refuses to compare runs of different topology sets, exit 2', async () => {
     const other = join(dir, 'other');
     // six trials a side: enough for the gate to find a regression at all (two against two can never reach p < 0.05)
-    const r0 = await bench(['run', '--topology', 'macvlan-bridge', '--workload', 'tcp-rr', '--path', 'c1-peer', '--trials', '6', '--duration', '0.25', '--warmup', '0', '--no-trace', '--out', other]);
+    const r0 = await bench(['run', '--topology', 'macvlan-bridge', '--workload', 'tcp-rr', '--path', 'c1-peer', '--trials', '6', '--duration', '0.25', '--warmup', '0', '--no-trace', '--busy', 'keep', '--out', other]);
     expect(r0.code).toBe(0);
     const r = await bench(['gate', '--baseline', baseline, '--current', join(other, 'results.json')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/refusing to compare .*topology sets differ/);
     // --run measures what the baseline measured, adaptively: the gate looks after 6 blocks (the baseline's) and at most 3 more times, to 12
-    const again = await bench(['gate', '--baseline', join(other, 'results.json'), '--run', '--no-trace', '--warmup', '0', '--out', join(dir, 'other-again'), '--json']);
+    const again = await bench(['gate', '--baseline', join(other, 'results.json'), '--run', '--no-trace', '--warmup', '0', '--busy', 'keep', '--out', join(dir, 'other-again'), '--json']);
     const j = JSON.parse(again.stdout) as GateJson & { sequence: { looks: number[]; alphaPerLook: number; blocks: number; stopped: string | null } };
     expect(j.sequence.looks).toEqual([6, 8, 10, 12]);
     expect(j.sequence.alphaPerLook).toBeCloseTo(0.0125, 10);

@@ -27,7 +27,7 @@ beforeAll(() => {
 
 /** A run of host tcp-rr trials that lasts a few seconds, in a process group of its own. */
 function startRun(dir: string, extra: string[] = []) {
-  return benchBackground(['run', '--topology', 'host', '--workload', 'tcp-rr', '--trials', '6', '--warmup', '0', '--duration', '1', '--no-trace', '--out', dir, ...extra]);
+  return benchBackground(['run', '--topology', 'host', '--workload', 'tcp-rr', '--trials', '6', '--warmup', '0', '--duration', '1', '--no-trace', '--busy', 'keep', '--out', dir, ...extra]);
 }
 
 const trialsDone = (dir: string) => {

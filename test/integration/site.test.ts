@@ -18,7 +18,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'nb-site-'));
   site = join(dir, 'site');
   for (const name of ['first', 'second']) {
-    const r = await bench(['run', '--topology', 'host,bridge', '--workload', 'tcp-rr', '--path', 'c1-peer', '--trials', '3', ...(name === 'second' ? ['--traced', '1'] : ['--no-trace']), '--warmup', '0', '--duration', '0.25', '--out', join(dir, 'runs', name)]);
+    const r = await bench(['run', '--topology', 'host,bridge', '--workload', 'tcp-rr', '--path', 'c1-peer', '--trials', '3', ...(name === 'second' ? ['--traced', '1'] : ['--no-trace']), '--warmup', '0', '--duration', '0.25', '--busy', 'keep', '--out', join(dir, 'runs', name)]);
     if (r.code !== 0) throw new Error(`bench run ${name} exited ${r.code}: ${r.stderr}`);
   }
   const p = await bench(['publish', join(dir, 'runs'), '--site', site]);

@@ -28,8 +28,9 @@ describe('tracing', () => {
   });
 
   it('follows packets hop by hop along each topology\'s own path, both ways', async () => {
+    // --busy keep here and below: what is checked is the tracer, not the figures, so a busy runner tests it too
     const out = mkdtempSync(join(tmpdir(), 'nb-trace-'));
-    const r = await bench(['run', '--topology', 'bridge,nat,ovs,macvlan-bridge', '--workload', 'tcp-rr', '--path', 'c1-peer,peer-c1', '--trials', '1', '--traced', '1', '--duration', '0.25', '--warmup', '0', '--out', out]);
+    const r = await bench(['run', '--topology', 'bridge,nat,ovs,macvlan-bridge', '--workload', 'tcp-rr', '--path', 'c1-peer,peer-c1', '--trials', '1', '--traced', '1', '--duration', '0.25', '--warmup', '0', '--busy', 'keep', '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     // loadResults validates against the schema
     const results = loadResults(out);
@@ -92,7 +93,7 @@ describe('tracing', () => {
 
   it('one sampler serves a topology\'s traced trials in a row, its data split per trial', async () => {
     const out = mkdtempSync(join(tmpdir(), 'nb-trace-split-'));
-    const r = await bench(['run', '--topology', 'bridge', '--workload', 'tcp-rr,tcp-stream', '--path', 'c1-peer', '--trials', '1', '--duration', '1', '--warmup', '0', '--out', out]);
+    const r = await bench(['run', '--topology', 'bridge', '--workload', 'tcp-rr,tcp-stream', '--path', 'c1-peer', '--trials', '1', '--duration', '1', '--warmup', '0', '--busy', 'keep', '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     const results = loadResults(out);
     const traced = results.trials.filter((t) => t.traced && t.topology === 'bridge').sort((a, b) => a.index - b.index);

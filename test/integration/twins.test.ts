@@ -17,7 +17,7 @@ describe('two identically built twins in one run', () => {
   it('are never decided better or worse than each other, and every interval holds no difference', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'nb-twins-')), 'run');
     // 8 blocks of 0.25 s trials: enough pairs for every interval to be bounded (3 or fewer leave it unbounded)
-    const r = await bench(['run', '--topology', BRIDGE_TWINS[0], '--against', BRIDGE_TWINS[1], '--workload', 'tcp-stream,tcp-rr', '--path', 'c1-peer', '--trials', '8', '--duration', '0.25', '--warmup', '1', '--no-trace', '--out', out]);
+    const r = await bench(['run', '--topology', BRIDGE_TWINS[0], '--against', BRIDGE_TWINS[1], '--workload', 'tcp-stream,tcp-rr', '--path', 'c1-peer', '--trials', '8', '--duration', '0.25', '--warmup', '1', '--no-trace', '--busy', 'keep', '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     const results = parseResults(readFileSync(join(out, 'results.json'), 'utf8'), out);
     const twins = compareAll(results).rows.filter((c) => c.a === 'twin-a' && c.b === 'twin-b');

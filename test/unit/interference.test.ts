@@ -3,7 +3,9 @@
  * suite's own processes left out, and when a trial counts as contaminated.
  */
 import { execFileSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { TrialFn } from '../../src/run/measure.js';
 import { busyReason, interferenceBetween, type ProcSample, quietCheck, sampleProcs } from '../../src/run/interference.js';
 import { busySummary, STEAL_REASON, stealShare } from '../../src/results/interference.js';
 import { trial } from '../support/synthetic.js';
@@ -123,5 +125,84 @@ describe('a run that measured nothing clean', () => {
     const busy = [0, 1, 2].map((b) => trial('bridge', b, 900, { contaminated: 'busy' }));
     const r = syntheticResults([trial('host', 0, 1000), ...busy]);
     expect(missingFromRun(r)).toEqual(['bridge tcp-rr c1-peer: no successful trial (3 taken while the machine was busy)']);
+  });
+});
+
+describe('--busy keep: a machine that is never quiet is measured anyway, and the run says so', () => {
+  let cleanup = () => {};
+  afterEach(() => cleanup());
+
+  /** A whole run of host on the simulated kernel, beside a process that takes 60% of a CPU throughout. */
+  async function busyRun(busy: string | undefined) {
+    const { resolveRunConfig } = await import('../../src/run/config.js');
+    const { executeRun } = await import('../../src/run/execute.js');
+    const { simulatedKernel, tempState } = await import('../support/fakes.js');
+    const t = tempState();
+    cleanup = t.cleanup;
+    const { runner } = simulatedKernel();
+    const cfg = resolveRunConfig({ topology: 'host', workload: 'tcp-rr', path: 'c1-peer', trials: 2, warmup: 0, seed: 3, out: join(t.state.root, 'out'), trace: false, ...(busy ? { busy } : {}) });
+    // every sample is a second later, and the hog has used 0.6 s more of it
+    let n = 0;
+    const sample = (): ProcSample => {
+      n++;
+      return at(n * 1000, [[4242, entry(1, 60 * n, 'node hog.js')]]);
+    };
+    const trialFn: TrialFn = async (s) => ({ ...s, status: 'ok', metrics: { tps: { value: 1000 + s.block, unit: 'transactions/s' } }, flags: [], raw: [], startedAt: new Date().toISOString(), durationMs: 1000 });
+    const warnings: string[] = [];
+    const { results } = await executeRun(cfg, { runner, state: t.state, aborted: () => false, command: 'test', cpuIdle: { hold: () => ({ valueUs: null, reason: 'not here', release: () => {} }) }, warn: (m) => warnings.push(m), watch: { sample, quietMs: 0 } }, { trialFn });
+    return { cfg, results, warnings };
+  }
+
+  it('by default every trial is busy, re-run twice and left out: no cell is measured', async () => {
+    const { cfg, results } = await busyRun(undefined);
+    expect(cfg.busy).toBe('rerun');
+    expect(results.config.busy).toBe('rerun');
+    const measured = results.trials.filter((x) => !x.warmup);
+    // 2 blocks × (1 + 2 re-runs)
+    expect(measured.map((x) => x.block)).toEqual([0, 0, 0, 1, 1, 1]);
+    expect(measured.every((x) => x.status === 'ok' && x.contaminated === 'other processes used 60% of a CPU; the busiest: pid 4242 node hog.js (60%)' && x.busy === undefined)).toBe(true);
+    expect(results.summary.filter((s) => s.metric === 'tps').map((s) => [s.topology, s.n, s.median])).toEqual([['host', 0, null]]);
+  });
+
+  it('keeps each busy trial once, counts it, records the policy and names the process in the summary', async () => {
+    const { cfg, results, warnings } = await busyRun('keep');
+    expect(cfg.busy).toBe('keep');
+    expect(results.config.busy).toBe('keep');
+    const measured = results.trials.filter((x) => !x.warmup);
+    expect(measured.map((x) => x.block)).toEqual([0, 1]);
+    expect(measured.every((x) => x.status === 'ok' && x.contaminated === undefined && x.busy === 'other processes used 60% of a CPU; the busiest: pid 4242 node hog.js (60%)')).toBe(true);
+    expect(results.summary.filter((s) => s.metric === 'tps').map((s) => [s.topology, s.n, s.median])).toEqual([['host', 2, 1000.5]]);
+    const b = busySummary(results.trials, 2);
+    expect(b).toMatchObject({ contaminated: 0, bySteal: 0, kept: 2 });
+    expect(b.text).toBe('2 trial(s) ran while other processes used the CPU and were kept (--busy keep): their figures include that load (worst: node hog.js (pid 4242: 1.2 CPU-s over 2 trials)). Steal over all trials: 0.0% of the CPU time');
+    // the quiet check saw the hog too (in the real /proc it may see others; what it says of the policy is the point)
+    for (const w of warnings.filter((x) => x.startsWith('the machine is busy'))) expect(w).toMatch(/kept and counted \(--busy keep\)/);
+  });
+
+  it('still leaves out and re-runs a trial the hypervisor stole more than half the machine from', async () => {
+    const { withInterference } = await import('../../src/run/measure.js');
+    const rec = trial('bridge', 0, 900);
+    const record = { built: [] } as unknown as Parameters<typeof withInterference>[3];
+    const stolen = withInterference(rec, at(0, [], 0), at(1000, [], 130), record, 'keep');
+    expect(stolen).toMatchObject({ contaminated: 'the hypervisor stole 130% of a CPU' });
+    expect(stolen).not.toHaveProperty('busy');
+    const hog = withInterference(rec, at(0, [[7, entry(1, 0, 'hog')]]), at(1000, [[7, entry(1, 50, 'hog')]]), record, 'keep');
+    expect(hog).toMatchObject({ busy: 'other processes used 50% of a CPU; the busiest: pid 7 hog (50%)' });
+    expect(hog).not.toHaveProperty('contaminated');
+    const { rerunRule } = await import('../../src/run/plan.js');
+    expect(rerunRule()(hog)).toBe(false);
+    expect(rerunRule()(stolen)).toBe(true);
+  });
+
+  it('says what --busy takes when given anything else', async () => {
+    const { resolveRunConfig } = await import('../../src/run/config.js');
+    expect(() => resolveRunConfig({ topology: 'host', busy: 'ignore' })).toThrow("--busy must be rerun (leave out and re-run a trial taken while other processes used the CPU) or keep (count it and say so), got 'ignore'");
+    expect(() => resolveRunConfig({ topology: 'host', busy: 'all' })).toThrow(/--busy must be rerun/);
+  });
+
+  it('a summary of flagged and kept trials together speaks of the kept ones and the steal-flagged ones', () => {
+    const kept = trial('bridge', 0, 900, { busy: 'other processes used 50% of a CPU; the busiest: pid 7 hog (50%)', interference: { otherCpuS: 0.5, stealS: 0, waitS: null, top: [{ pid: 7, command: 'hog', cpuS: 0.5 }] } });
+    const stolen = trial('bridge', 1, 900, { contaminated: `${STEAL_REASON} 130% of a CPU`, interference: { otherCpuS: 0, stealS: 1.3, waitS: null, top: [] } });
+    expect(busySummary([kept, stolen], 2).text).toBe('1 trial(s) ran while other processes used the CPU and were kept (--busy keep): their figures include that load (worst: hog (pid 7: 0.5 CPU-s over 1 trials)); 1 more because the hypervisor stole CPU time: flagged, re-run (at most twice) and left out. Steal over all trials: 32.5% of the CPU time');
   });
 });
