@@ -38,7 +38,10 @@ export function sequenceLine(report: GateReport): string | null {
   const q = report.sequence;
   if (!q) return null;
   const looks = q.looks.length === 1 ? `once, after block ${q.looks[0]}` : `after blocks ${q.looks.join(', ')} (at most ${q.looks.length} looks)`;
-  return `the current run measured ${q.blocks} block(s) adaptively; the gate judges ${looks}, each test at alpha ${q.alphaPerLook.toPrecision(2)}, so that looking more than once keeps false alarms within alpha${q.stopped ? `; it stopped: ${q.stopped}` : ''}`;
+  // alpha / looks as it is (0.0125, not 0.013): the level is the one each test was held to
+  const alpha = String(Number(q.alphaPerLook.toPrecision(3)));
+  const why = q.looks.length > 1 ? `each test at alpha ${alpha}, so that looking more than once keeps false alarms within alpha` : `at alpha ${alpha}`;
+  return `the current run measured ${q.blocks} block(s) adaptively; the gate judges ${looks}, ${why}${q.stopped ? `; it stopped: ${q.stopped}` : ''}`;
 }
 
 export function gateMarkdown(report: GateReport): string {

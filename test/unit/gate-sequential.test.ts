@@ -119,7 +119,7 @@ describe('what the gate measures between looks', () => {
 
   it('says how it measured and at what level', () => {
     const line = sequenceLine({ mode: 'relative', rows: [], problems: [], warnings: [], sequence: { looks: [6, 8, 10, 12], alphaPerLook: 0.0125, blocks: 8, stopped: 'every gated metric is decided at look 2 of 4 (after 8 blocks)' } });
-    expect(line).toBe('the current run measured 8 block(s) adaptively; the gate judges after blocks 6, 8, 10, 12 (at most 4 looks), each test at alpha 0.013, so that looking more than once keeps false alarms within alpha; it stopped: every gated metric is decided at look 2 of 4 (after 8 blocks)');
+    expect(line).toBe('the current run measured 8 block(s) adaptively; the gate judges after blocks 6, 8, 10, 12 (at most 4 looks), each test at alpha 0.0125, so that looking more than once keeps false alarms within alpha; it stopped: every gated metric is decided at look 2 of 4 (after 8 blocks)');
     expect(sequenceLine({ mode: 'relative', rows: [], problems: [], warnings: [] })).toBeNull();
   });
 });
