@@ -58,9 +58,10 @@ export function defaultPlanner(startedMs: number, byTopology = false, switchMs?:
 }
 
 /** Before measuring: is anything else busy? Said at once and kept as a caveat; the run goes on. */
-async function checkQuiet(ms: number, cfg: RunConfig, ctx: RunContext, record: RunRecord): Promise<void> {
+async function checkQuiet(watch: NonNullable<RunDeps['watch']>, cfg: RunConfig, ctx: RunContext, record: RunRecord): Promise<void> {
+  const ms = watch.quietMs;
   ctx.progress?.({ done: 0, total: 0, etaS: 0, message: `checking for ${ms / 1000} s that the machine is quiet` });
-  const { warning } = await quietCheck(ms, suiteDaemons(record));
+  const { warning } = await quietCheck(ms, suiteDaemons(record), watch.sample);
   if (!warning) return ctx.log('quiet check: nothing else is busy');
   ctx.log(`quiet check: ${warning}`);
   ctx.warn?.(`${warning}; ${cfg.busy === 'keep' ? 'trials it disturbs are kept and counted (--busy keep), and the report says how many' : 'trials it disturbs are flagged, re-run and left out'}`);
@@ -137,7 +138,7 @@ export async function executeRun(cfg: RunConfig, deps: RunDeps, opts: ExecuteOpt
     hold = await holdIdle(cfg, ctx, record);
     if (deps.real) record.realHosts = deps.real.env;
     const measurable = await buildAndCheck(cfg, ctx, record);
-    if (deps.watch) await checkQuiet(deps.watch.quietMs, cfg, ctx, record);
+    if (deps.watch) await checkQuiet(deps.watch, cfg, ctx, record);
     if (cfg.noiseS > 0) await takeNoiseProfile(cfg, ctx, record);
     const { cells, notApplicable } = planCells(cfg, measurable, record.notApplicable);
     record.notApplicable.push(...notApplicable);

@@ -125,10 +125,10 @@ export function busyReason(i: Interference, wallS: number, cpus: number): string
 }
 
 /** Watch the machine for `ms` with nothing of the suite running; a warning when it is busy. */
-export async function quietCheck(ms = 2000, daemons: ReadonlySet<number> = new Set()): Promise<{ warning: string | undefined; interference: Interference }> {
-  const a = sampleProcs();
+export async function quietCheck(ms = 2000, daemons: ReadonlySet<number> = new Set(), sample: () => ProcSample = sampleProcs): Promise<{ warning: string | undefined; interference: Interference }> {
+  const a = sample();
   await delay(ms);
-  const b = sampleProcs();
+  const b = sample();
   const i = interferenceBetween(a, b, daemons);
   const s = (b.atMs - a.atMs) / 1000;
   const top = i.top[0];

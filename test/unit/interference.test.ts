@@ -3,6 +3,7 @@
  * suite's own processes left out, and when a trial counts as contaminated.
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TrialFn } from '../../src/run/measure.js';
@@ -132,6 +133,8 @@ describe('--busy keep: a machine that is never quiet is measured anyway, and the
   let cleanup = () => {};
   afterEach(() => cleanup());
 
+  const log = (cfg: { outDir: string }) => readFileSync(join(cfg.outDir, 'run.log'), 'utf8').split('\n').map((l) => l.replace(/^\S+ /, ''));
+
   /** A whole run of host on the simulated kernel, beside a process that takes 60% of a CPU throughout. */
   async function busyRun(busy: string | undefined) {
     const { resolveRunConfig } = await import('../../src/run/config.js');
@@ -154,7 +157,7 @@ describe('--busy keep: a machine that is never quiet is measured anyway, and the
   }
 
   it('by default every trial is busy, re-run twice and left out: no cell is measured', async () => {
-    const { cfg, results } = await busyRun(undefined);
+    const { cfg, results, warnings } = await busyRun(undefined);
     expect(cfg.busy).toBe('rerun');
     expect(results.config.busy).toBe('rerun');
     const measured = results.trials.filter((x) => !x.warmup);
@@ -162,6 +165,8 @@ describe('--busy keep: a machine that is never quiet is measured anyway, and the
     expect(measured.map((x) => x.block)).toEqual([0, 0, 0, 1, 1, 1]);
     expect(measured.every((x) => x.status === 'ok' && x.contaminated === 'other processes used 60% of a CPU; the busiest: pid 4242 node hog.js (60%)' && x.busy === undefined)).toBe(true);
     expect(results.summary.filter((s) => s.metric === 'tps').map((s) => [s.topology, s.n, s.median])).toEqual([['host', 0, null]]);
+    expect(warnings.filter((w) => !w.startsWith('no request held'))).toEqual(['the machine is busy: another process used 60% of CPU 0 during 1.0 s: pid 4242 node hog.js; trials it disturbs are flagged, re-run and left out']);
+    expect(log(cfg).filter((l) => /^trial \d+ host/.test(l))[0]).toBe('trial 0 host tcp-rr c1-peer block 0: ok but contaminated (other processes used 60% of a CPU; the busiest: pid 4242 node hog.js (60%)): left out, re-run at most twice');
   });
 
   it('keeps each busy trial once, counts it, records the policy and names the process in the summary', async () => {
@@ -175,8 +180,12 @@ describe('--busy keep: a machine that is never quiet is measured anyway, and the
     const b = busySummary(results.trials, 2);
     expect(b).toMatchObject({ contaminated: 0, bySteal: 0, kept: 2 });
     expect(b.text).toBe('2 trial(s) ran while other processes used the CPU and were kept (--busy keep): their figures include that load (worst: node hog.js (pid 4242: 1.2 CPU-s over 2 trials)). Steal over all trials: 0.0% of the CPU time');
-    // the quiet check saw the hog too (in the real /proc it may see others; what it says of the policy is the point)
-    for (const w of warnings.filter((x) => x.startsWith('the machine is busy'))) expect(w).toMatch(/kept and counted \(--busy keep\)/);
+    // the quiet check reads the same samples as the trials: it saw the hog, and says what the policy does with it
+    expect(warnings.filter((w) => !w.startsWith('no request held'))).toEqual(['the machine is busy: another process used 60% of CPU 0 during 1.0 s: pid 4242 node hog.js; trials it disturbs are kept and counted (--busy keep), and the report says how many']);
+    expect(log(cfg).filter((l) => /^trial \d+ host/.test(l))).toEqual([
+      'trial 0 host tcp-rr c1-peer block 0: ok while the machine was busy (other processes used 60% of a CPU; the busiest: pid 4242 node hog.js (60%)): kept (--busy keep)',
+      'trial 1 host tcp-rr c1-peer block 1: ok while the machine was busy (other processes used 60% of a CPU; the busiest: pid 4242 node hog.js (60%)): kept (--busy keep)',
+    ]);
   });
 
   it('still leaves out and re-runs a trial the hypervisor stole more than half the machine from', async () => {
@@ -192,12 +201,26 @@ describe('--busy keep: a machine that is never quiet is measured anyway, and the
     const { rerunRule } = await import('../../src/run/plan.js');
     expect(rerunRule()(hog)).toBe(false);
     expect(rerunRule()(stolen)).toBe(true);
+    // a warm-up is never flagged, whatever the policy: it is not measured
+    for (const policy of ['keep', 'rerun'] as const) {
+      const warm = withInterference({ ...rec, warmup: true }, at(0, [[7, entry(1, 0, 'hog')]]), at(1000, [[7, entry(1, 50, 'hog')]]), record, policy);
+      expect(warm).not.toHaveProperty('busy');
+      expect(warm).not.toHaveProperty('contaminated');
+      expect(warm).toHaveProperty('interference.otherCpuS', 0.5);
+    }
   });
 
   it('says what --busy takes when given anything else', async () => {
     const { resolveRunConfig } = await import('../../src/run/config.js');
     expect(() => resolveRunConfig({ topology: 'host', busy: 'ignore' })).toThrow("--busy must be rerun (leave out and re-run a trial taken while other processes used the CPU) or keep (count it and say so), got 'ignore'");
     expect(() => resolveRunConfig({ topology: 'host', busy: 'all' })).toThrow(/--busy must be rerun/);
+  });
+
+  it('steal alone blames no process; a kept trial with no process over 5% names none; without /proc samples no steal is stated', () => {
+    const stolen = trial('bridge', 1, 900, { contaminated: `${STEAL_REASON} 130% of a CPU`, interference: { otherCpuS: 0, stealS: 1.3, waitS: null, top: [] } });
+    expect(busySummary([stolen], 2).text).toBe('1 trial(s) ran while the machine was busy: flagged, re-run (at most twice) and left out of the statistics; 1 because the hypervisor stole CPU time (steal: no process to blame). Steal over all trials: 65.0% of the CPU time');
+    const many = trial('bridge', 0, 900, { busy: 'other processes used 12% of a CPU; none above 5% on its own' });
+    expect(busySummary([many], 2).text).toBe('1 trial(s) ran while other processes used the CPU and were kept (--busy keep): their figures include that load');
   });
 
   it('a summary of flagged and kept trials together speaks of the kept ones and the steal-flagged ones', () => {
