@@ -36,7 +36,7 @@ describe('bench gate on real runs', () => {
     baseline = await runInto('baseline', BOTH);
   }, 600_000);
 
-  it('A/A: one run\'s even blocks against its odd ones pass', async () => {
+  it('A/A: one run\'s even blocks against its odd ones: no metric, or at most the family\'s one false alarm, regressed', async () => {
     // The two sides are one run's even and odd blocks: measured in turn, as exchangeable as the gate's test
     // assumes. Two separate runs are not: this machine's level moves between runs seconds apart (CI, 2026-12-04:
     // host 8.5-12.2 Gbit/s in one run, 15.5-20.0 in the next, 15 s later, and nat's CPU cost per GB against
@@ -55,13 +55,18 @@ describe('bench gate on real runs', () => {
     expect(new Set(loadResults(odd).trials.filter((t) => !t.warmup).map((t) => t.block))).toEqual(new Set([1, 3, 5, 7, 9, 11]));
     const r = await bench(['gate', '--baseline', even, '--current', odd, '--json', '--junit', join(dir, 'aa.xml'), '--markdown', join(dir, 'aa.md')]);
     const j = JSON.parse(r.stdout) as GateJson;
-    expect(j.rows.length).toBeGreaterThan(0);
-    expect(j.rows.filter((x) => x.verdict === 'regression')).toEqual([]);
+    expect(j.rows.length).toBeGreaterThanOrEqual(8);
+    // The gate holds the chance of any false alarm in a family of metrics at alpha (5%, Holm): one regression in an
+    // A/A is that 5% (CI, 2026-12-04: nat tcp-crr CPU per transaction, even blocks 1.21-1.40 x host, odd 1.37-1.49,
+    // p = 0.0043, 0.035 after Holm). The rate itself is the unit A/A simulation's to check; here, a gate that
+    // called several metrics of one run against itself regressed is broken.
+    const regressed = j.rows.filter((x) => x.verdict === 'regression');
+    expect(regressed.length, JSON.stringify(regressed)).toBeLessThanOrEqual(1);
     // the gate fails safe on a metric whose estimate strays past the threshold without proof (exit 3), and only then
     const suspect = j.rows.filter((x) => x.suspect);
-    expect(r.code, JSON.stringify(suspect)).toBe(suspect.length ? 3 : 0);
-    expect(readFileSync(join(dir, 'aa.xml'), 'utf8')).toMatch(/failures="0"/);
-    expect(readFileSync(join(dir, 'aa.md'), 'utf8')).toMatch(suspect.length ? /^## netbench gate: SUSPECT in/ : /^## netbench gate: no regression/);
+    expect(r.code, JSON.stringify(suspect)).toBe(regressed.length ? 1 : suspect.length ? 3 : 0);
+    expect(readFileSync(join(dir, 'aa.xml'), 'utf8')).toMatch(new RegExp(`failures="${regressed.length}"`));
+    expect(readFileSync(join(dir, 'aa.md'), 'utf8')).toMatch(regressed.length ? /^## netbench gate: REGRESSION in 1 metric/ : suspect.length ? /^## netbench gate: SUSPECT in/ : /^## netbench gate: no regression/);
   });
 
   it('a TBF rate limit on c1 fails the gate on throughput', async () => {
