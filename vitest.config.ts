@@ -8,6 +8,7 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          setupFiles: ['test/support/scratch-cleanup.ts'],
         },
       },
       {
@@ -21,7 +22,7 @@ export default defineConfig({
           hookTimeout: 120_000,
           globalSetup: ['test/integration/global-setup.ts'],
           // a background `bench` still running when its test ends is killed as a group, cleaned, and fails the test
-          setupFiles: ['test/support/background-guard.ts'],
+          setupFiles: ['test/support/background-guard.ts', 'test/support/scratch-cleanup.ts'],
         },
       },
     ],

@@ -5,6 +5,7 @@ export default defineConfig({
   test: {
     include: ['test/unit/**/*.test.ts'],
     environment: 'node',
+    setupFiles: ['test/support/scratch-cleanup.ts'],
     // instrumented code (every mutant switchable, coverage per test) runs several times slower
     testTimeout: 60_000,
   },

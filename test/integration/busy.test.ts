@@ -5,8 +5,7 @@
  * quiet run of the same cells.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseResults } from '../../src/results/validate.js';
@@ -15,6 +14,7 @@ import type { Results } from '../../src/results/types.js';
 import { bench, benchBackground } from '../support/cli.js';
 import { ourNetns } from '../support/netns.js';
 import { waitFor } from '../support/poll.js';
+import { scratchDir } from '../support/scratch.js';
 
 const ARGS = ['run', '--topology', 'macvlan-bridge', '--against', 'ovs', '--workload', 'tcp-stream', '--budget', '40s', '--no-trace', '--seed', '11'];
 
@@ -23,13 +23,13 @@ const verdictVsOvs = (r: Results) => compareAll(r).rows.find((x) => x.b === 'ovs
 
 describe('a CPU hog during a run', () => {
   it('is warned about, its trials are flagged and re-run, and the verdict matches a quiet run', async () => {
-    const quietDir = mkdtempSync(join(tmpdir(), 'nb-quiet-'));
+    const quietDir = scratchDir('quiet');
     const quiet = await bench([...ARGS, '--out', quietDir]);
     expect(quiet.code, quiet.stderr).toBe(0);
     expect(quiet.stderr).not.toMatch(/machine is busy/);
     expect(verdictVsOvs(load(quietDir))).toBe('better');
 
-    const busyDir = mkdtempSync(join(tmpdir(), 'nb-busy-'));
+    const busyDir = scratchDir('busy');
     const hog = spawn('taskset', ['-c', '0', 'sh', '-c', 'while :; do :; done'], { stdio: 'ignore' });
     const hogPid = hog.pid!;
     let hogStopped = false;

@@ -6,8 +6,7 @@
  * process, OVS instance, ledger or scratch directory, and a killed run's results say
  * "killed". A kill that lands after the run already ended is not counted: it is drawn again.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { describe, expect, it } from 'vitest';
@@ -15,6 +14,7 @@ import { seededRng } from '../../src/stats/rng.js';
 import { bench, benchBackground, CLI } from '../support/cli.js';
 import { waitFor } from '../support/poll.js';
 import { ourNetns } from '../support/netns.js';
+import { scratchDir } from '../support/scratch.js';
 
 /** kills that must land, a third in each phase */
 const KILLS = 9;
@@ -94,8 +94,8 @@ function status(runDir: string): string | undefined {
 describe('fault campaign', () => {
   it(`leaves nothing behind after ${KILLS} process-group kills spread over build, measure and teardown`, async () => {
     expect(ourProcesses()).toEqual([]);
-    const state = mkdtempSync(join(tmpdir(), 'nb-campaign-state-'));
-    const out = mkdtempSync(join(tmpdir(), 'nb-campaign-'));
+    const state = scratchDir('campaign-state');
+    const out = scratchDir('campaign');
     const env = { NETBENCH_STATE_DIR: state };
     const rng = seededRng(20261203);
     const rows: string[] = [];
@@ -134,8 +134,8 @@ describe('fault campaign', () => {
   }, 400_000);
 
   it('a bench clean killed while it tears down, then run again, leaves nothing', async () => {
-    const state = mkdtempSync(join(tmpdir(), 'nb-campaign-state-'));
-    const runDir = join(mkdtempSync(join(tmpdir(), 'nb-campaign-')), 'run');
+    const state = scratchDir('campaign-state');
+    const runDir = join(scratchDir('campaign'), 'run');
     const env = { NETBENCH_STATE_DIR: state };
     const run = startRun(runDir, env);
     expect(await until(() => phaseOf(runDir) === 'measure', 60_000)).toBe(true);
@@ -153,8 +153,8 @@ describe('fault campaign', () => {
   }, 120_000);
 
   it('a run whose --out fills up says so, exits 74, and leaves nothing', async () => {
-    const state = mkdtempSync(join(tmpdir(), 'nb-campaign-state-'));
-    const mnt = mkdtempSync(join(tmpdir(), 'nb-full-'));
+    const state = scratchDir('campaign-state');
+    const mnt = scratchDir('full');
     // a 64 KiB tmpfs in a mount namespace of the run's own: nothing of it is seen outside
     const r = await execa('unshare', ['-m', 'sh', '-c', `mount -t tmpfs -o size=64k nbfull "$1" && exec "$2" "$3" run --topology host --workload tcp-rr --trials 30 --warmup 0 --no-trace --quiet --out "$1/run"`, 'sh', mnt, process.execPath, CLI], { reject: false, env: { NETBENCH_STATE_DIR: state } });
     expect(r.exitCode, String(r.stderr)).toBe(74);

@@ -2,8 +2,7 @@
  * Faults: bad input builds nothing, a failure half-way is rolled back, signals tear
  * down, SIGKILL leaves a ledger that `bench clean` empties, and runs exclude each other.
  */
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stateDirs } from '../../src/lab/state.js';
@@ -14,6 +13,7 @@ import { bench, benchBackground } from '../support/cli.js';
 import { ourNetns } from '../support/netns.js';
 import { waitFor } from '../support/poll.js';
 import { PASSTHRU_TWO_CHILDREN } from '../support/fixtures.js';
+import { scratchDir } from '../support/scratch.js';
 
 const LEDGERS = STATE.ledgers;
 const ledgers = () => (existsSync(LEDGERS) ? readdirSync(LEDGERS) : []);
@@ -130,7 +130,7 @@ describe('bad input and faults', () => {
   });
 
   it('bench clean leaves alone a live run that keeps its state in another directory', async () => {
-    const other = mkdtempSync(join(tmpdir(), 'nb-other-state-'));
+    const other = scratchDir('other-state');
     const live = benchBackground(['topology', 'check', 'nat'], { NETBENCH_STATE_DIR: other, NETBENCH_INJECT_FAULT: 'pause=5000@1:nft' });
     expect(await waitFor(() => ourNetns().length >= 3, 10_000)).toBe(true);
     const theirs = ourNetns();

@@ -3,13 +3,13 @@
  * interface and a few thousand iptables rules in hostA's FORWARD chain both fail it,
  * naming the metric that regressed.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadResults } from '../../src/results/validate.js';
 import { bench } from '../support/cli.js';
 import { ourNetns } from '../support/netns.js';
+import { scratchDir } from '../support/scratch.js';
 
 // nat carries both slowdowns: c1's interface for the TBF, hostA's FORWARD chain for the rules.
 // Short trials (0.25 s, sized by count after the warm-up): the gate judges trials, not their length.
@@ -17,7 +17,7 @@ import { ourNetns } from '../support/netns.js';
 const COMMON = ['--topology', 'nat', '--path', 'c1-peer', '--duration', '0.25', '--warmup', '1', '--no-trace', '--busy', 'keep'];
 const RUN = [...COMMON, '--trials', '6'];
 const BOTH = ['--workload', 'tcp-stream,tcp-crr'];
-const dir = mkdtempSync(join(tmpdir(), 'nb-gate-'));
+const dir = scratchDir('gate');
 const runInto = async (name: string, extra: string[]) => {
   const out = join(dir, name);
   const r = await bench(['run', ...RUN, '--out', out, ...extra]);

@@ -7,6 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { ourNetns } from '../support/netns.js';
+import { scratchPresent } from '../support/scratch.js';
 
 /** Counters that move by themselves, not settings anyone changed. */
 const VOLATILE_SYSCTLS = /^net\.netfilter\.nf_conntrack_count\b/;
@@ -36,6 +37,7 @@ export function rootNetworkState(): Record<string, string> {
 }
 
 let before: Record<string, string> = {};
+let scratchBefore = new Set<string>();
 
 const REQUIRED = ['ip', 'ping', 'nft', 'ethtool', 'taskset', 'iperf3', 'netperf', 'netserver', 'ovs-vsctl', 'ovsdb-server', 'ovs-vswitchd', 'ovsdb-tool', 'ssh', 'ssh-keygen', 'sshd', 'nsenter', 'iptables-save', 'sysctl'];
 
@@ -54,14 +56,30 @@ export function setup(): void {
   const left = ourNetns();
   if (left.length) throw new Error(`namespaces from an earlier run are still here (${left.join(', ')}): run 'npx bench clean' first`);
   before = rootNetworkState();
+  scratchBefore = new Set(scratchPresent());
 }
 
+/**
+ * vitest 4 logs an error thrown by a global teardown ("error during close") and still
+ * exits 0: the failure is made the process's exit code here, so a leak fails CI.
+ */
 export function teardown(): void {
+  try {
+    checkNothingLeft();
+  } catch (err) {
+    process.exitCode = 1;
+    throw err;
+  }
+}
+
+function checkNothingLeft(): void {
   const left = ourNetns();
   const stateDir = process.env['NETBENCH_STATE_DIR'] ?? '/run/netbench';
   const ledgers = existsSync(`${stateDir}/ledgers`) ? readdirSync(`${stateDir}/ledgers`) : [];
-  if (left.length || ledgers.length) {
-    throw new Error(`the integration tests left things behind: namespaces [${left.join(', ')}], ledgers [${ledgers.join(', ')}]`);
+  // scratch directories a file kept past its end (NETBENCH_KEEP_TMP=1 keeps them on purpose)
+  const scratch = process.env['NETBENCH_KEEP_TMP'] === '1' ? [] : scratchPresent().filter((d) => !scratchBefore.has(d));
+  if (left.length || ledgers.length || scratch.length) {
+    throw new Error(`the integration tests left things behind: namespaces [${left.join(', ')}], ledgers [${ledgers.join(', ')}], scratch directories [${scratch.join(', ')}]`);
   }
   const after = rootNetworkState();
   const changed = Object.keys(before).filter((k) => before[k] !== after[k]);

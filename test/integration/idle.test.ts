@@ -4,8 +4,6 @@
  * the run's whole process group is SIGKILLed; --deep-idle holds nothing.
  */
 import { readFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { currentRequestUs } from '../../src/lab/idle.js';
@@ -13,13 +11,14 @@ import type { Results } from '../../src/results/types.js';
 import { bench, benchBackground } from '../support/cli.js';
 import { ourNetns } from '../support/netns.js';
 import { waitFor } from '../support/poll.js';
+import { scratchDir } from '../support/scratch.js';
 
 let out = '';
 /** what the kernel's aggregate request reads before any run of ours: nobody else may hold 0 µs, or the release cannot be seen */
 let unheld: number | null = null;
 
 beforeAll(() => {
-  out = mkdtempSync(join(tmpdir(), 'nb-idle-'));
+  out = scratchDir('idle');
   unheld = currentRequestUs();
   if (unheld === null) throw new Error('/dev/cpu_dma_latency cannot be read: the kernel lacks PM QoS, and these tests cannot see a request');
   if (unheld === 0) throw new Error('another process already holds a 0 µs CPU-latency request: these tests could not tell ours from it');

@@ -3,14 +3,14 @@
  * chart renders with marks, nothing is requested from anywhere, the console stays clean.
  * A screenshot is saved beside the report.
  */
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildCharts } from '../../src/report/charts.js';
 import { writeReport, writeSvgs } from '../../src/report/write.js';
 import { chartsDone, launchChromium, watchProblems } from '../support/browser.js';
 import { fixtureResults } from '../support/fixtures.js';
+import { scratchDir } from '../support/scratch.js';
 
 export async function checkInBrowser(htmlPath: string, screenshot: string) {
   const browser = await launchChromium();
@@ -29,7 +29,7 @@ export async function checkInBrowser(htmlPath: string, screenshot: string) {
 describe('the HTML report in a real browser', () => {
   it.each(['small-run.json', 'traced-run.json'])('renders every chart of %s with marks, offline, with a clean console', async (fixture) => {
     const results = fixtureResults(fixture);
-    const dir = mkdtempSync(join(tmpdir(), 'nb-report-'));
+    const dir = scratchDir('report');
     const { html } = writeReport(results, join(dir, 'report.html'));
     const shot = join(dir, 'report.png');
     const { state, marks, problems } = await checkInBrowser(html, shot);
@@ -61,7 +61,7 @@ describe('the HTML report in a real browser', () => {
 
   it.each(['small-run.json', 'traced-run.json'])('renders the same charts of %s to SVG without a browser', async (fixture) => {
     const results = fixtureResults(fixture);
-    const dir = mkdtempSync(join(tmpdir(), 'nb-svg-'));
+    const dir = scratchDir('svg');
     const files = await writeSvgs(results, dir);
     expect(files.map((f) => f.split('/').pop())).toEqual(buildCharts(results).map((c) => `${c.id}.svg`));
     for (const f of files) expect(readFileSync(f, 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>$/);
@@ -113,7 +113,7 @@ describe('a crafted results file cannot inject markup or script into the report'
     const freePatterns = new Set(free.map((l) => l.pattern));
     for (const l of all) if (freePatterns.has(l.pattern)) setAt(doc, l.path, `not ${PAYLOAD} ${String(l.value)}`);
     const results = parseResults(JSON.stringify(doc), 'crafted');
-    const dir = mkdtempSync(join(tmpdir(), 'nb-xss-'));
+    const dir = scratchDir('xss');
     const { html } = writeReport(results, join(dir, 'report.html'));
     expect(readFileSync(join(dir, 'report.md'), 'utf8')).not.toContain('<img');
     const { state, problems } = await checkInBrowser(html, join(dir, 'report.png'));

@@ -3,8 +3,7 @@
  * applicable cell has positive figures, every inapplicable one says why, the results
  * match the schema, and Ctrl-C keeps what was measured.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Results } from '../../src/results/types.js';
@@ -13,13 +12,14 @@ import { WORKLOADS, type WorkloadName } from '../../src/workloads/registry.js';
 import { bench, benchBackground } from '../support/cli.js';
 import { ourNetns } from '../support/netns.js';
 import { waitFor } from '../support/poll.js';
+import { scratchDir } from '../support/scratch.js';
 
 /** a trial measured while the machine was busy (flagged, re-run, left out) */
 const busy = (t: Results['trials'][number]): boolean => t.status === 'ok' && t.contaminated !== undefined;
 
 describe('bench run', () => {
   it('measures every applicable cell and explains every other', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'nb-run-'));
+    const out = scratchDir('run');
     const r = await bench(['run', '--topology', 'nat,bridge,ovs,macvlan-bridge', '--workload', 'all', '--path', 'all', '--duration', '0.25', '--trials', '1', '--warmup', '0', '--no-trace', '--seed', '7', '--noise-profile', '3', '--out', out, '--json']);
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
     // No quiet machine is assumed. Another process's CPU during a trial makes it "busy": it is re-run twice in its block,
@@ -86,7 +86,7 @@ describe('bench run', () => {
   });
 
   it('Ctrl-C mid-run tears down and keeps the trials measured so far, marked interrupted', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'nb-run-int-'));
+    const out = scratchDir('run-int');
     const child = benchBackground(['run', '--topology', 'bridge', '--workload', 'tcp-stream', '--duration', '1', '--trials', '20', '--warmup', '0', '--no-trace', '--out', out]);
     const trialsDone = () => {
       try {
@@ -113,7 +113,7 @@ describe('bench run', () => {
   });
 
   it('a run that measured less than asked exits 4 and says what is missing', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'nb-run-partial-'));
+    const out = scratchDir('run-partial');
     // the bridge topology's own bridge cannot be created: it is rolled back, the run goes on without it
     const r = await bench(['run', '--topology', 'bridge,macvlan-bridge', '--workload', 'tcp-rr', '--path', 'c1-peer', '--duration', '1', '--trials', '1', '--warmup', '0', '--no-trace', '--out', out], { NETBENCH_INJECT_FAULT: '1:-dbr type bridge' });
     expect(r.code).toBe(4);

@@ -4,18 +4,18 @@
  * every chart renders with marks, the comparison page shows the gate's table, and
  * nothing is requested from anywhere but the disk.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChartState, chartsDone, launchChromium, watchProblems } from '../support/browser.js';
 import { bench } from '../support/cli.js';
+import { scratchDir } from '../support/scratch.js';
 
 let dir = '';
 let site = '';
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'nb-site-'));
+  dir = scratchDir('site');
   site = join(dir, 'site');
   for (const name of ['first', 'second']) {
     const r = await bench(['run', '--topology', 'host,bridge', '--workload', 'tcp-rr', '--path', 'c1-peer', '--trials', '3', ...(name === 'second' ? ['--traced', '1'] : ['--no-trace']), '--warmup', '0', '--duration', '0.25', '--busy', 'keep', '--out', join(dir, 'runs', name)]);

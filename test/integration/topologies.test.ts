@@ -1,13 +1,13 @@
 /**
  * Every topology, built for real, must show its row of the reachability table in docs/methodology.md.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TOPOLOGY_NAMES } from '../../src/topology/registry.js';
 import { bench } from '../support/cli.js';
 import { ourNetns } from '../support/netns.js';
+import { scratchDir } from '../support/scratch.js';
 
 interface CheckJson {
   ok: boolean;
@@ -46,7 +46,7 @@ describe('a copied topology file', () => {
     const raw = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'topologies', 'macvlan-bridge.json'), 'utf8'));
     const mine = { ...raw, name: 'jumbo-vepa', mode: 'vepa', lan: { cidr: '198.18.7.0/24', mtu: 9000 }, containers: { count: 3, mtu: 9000 } };
     delete mine.$schema;
-    const file = join(mkdtempSync(join(tmpdir(), 'nb-topo-')), 'jumbo-vepa.json');
+    const file = join(scratchDir('topo'), 'jumbo-vepa.json');
     writeFileSync(file, JSON.stringify(mine));
     const r = await bench(['topology', 'check', file, '--json']);
     const j = JSON.parse(r.stdout) as CheckJson;

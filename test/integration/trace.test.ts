@@ -3,8 +3,7 @@
  * hops add up to the journey, the overhead is paired by block, and a wrong tracepoint
  * fails cleanly instead of hanging a run.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExecaRunner } from '../../src/exec/execa-runner.js';
@@ -14,6 +13,7 @@ import { loadResults } from '../../src/results/validate.js';
 import { bpftraceArgs, TRACE_PROGRAM, startSampler, tracingUnavailable } from '../../src/trace/tracer.js';
 import { bench } from '../support/cli.js';
 import { ourNetns } from '../support/netns.js';
+import { scratchDir } from '../support/scratch.js';
 
 /** The transactions a netperf trial made, from its own output: rate × elapsed seconds. */
 function transactionsOf(runDir: string, raw: string): number {
@@ -29,7 +29,7 @@ describe('tracing', () => {
 
   it('follows packets hop by hop along each topology\'s own path, both ways', async () => {
     // --busy keep here and below: what is checked is the tracer, not the figures, so a busy runner tests it too
-    const out = mkdtempSync(join(tmpdir(), 'nb-trace-'));
+    const out = scratchDir('trace');
     const r = await bench(['run', '--topology', 'bridge,nat,ovs,macvlan-bridge', '--workload', 'tcp-rr', '--path', 'c1-peer,peer-c1', '--trials', '1', '--traced', '1', '--duration', '0.25', '--warmup', '0', '--busy', 'keep', '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     // loadResults validates against the schema
@@ -92,7 +92,7 @@ describe('tracing', () => {
   });
 
   it('one sampler serves a topology\'s traced trials in a row, its data split per trial', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'nb-trace-split-'));
+    const out = scratchDir('trace-split');
     const r = await bench(['run', '--topology', 'bridge', '--workload', 'tcp-rr,tcp-stream', '--path', 'c1-peer', '--trials', '1', '--duration', '1', '--warmup', '0', '--busy', 'keep', '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     const results = loadResults(out);
@@ -116,7 +116,7 @@ describe('tracing', () => {
   });
 
   it('a wrong tracepoint fails cleanly with bpftrace\'s reason', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'nb-bt-'));
+    const dir = scratchDir('bt');
     const broken = join(dir, 'broken.bt');
     writeFileSync(broken, readFileSync(TRACE_PROGRAM, 'utf8').replace('tracepoint:net:netif_receive_skb\n', 'tracepoint:net:netif_receive_skb_no_such_event\n'));
     const started = Date.now();

@@ -3,8 +3,7 @@
  * topologies. Nothing differs between them but their names, so no comparison of the
  * twins may be decided "better" or "worse", and every interval must hold no difference.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareAll } from '../../src/report/verdicts.js';
@@ -12,10 +11,11 @@ import { parseResults } from '../../src/results/validate.js';
 import { bench } from '../support/cli.js';
 import { BRIDGE_TWINS } from '../support/fixtures.js';
 import { ourNetns } from '../support/netns.js';
+import { scratchDir } from '../support/scratch.js';
 
 describe('two identically built twins in one run', () => {
   it('are never decided better or worse than each other, and every interval holds no difference', async () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'nb-twins-')), 'run');
+    const out = join(scratchDir('twins'), 'run');
     // 8 blocks of 0.25 s trials: enough pairs for every interval to be bounded (3 or fewer leave it unbounded)
     const r = await bench(['run', '--topology', BRIDGE_TWINS[0], '--against', BRIDGE_TWINS[1], '--workload', 'tcp-stream,tcp-rr', '--path', 'c1-peer', '--trials', '8', '--duration', '0.25', '--warmup', '1', '--no-trace', '--busy', 'keep', '--out', out]);
     expect(r.code, r.stderr).toBe(0);

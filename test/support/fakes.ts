@@ -1,12 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { RecordingRunner } from '../../src/exec/recording-runner.js';
 import type { ProcessControl } from '../../src/lab/processes.js';
 import { stateDirs, type StateDirs } from '../../src/lab/state.js';
+import { scratchDir } from './scratch.js';
 
 export function tempState(): { state: StateDirs; cleanup: () => void } {
-  const root = mkdtempSync(join(tmpdir(), 'netbench-test-'));
+  const root = scratchDir('state');
   return { state: stateDirs(root), cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 

@@ -12,10 +12,10 @@ import { vxlanPlan } from '../../src/topology/drivers/routed.js';
 import { expectedMatrix } from '../../src/topology/reachability.js';
 import { parseBuilders, resolveTopologyArg, resolveTopologyList } from '../../src/topology/registry.js';
 import { DRIVERS, resolveTopology } from '../../src/topology/spec.js';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { simulatedKernel, tempState } from '../support/fakes.js';
+import { scratchDir } from '../support/scratch.js';
 
 let cleanup = () => {};
 afterEach(() => cleanup());
@@ -151,7 +151,7 @@ describe('docker: a daemon of the run\'s own, in hostA', () => {
   });
 
   it("finds the run's cgroup in every hierarchy, children before parents", () => {
-    const root = mkdtempSync(join(tmpdir(), 'nb-cg-'));
+    const root = scratchDir('cg');
     try {
       mkdirSync(join(root, 'cpu', 'netbench-abcd', 'c0ffee'), { recursive: true });
       mkdirSync(join(root, 'memory', 'netbench-abcd'), { recursive: true });

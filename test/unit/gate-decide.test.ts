@@ -9,6 +9,7 @@ import { decide, isRegression } from '../../src/gate/decide.js';
 import { median } from '../../src/stats/summary.js';
 import { permutationTest } from '../../src/stats/twosample.js';
 import { improvement } from '../../src/workloads/metrics.js';
+import { scratchDir } from '../support/scratch.js';
 
 const BASE = [100, 101, 102, 103];
 const p4 = 2 / 70;
@@ -206,10 +207,9 @@ describe('what makes two runs incomparable, and what the gate reads of a run', a
 
 describe('a gate config file, whole messages', async () => {
   const { loadGateConfig } = await import('../../src/gate/config.js');
-  const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
+  const { mkdirSync, writeFileSync } = await import('node:fs');
   const { join } = await import('node:path');
-  const dir = mkdtempSync(join(tmpdir(), 'nb-gatecfg-edges-'));
+  const dir = scratchDir('gatecfg-edges');
   let n = 0;
   const write = (text: string) => {
     const p = join(dir, `g${n++}.json`);

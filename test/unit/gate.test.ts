@@ -8,9 +8,9 @@ import { permutationTest } from '../../src/stats/twosample.js';
 import { uniformAround } from '../support/noise.js';
 import { failed, syntheticResults, trial } from '../support/synthetic.js';
 import { loadGateConfig } from '../../src/gate/config.js';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { scratchDir } from '../support/scratch.js';
 
 const cfg: GateConfig = { threshold: 0.05, alpha: 0.05, ignore: [], metric: { p99_us: 0.1 }, workload: {}, workloadMetric: {} };
 const noisy = uniformAround;
@@ -217,7 +217,7 @@ describe('the gate never passes a broken current run', () => {
 
 describe('gate config', () => {
   const write = (cfgJson: unknown) => {
-    const f = join(mkdtempSync(join(tmpdir(), 'nb-gatecfg-')), 'gate.json');
+    const f = join(scratchDir('gatecfg'), 'gate.json');
     writeFileSync(f, JSON.stringify(cfgJson));
     return f;
   };

@@ -2,19 +2,19 @@
  * Bad inputs and hostile files, through the CLI in-process: each is refused with a clear
  * line and its own exit code, never a stack trace, never a pass, never file contents.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { IO } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/program.js';
 import { RecordingRunner } from '../../src/exec/recording-runner.js';
+import { scratchDir } from '../support/scratch.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const small = join(root, 'test', 'fixtures', 'results', 'small-run.json');
 const traced = join(root, 'test', 'fixtures', 'results', 'traced-run.json');
 const json = (f: string): Record<string, unknown> => JSON.parse(readFileSync(f, 'utf8'));
-const dir = mkdtempSync(join(tmpdir(), 'nb-hard-'));
+const dir = scratchDir('hard');
 let n = 0;
 const file = (content: unknown, name = `f${n++}.json`) => {
   const f = join(dir, name);

@@ -3,8 +3,7 @@
  * written as the kernel reads it and released, the regime recorded by a run, and the gate
  * refusing to compare runs taken in different regimes.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { currentRequestUs, holdCpuLatency, holdHasNoEffect, parseIdleRegime } from '../../src/lab/idle.js';
@@ -18,6 +17,7 @@ import type { TrialFn } from '../../src/run/measure.js';
 import { syntheticResults, trial } from '../support/synthetic.js';
 import { simulatedKernel, tempState } from '../support/fakes.js';
 import { fixturePath } from '../support/fixtures.js';
+import { scratchDir } from '../support/scratch.js';
 
 const FIXTURES = fixturePath('idle');
 const fixture = (name: string) => readFileSync(join(FIXTURES, name), 'utf8');
@@ -51,7 +51,7 @@ describe('the idle regime from sysfs', () => {
 
 describe('the CPU-latency request', () => {
   function device(): string {
-    const dir = mkdtempSync(join(tmpdir(), 'nb-idle-'));
+    const dir = scratchDir('idle');
     cleanup = () => rmSync(dir, { recursive: true, force: true });
     const path = join(dir, 'cpu_dma_latency');
     writeFileSync(path, '');

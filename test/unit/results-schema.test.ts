@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { summarizeTrials } from '../../src/results/summarize.js';
 import { loadResults, MAX_RESULTS_BYTES, parseResults, resultsSchemaErrors } from '../../src/results/validate.js';
 import { failed, syntheticResults, trial } from '../support/synthetic.js';
+import { scratchDir } from '../support/scratch.js';
 
 const trials = [trial('host', 0, 100), trial('host', 1, 110), trial('host', 2, 90), trial('bridge', 0, 80), trial('bridge', 1, 99), failed('bridge', 2, 'netperf: no output')];
 describe('results schema', () => {
@@ -33,7 +33,7 @@ describe('results schema', () => {
 
 describe('reading a results file', () => {
   const fixture = () => JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'results', 'traced-run.json'), 'utf8')) as Record<string, unknown> & { tracing: Record<'cells' | 'overhead' | 'hops', unknown[]> };
-  const dir = () => mkdtempSync(join(tmpdir(), 'netbench-results-'));
+  const dir = () => scratchDir('results');
 
   it('reports every complaint, each at its place, and names at most five in the error', () => {
     const r = syntheticResults(trials);

@@ -5,8 +5,7 @@
  * environment changes, any two runs can be compared, and a new run is added without
  * rendering the old ones again.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,11 +16,12 @@ import { renderCompare, renderIndex, renderTrend } from '../../src/site/pages.js
 import { publish, runSources, siteRuns } from '../../src/site/publish.js';
 import { syntheticResults, trial } from '../support/synthetic.js';
 import { fixtureResults } from '../support/fixtures.js';
+import { scratchDir } from '../support/scratch.js';
 
 const fixture = (f: string) => fixtureResults(f);
 let tmp = '';
 beforeAll(() => {
-  tmp = mkdtempSync(join(tmpdir(), 'netbench-site-'));
+  tmp = scratchDir('site');
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 // loaded inside the tests, not as the file loads: code run outside a test is a "static" mutant to the mutation run,

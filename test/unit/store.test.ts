@@ -1,14 +1,14 @@
 /** The run directory: what a new run replaces, an atomic results.json that survives a failed write, the run log. */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RunStore, realFileOps } from '../../src/results/store.js';
 import { syntheticResults, trial } from '../support/synthetic.js';
+import { scratchDir } from '../support/scratch.js';
 
 let dir = '';
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
-const fresh = () => (dir = mkdtempSync(join(tmpdir(), 'netbench-store-')));
+const fresh = () => (dir = scratchDir('store'));
 
 describe('a run directory', () => {
   it("replacing removes an earlier run's files and nothing else; without replacing, they stay", () => {

@@ -1,6 +1,5 @@
 import { resultsSchemaErrors } from '../../src/results/validate.js';
-import { mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +10,7 @@ import { deviceDirectory, location, parseLinks, splitLocation } from '../../src/
 import { RecordingRunner } from '../../src/exec/recording-runner.js';
 import { syntheticResults, trial } from '../support/synthetic.js';
 import { fixtureText } from '../support/fixtures.js';
+import { scratchDir } from '../support/scratch.js';
 
 const fixture = (f: string) => fixtureText('bpftrace', f);
 
@@ -80,7 +80,7 @@ describe('bpftrace output parser (saved real outputs)', () => {
   });
 
   it('finds the split probe\'s file: libuv when it is a library of its own, else node itself', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'nb-maps-'));
+    const dir = scratchDir('maps');
     const maps = join(dir, 'maps');
     writeFileSync(maps, '7f00-7f01 r-xp 00000000 08:01 123 /no/such/libuv.so.1.0.3\n7f02-7f03 r-xp 00000000 08:01 9 /usr/lib/libc.so.6\n');
     expect(splitBinary(maps, '/usr/bin/node')).toBe('/no/such/libuv.so.1.0.3');
