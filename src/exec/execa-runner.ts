@@ -93,18 +93,22 @@ function spawnMessage(res: unknown): string {
   return r.originalMessage ?? r.shortMessage ?? 'could not start';
 }
 
-/** Send SIGINT, then SIGTERM, then SIGKILL, waiting `graceMs` for the child to end between steps. */
+/**
+ * Send SIGINT, then SIGTERM, then SIGKILL, waiting `graceMs` for the child to end between
+ * steps. A child that is gone while a grandchild still holds its pipes (a shell's `sleep`)
+ * would keep the result waiting for the grandchild: its pipes are let go instead.
+ */
 export async function escalate(child: ResultPromise, graceMs: number): Promise<void> {
   for (const sig of ESCALATION) {
-    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (child.exitCode !== null || child.signalCode !== null) break;
     try {
       child.kill(sig);
     } catch {
-      return;
+      break;
     }
     if (await settlesWithin(child, graceMs)) return;
   }
-  // killed, but a grandchild may still hold its pipes open: stop waiting for them
+  if (await settlesWithin(child, 0)) return;
   child.stdout?.destroy();
   child.stderr?.destroy();
 }

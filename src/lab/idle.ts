@@ -128,10 +128,10 @@ export function holdCpuLatency(valueUs = 0, path = CPU_LATENCY_DEVICE): CpuLaten
  */
 export const PEER_HOLD_SCRIPT = 'exec 3>"$1" || exit 3; printf "%s" "$2" >&3 || exit 3; echo held; while :; do sleep 5; echo; done';
 
-export async function holdOnPeer(remote: Runner, valueUs: number, timeoutMs: number): Promise<{ proc: BackgroundProcess | undefined; hold: Omit<CpuLatencyHold, 'release'> }> {
+export async function holdOnPeer(remote: Runner, valueUs: number, timeoutMs: number, device = CPU_LATENCY_DEVICE): Promise<{ proc: BackgroundProcess | undefined; hold: Omit<CpuLatencyHold, 'release'> }> {
   let proc: BackgroundProcess;
   try {
-    proc = await remote.start({ program: 'sh', args: ['-c', PEER_HOLD_SCRIPT, 'sh', CPU_LATENCY_DEVICE, String(valueUs)], timeoutMs });
+    proc = await remote.start({ program: 'sh', args: ['-c', PEER_HOLD_SCRIPT, 'sh', device, String(valueUs)], timeoutMs });
   } catch (err) {
     return { proc: undefined, hold: { valueUs: null, reason: `on the peer, the request could not be held: ${errorMessage(err)}` } };
   }
@@ -142,5 +142,5 @@ export async function holdOnPeer(remote: Runner, valueUs: number, timeoutMs: num
   if (proc.output().includes('held')) return { proc, hold: { valueUs, reason: null } };
   const r = ended ? await proc.exited : await proc.stop(500);
   const why = r.stderr.trim().split('\n').filter(Boolean).pop() ?? `exit ${r.exitCode}`;
-  return { proc: undefined, hold: { valueUs: null, reason: `on the peer, ${CPU_LATENCY_DEVICE} could not be held (${why})` } };
+  return { proc: undefined, hold: { valueUs: null, reason: `on the peer, ${device} could not be held (${why})` } };
 }

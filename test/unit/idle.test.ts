@@ -3,10 +3,11 @@
  * written as the kernel reads it and released, the regime recorded by a run, and the gate
  * refusing to compare runs taken in different regimes.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { currentRequestUs, holdCpuLatency, holdHasNoEffect, parseIdleRegime } from '../../src/lab/idle.js';
+import { currentRequestUs, holdCpuLatency, holdHasNoEffect, holdOnPeer, parseIdleRegime, readIdleRegime } from '../../src/lab/idle.js';
+import { ExecaRunner } from '../../src/exec/execa-runner.js';
 import { describeIdle, idleDifference } from '../../src/results/idle.js';
 import { incompatibilities } from '../../src/gate/gate.js';
 import { resolveRunConfig } from '../../src/run/config.js';
@@ -38,6 +39,24 @@ describe('the idle regime from sysfs', () => {
     expect(acpi.states.map((s) => [s.name, s.exitLatencyUs, s.disabled])).toEqual([['POLL', 0, false], ['C1', 1, false], ['C2', 100, false], ['C3', 1000, true]]);
     expect(parseIdleRegime(fixture('none.txt'))).toEqual({ driver: 'none', governor: 'menu', states: [] });
     expect(parseIdleRegime('')).toEqual({ driver: null, governor: null, states: [] });
+  });
+
+  it('takes the first governor (the read-only file is listed first), any spacing, and skips lines it cannot use', () => {
+    const text = ['  driver   intel_idle ', 'governor teo', 'governor menu', 'state 2', 'state x 0 C9', 'state 10 1 C1E  deep', 'noise 1 2 3', 'driver'].join('\n');
+    expect(parseIdleRegime(text)).toEqual({ driver: 'intel_idle', governor: 'teo', states: [{ name: 'C1E deep', exitLatencyUs: 10, disabled: true }] });
+  });
+
+  it("the script reads this machine's sysfs as it is (driver, governor, CPU 0's states)", async () => {
+    const d = '/sys/devices/system/cpu/cpuidle';
+    const read = (p: string) => (existsSync(p) ? readFileSync(p, 'utf8').trim() : null);
+    const cpu0 = '/sys/devices/system/cpu/cpu0/cpuidle';
+    const states = existsSync(cpu0)
+      ? readdirSync(cpu0)
+          .filter((n) => n.startsWith('state'))
+          .sort()
+          .map((n) => ({ name: read(join(cpu0, n, 'name'))!, exitLatencyUs: Number(read(join(cpu0, n, 'latency'))), disabled: read(join(cpu0, n, 'disable')) === '1' }))
+      : [];
+    expect(await readIdleRegime(new ExecaRunner())).toEqual({ driver: read(join(d, 'current_driver')), governor: read(join(d, 'current_governor_ro')) ?? read(join(d, 'current_governor')), states });
   });
 
   it('says when a request has nothing to hold back', () => {
@@ -74,6 +93,34 @@ describe('the CPU-latency request', () => {
     expect(hold.reason).toBe('/nonexistent/cpu_dma_latency could not be held (ENOENT)');
     expect(() => hold.release()).not.toThrow();
     expect(currentRequestUs('/nonexistent/cpu_dma_latency')).toBeNull();
+  });
+});
+
+describe("the peer's request, held by a shell (here on this machine, as over ssh)", () => {
+  it('writes the value, says held, keeps the file open until stopped', async () => {
+    const dir = scratchDir('peer-hold');
+    const path = join(dir, 'cpu_dma_latency');
+    writeFileSync(path, '');
+    const { proc, hold } = await holdOnPeer(new ExecaRunner(), 0, 30_000, path);
+    try {
+      expect(hold).toEqual({ valueUs: 0, reason: null });
+      expect(proc).toBeDefined();
+      expect(readFileSync(path, 'utf8')).toBe('0');
+      expect(existsSync(`/proc/${proc!.pid}`)).toBe(true);
+    } finally {
+      await proc?.stop(100);
+    }
+    expect(existsSync(`/proc/${proc!.pid}`)).toBe(false);
+  });
+
+  it("a device that cannot be opened: no hold, the shell's own words, and no wait for the 10 s limit", async () => {
+    const path = join(scratchDir('peer-hold'), 'missing', 'cpu_dma_latency');
+    const t0 = Date.now();
+    const { proc, hold } = await holdOnPeer(new ExecaRunner(), 0, 30_000, path);
+    expect(proc).toBeUndefined();
+    expect(hold.valueUs).toBeNull();
+    expect(hold.reason).toMatch(new RegExp(`^on the peer, ${path} could not be held \\(.*(nonexistent|No such file).*\\)$`));
+    expect(Date.now() - t0).toBeLessThan(5_000);
   });
 });
 

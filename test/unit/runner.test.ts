@@ -49,6 +49,15 @@ describe('ExecaRunner', () => {
     const r = await p.stop(200);
     expect(r.signal).toBe('SIGINT');
   });
+  it("does not wait for a grandchild that holds the pipes once the child is gone (a shell's sleep)", async () => {
+    const p = await runner.start({ program: 'sh', args: ['-c', 'echo up; while :; do sleep 5; done'] });
+    while (!p.output().includes('up')) await new Promise((r) => setTimeout(r, 10));
+    const t0 = performance.now();
+    const r = await p.stop(200);
+    expect(['SIGINT', 'SIGTERM']).toContain(r.signal);
+    expect(r.stdout).toBe('up\n');
+    expect(performance.now() - t0).toBeLessThan(2000);
+  });
   it('kills running children when aborted', async () => {
     const ac = new AbortController();
     const r2 = new ExecaRunner({ signal: ac.signal, graceMs: 200 });
