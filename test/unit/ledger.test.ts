@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RecordingRunner } from '../../src/exec/recording-runner.js';
 import { Ledger, parseLedger } from '../../src/lab/ledger.js';
 import { stopProcess } from '../../src/lab/processes.js';
-import { stopOvs, teardown } from '../../src/lab/teardown.js';
+import { ovsPidfiles, stopOvs, teardown } from '../../src/lab/teardown.js';
 import { fakeProcesses, nsListReply, tempState } from '../support/fakes.js';
 
 let cleanup = () => {};
@@ -233,6 +233,25 @@ describe('stopping Open vSwitch from its pidfiles', () => {
     );
     await stopOvs(dir, procs);
     expect(procs.signals).toEqual([[4101, 'SIGINT']]);
+    t.cleanup();
+  });
+
+  it('vswitchd before its database; pidfiles without a usable pid, other files and a process that is not OVS are passed over', async () => {
+    const t = tempState();
+    const dir = join(t.state.root, 'ovs');
+    mkdirSync(dir, { recursive: true });
+    const files: Record<string, string> = { 'ovsdb-server.pid': '4102\n', 'ovs-vswitchd.pid': ' 4101 \n', 'bad.pid': 'x\n', 'init.pid': '1\n', 'zero.pid': '0', 'half.pid': '4104.5', 'notes.txt': '4103\n', 'other.pid': '4105\n' };
+    for (const [f, text] of Object.entries(files)) writeFileSync(join(dir, f), text);
+    mkdirSync(join(dir, 'sub.pid'));
+    const pidfile = (f: string) => `--pidfile=${join(dir, f)}`;
+    const procs = fakeProcesses(
+      new Map([[4101, '1'], [4102, '2'], [4103, '3'], [4105, '5']]),
+      new Map([[4101, ['ovs-vswitchd', pidfile('ovs-vswitchd.pid')]], [4102, ['ovsdb-server', pidfile('ovsdb-server.pid')]], [4103, ['ovsdb-server', pidfile('notes.txt')]], [4105, ['sleep', pidfile('other.pid')]]]),
+    );
+    expect(ovsPidfiles(dir).sort((a, b) => a.pid - b.pid)).toEqual([{ file: 'ovs-vswitchd.pid', pid: 4101 }, { file: 'ovsdb-server.pid', pid: 4102 }, { file: 'other.pid', pid: 4105 }]);
+    await stopOvs(dir, { ...procs, comm: (pid) => (pid === 4105 ? 'sleep' : procs.comm(pid)) });
+    expect(procs.signals).toEqual([[4101, 'SIGINT'], [4102, 'SIGINT']]);
+    expect(ovsPidfiles(join(dir, 'missing'))).toEqual([]);
     t.cleanup();
   });
 });
