@@ -12,17 +12,27 @@ import { clean, listOurNetns } from '../../src/lab/clean.js';
 import { Ledger } from '../../src/lab/ledger.js';
 import { claimRunTag } from '../../src/lab/lock.js';
 import { newTag } from '../../src/lab/names.js';
-import { simulatedKernel, tempState } from '../support/fakes.js';
+import { RecordingRunner } from '../../src/exec/recording-runner.js';
+import { nsListReply, tempState } from '../support/fakes.js';
 
 let cleanup = () => {};
 afterEach(() => cleanup());
 
+/** a kernel that keeps namespaces, and refuses to delete those in `stuck` */
 function machine(namespaces: string[]) {
   const t = tempState();
   cleanup = t.cleanup;
-  const k = simulatedKernel();
-  for (const n of namespaces) k.namespaces.add(n);
-  return { ...t, ...k };
+  const ns = new Set(namespaces);
+  const stuck = new Set<string>();
+  const runner = new RecordingRunner((spec) => {
+    const a = spec.args;
+    if (spec.program !== 'ip' || a[0] !== 'netns') return undefined;
+    if (a[1] === 'list') return { stdout: nsListReply([...ns]) };
+    if (a[1] === 'del' && stuck.has(a[2]!)) return { exitCode: 1, stderr: `Cannot remove namespace file "/run/netns/${a[2]}": Device or resource busy` };
+    if (a[1] === 'del') ns.delete(a[2]!);
+    return undefined;
+  });
+  return { ...t, runner, namespaces: ns, stuck };
 }
 
 /** a run tag no process holds: random, as a run's own */
@@ -79,11 +89,13 @@ describe('bench clean', () => {
     l.append({ kind: 'netns', name: `nb-${tag}-nat-c1` });
     // an entry of another machine that the ledger says nothing about reaching: its undo fails
     l.append({ kind: 'process', host: 'elsewhere', label: 'iperf3', pid: 4242, startTime: '1' });
+    // and the kernel refuses to delete the namespace this time (something still holds it)
+    m.stuck.add(`nb-${tag}-nat-c1`);
     writeFileSync(join(m.state.ledgers, 'torn.jsonl'), 'not json\n');
     mkdirSync(join(m.state.ledgers, 'odd.jsonl'));
     const report = await clean({ runner: m.runner, state: m.state, dryRun: false });
     expect(report.errors).toHaveLength(1);
-    expect(report.errors[0]).toBe(`teardown of ${l.path} left 1 object(s): cannot stop process 4242 (iperf3) on elsewhere: the ledger does not say how to reach elsewhere`);
+    expect(report.errors[0]).toMatch(new RegExp(`^teardown of ${l.path} left 2 object\\(s\\): cannot stop process 4242 \\(iperf3\\) on elsewhere: the ledger does not say how to reach elsewhere; .*nb-${tag}-nat-c1.*busy`));
     expect(report.actions).toContain(`skipping ${join(m.state.ledgers, 'odd.jsonl')}: not a regular file`);
     expect(report.actions).toContain(`skipping ${join(m.state.ledgers, 'torn.jsonl')}: 1 line(s) are not ledger entries and were skipped`);
     expect(report.actions).toContain(`tearing down nat of run ${tag} (pid 99999: bench run)`);
