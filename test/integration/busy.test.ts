@@ -1,8 +1,13 @@
 /**
  * A busy machine, for real: a CPU hog pinned to the client's CPU runs through the first
- * part of a run. The quiet check warns about it by pid, the trials it disturbs are
- * flagged, re-run and left out, the report counts them, and the verdict agrees with a
- * quiet run of the same cells.
+ * part of a run. The quiet check warns about it, the trials it disturbs are flagged by
+ * its pid, re-run and left out, the report counts them, and the verdict agrees with a
+ * reference run of the same cells.
+ *
+ * No quiet machine is assumed. The reference run keeps what other processes disturb
+ * (--busy keep). When something else keeps the machine busy too, the hog's run may end
+ * with cells that never got an undisturbed trial: then it must exit 4 naming them, and
+ * the verdict is compared only when it measured everything.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -22,16 +27,18 @@ const load = (dir: string): Results => parseResults(readFileSync(join(dir, 'resu
 const verdictVsOvs = (r: Results) => compareAll(r).rows.find((x) => x.b === 'ovs')?.verdict.kind;
 
 describe('a CPU hog during a run', () => {
-  it('is warned about, its trials are flagged and re-run, and the verdict matches a quiet run', async () => {
-    const quietDir = scratchDir('quiet');
-    const quiet = await bench([...ARGS, '--out', quietDir]);
-    expect(quiet.code, quiet.stderr).toBe(0);
-    expect(quiet.stderr).not.toMatch(/machine is busy/);
-    expect(verdictVsOvs(load(quietDir))).toBe('better');
+  it('is warned about, its trials are flagged and re-run, and the verdict matches a reference run', async () => {
+    const refDir = scratchDir('reference');
+    const ref = await bench([...ARGS, '--busy', 'keep', '--out', refDir]);
+    expect(ref.code, ref.stderr).toBe(0);
+    expect(verdictVsOvs(load(refDir))).toBe('better');
+    // busy before the hog: another process is named, and may be named again below
+    const busyAlready = /machine is busy/.test(ref.stderr);
 
     const busyDir = scratchDir('busy');
     const hog = spawn('taskset', ['-c', '0', 'sh', '-c', 'while :; do :; done'], { stdio: 'ignore' });
     const hogPid = hog.pid!;
+    const byHog = new RegExp(`pid ${hogPid} sh -c while`);
     let hogStopped = false;
     const stopHog = () => {
       if (!hogStopped) hog.kill('SIGKILL');
@@ -39,32 +46,41 @@ describe('a CPU hog during a run', () => {
     };
     try {
       const run = benchBackground([...ARGS, '--out', busyDir]);
-      const contaminated = () => {
+      const caughtHog = () => {
         try {
-          return load(busyDir).trials.filter((t) => t.status === 'ok' && t.contaminated).length;
+          return load(busyDir).trials.filter((t) => t.status === 'ok' && t.contaminated !== undefined && byHog.test(t.contaminated)).length;
         } catch {
           return 0;
         }
       };
-      // the hog runs until three trials have been caught, then the machine is quiet again
-      expect(await waitFor(() => contaminated() >= 3, 60_000)).toBe(true);
+      // the hog runs until three trials have been caught naming it, then it stops
+      expect(await waitFor(() => caughtHog() >= 3, 60_000)).toBe(true);
       stopHog();
       const r = await run;
-      expect(r.exitCode, String(r.stderr)).toBe(0);
-      expect(String(r.stderr)).toMatch(new RegExp(`warning: the machine is busy: another process used \\d+% of CPU 0 during 2\\.\\d s: pid ${hogPid} sh -c while`));
+      const stderr = String(r.stderr);
+      // the quiet check names the busiest process: the hog, unless something else was as busy
+      expect(stderr).toMatch(busyAlready ? /warning: the machine is busy: another process used \d+% of CPU \d during 2\.\d s: pid \d+ / : new RegExp(`warning: the machine is busy: another process used \\d+% of CPU 0 during 2\\.\\d s: pid ${hogPid} sh -c while`));
       const res = load(busyDir);
       const flagged = res.trials.filter((t) => t.status === 'ok' && t.contaminated !== undefined);
-      expect(flagged.length).toBeGreaterThanOrEqual(3);
-      for (const t of flagged) expect(t.status === 'ok' && t.contaminated).toMatch(new RegExp(`pid ${hogPid} sh -c while`));
+      expect(flagged.filter((t) => t.status === 'ok' && byHog.test(t.contaminated ?? '')).length).toBeGreaterThanOrEqual(3);
+      // every flagged trial says why: a process by pid, or the hypervisor's steal
+      for (const t of flagged) expect(t.status === 'ok' && t.contaminated).toMatch(/^other processes used \d+% of a CPU; (the busiest: pid \d+ |none above)|^the hypervisor stole /);
       // each flagged trial is re-run in its block, at most twice: three tries in all, or a clean one
       for (const t of flagged) {
         const tries = res.trials.filter((u) => u.topology === t.topology && u.workload === t.workload && u.block === t.block && !u.warmup && !u.traced);
         const clean = tries.filter((u) => u.status === 'ok' && u.contaminated === undefined);
         expect(clean.length === 1 || (clean.length === 0 && tries.length === 3), `${t.topology} block ${t.block}: ${tries.length} tries`).toBe(true);
       }
-      expect(res.caveats.some((c) => c.includes(`pid ${hogPid}`))).toBe(true);
-      expect(readFileSync(join(busyDir, 'report.md'), 'utf8')).toMatch(/\d+ trial\(s\) ran while the machine was busy: flagged, re-run \(at most twice\) and left out of the statistics; \d+ because other processes used the CPU \(worst: sh -c while/);
-      expect(verdictVsOvs(res)).toBe(verdictVsOvs(load(quietDir)));
+      expect(res.caveats.some((c) => c.startsWith('before measuring, the machine is busy'))).toBe(true);
+      expect(readFileSync(join(busyDir, 'report.md'), 'utf8')).toMatch(/\d+ trial\(s\) ran while the machine was busy: flagged, re-run \(at most twice\) and left out of the statistics; \d+ because other processes used the CPU \(worst: /);
+      if (r.exitCode === 0) {
+        expect(verdictVsOvs(res)).toBe(verdictVsOvs(load(refDir)));
+      } else {
+        // only another process, still busy after the hog stopped, can leave a cell without an undisturbed trial
+        expect(busyAlready, `exit ${r.exitCode} on a machine that was quiet before the hog: ${stderr}`).toBe(true);
+        expect(r.exitCode, stderr).toBe(4);
+        expect(stderr).toMatch(/no successful trial \(.*taken while the machine was busy\)/);
+      }
     } finally {
       stopHog();
     }
