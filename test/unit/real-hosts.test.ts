@@ -9,7 +9,8 @@ import { RecordingRunner } from '../../src/exec/recording-runner.js';
 import type { CommandSpec } from '../../src/exec/runner.js';
 import { checkDestination, SshRunner, sshOptions } from '../../src/exec/ssh.js';
 import { isLedgerEntry, Ledger } from '../../src/lab/ledger.js';
-import { inspectNic } from '../../src/lab/nic.js';
+import { checkNicName, deviceTowards, inspectNic, sshDevices } from '../../src/lab/nic.js';
+import { ExecaRunner } from '../../src/exec/execa-runner.js';
 import { teardown } from '../../src/lab/teardown.js';
 import { realHostTarget } from '../../src/run/peer.js';
 import { buildSchedule } from '../../src/run/schedule.js';
@@ -75,7 +76,11 @@ describe('commands on the peer machine', () => {
 
 /** `ip -j` answers of a machine whose eth1 is as described. */
 function machine(eth1: { addrs?: object[]; master?: string; defaultDev?: string; routes?: object[]; stacked?: object[] }) {
-  return new RecordingRunner((spec) => {
+  return new RecordingRunner(machineReplies(eth1));
+}
+
+function machineReplies(eth1: { addrs?: object[]; master?: string; defaultDev?: string; routes?: object[]; stacked?: object[] }) {
+  return (spec: CommandSpec) => {
     const a = spec.args.join(' ');
     if (a === '-j -d link show dev eth1') return { stdout: JSON.stringify([{ ifname: 'eth1', mtu: 9000, flags: ['BROADCAST', 'UP'], address: '52:54:00:00:00:01', ...(eth1.master ? { master: eth1.master } : {}) }]) };
     if (a === '-j -d link show dev eth9') return { exitCode: 1, stderr: 'Device "eth9" does not exist.' };
@@ -86,7 +91,7 @@ function machine(eth1: { addrs?: object[]; master?: string; defaultDev?: string;
     if (a === '-j -4 route show default') return { stdout: JSON.stringify([{ dst: 'default', dev: eth1.defaultDev ?? 'eth0' }]) };
     if (a === '-j -6 route show default') return { stdout: '[]' };
     return undefined;
-  });
+  };
 }
 
 describe('a test NIC', () => {
@@ -111,6 +116,59 @@ describe('a test NIC', () => {
 
   it('that does not exist is refused as such', async () => {
     expect((await inspectNic(machine({}), 'eth9', 'this machine')).refusals).toEqual(['eth9 on this machine: there is no such interface']);
+  });
+
+  it("read from this machine's own kernel: the loopback interface is refused for what it is and carries", async () => {
+    const r = await inspectNic(new ExecaRunner(), 'lo', 'this machine');
+    expect(r.state?.name).toBe('lo');
+    expect(r.refusals[0]).toBe('lo on this machine is the loopback interface');
+    expect(r.refusals.some((x) => /^lo on this machine has addresses \(127\.0\.0\.1\/8(, ::1\/128)?\)$/.test(x))).toBe(true);
+    expect(r.refusals.some((x) => /^lo on this machine has routes \(.*local 127\.0\.0\.1/.test(x))).toBe(true);
+    expect((await inspectNic(new ExecaRunner(), 'nb-no-such0', 'this machine')).refusals).toEqual(['nb-no-such0 on this machine: there is no such interface']);
+  });
+
+  it('a multipath default route names the NIC through its next hops; an IPv6 default route is named as such', async () => {
+    const base = machineReplies({});
+    const multi = new RecordingRunner((spec) => {
+      const a = spec.args.join(' ');
+      if (a === '-j -4 route show default') return { stdout: JSON.stringify([{ dst: 'default', nexthops: [{ dev: 'eth0' }, { dev: 'eth1' }] }]) };
+      if (a === '-j -6 route show default') return { stdout: JSON.stringify([{ dst: 'default', dev: 'eth1' }]) };
+      return base(spec);
+    });
+    expect((await inspectNic(multi, 'eth1', 'lab2')).refusals).toEqual(['eth1 on lab2 is the device of the default route (IPv4)', 'eth1 on lab2 is the device of the default route (IPv6)']);
+  });
+
+  it('a route of another type is named with it, and output that is not JSON reads as nothing', async () => {
+    const odd = machine({ routes: [{ type: 'broadcast', dst: '10.0.0.255' }, { dst: '10.1.0.0/16', type: 'unicast' }] });
+    expect((await inspectNic(odd, 'eth1', 'lab2')).refusals).toEqual(['eth1 on lab2 has routes (broadcast 10.0.0.255, 10.1.0.0/16)']);
+    const garbled = new RecordingRunner((spec) => (spec.args.join(' ') === '-j -d link show dev eth1' ? { stdout: '{"not":"a list"}' } : { stdout: 'not json' }));
+    expect(await inspectNic(garbled, 'eth1', 'lab2')).toEqual({ state: { name: 'eth1', mtu: 1500, up: false, mac: '' }, refusals: [] });
+  });
+});
+
+describe('interface names and the way to the peer', () => {
+  it('an interface name is 1-15 letters, digits, _ . : or -, not starting with - and not . or ..', () => {
+    for (const ok of ['eth0', 'ens2f0np0', 'a', 'x'.repeat(15), 'eth0.100', 'eth0:1', 'my_nic-2']) expect(() => checkNicName('--uplink', ok)).not.toThrow();
+    for (const bad of ['x'.repeat(16), '-eth0', '.', '..', 'eth 0', 'eth0/1', '', 'eth0;ls']) expect(() => checkNicName('--uplink', bad), bad).toThrow(`--uplink '${bad}' is not an interface name (at most 15 letters, digits, '_', '.', ':' or '-')`);
+  });
+
+  it("the device towards an address, from this machine's routes; anything but an address is not asked", async () => {
+    expect(await deviceTowards(new ExecaRunner(), '127.0.0.1')).toBe('lo');
+    const r = new RecordingRunner();
+    expect(await deviceTowards(r, '10.0.0.1; reboot')).toBeUndefined();
+    expect(await deviceTowards(r, 'lab2')).toBeUndefined();
+    expect(r.calls).toEqual([]);
+  });
+
+  it("the ssh connection's devices on both machines, from SSH_CONNECTION; none through a ProxyCommand", async () => {
+    const route = (dev: string) => new RecordingRunner((spec) => (spec.program === 'ip' ? { stdout: JSON.stringify([{ dst: spec.args[3], dev }]) } : { stdout: '10.0.0.2 50000 10.0.0.1 22\n' }));
+    const local = route('eth0');
+    const remote = route('ens3');
+    expect(await sshDevices(local, remote)).toEqual({ local: 'eth0', remote: 'ens3' });
+    expect(local.calls.map((c) => c.args.join(' '))).toEqual(['-j route get 10.0.0.1']);
+    expect(remote.calls.map((c) => c.args.join(' '))).toEqual(['-c echo "$SSH_CONNECTION"', '-j route get 10.0.0.2']);
+    const proxied = new RecordingRunner(() => ({ stdout: 'UNKNOWN\n' }));
+    expect(await sshDevices(new RecordingRunner(), proxied)).toEqual({});
   });
 });
 
