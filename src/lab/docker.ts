@@ -84,7 +84,11 @@ export interface DockerStop {
   readonly created: readonly string[];
 }
 
-export async function stopDocker(d: DockerStop, runner: Runner, ctl: ProcessControl = procfs): Promise<string[]> {
+/**
+ * `pids` lists the processes to look through (every process of the machine; a test gives
+ * only its own, so that a broken match can never reach anything else).
+ */
+export async function stopDocker(d: DockerStop, runner: Runner, ctl: ProcessControl = procfs, pids: () => number[] = allPids): Promise<string[]> {
   const p = dockerPaths(d.dir);
   const problems: string[] = [];
   // the daemon first, gently: it stops its containers and unmounts their layers itself
@@ -95,8 +99,8 @@ export async function stopDocker(d: DockerStop, runner: Runner, ctl: ProcessCont
     await stopProcess(daemon, ctl.startTime(daemon), ctl, 10_000);
   }
   // whatever survived a SIGKILL of the run: containers (by cgroup), containerd and shims (by path)
-  for (const pid of pidsInCgroup(d.cgroupParent)) await stopProcess(pid, ctl.startTime(pid), ctl);
-  for (const pid of allPids()) {
+  for (const pid of pidsInCgroup(d.cgroupParent, pids())) await stopProcess(pid, ctl.startTime(pid), ctl);
+  for (const pid of pids()) {
     if (pid === process.pid) continue;
     const argv = ctl.cmdline(pid);
     if (argv?.some((a) => a.startsWith(`${d.dir}/`) || a.includes(`=${d.dir}/`))) await stopProcess(pid, ctl.startTime(pid), ctl);

@@ -3,7 +3,8 @@
  * without a ledger (scratch directories and namespaces named with its run tag) is
  * removed; a live run's, a namespace whose ledger could not be torn down, and anything
  * without the suite's name are left alone, each with the reason; a dry run changes
- * nothing; an unreadable ledger is skipped and the rest still cleaned.
+ * nothing; an unreadable ledger is skipped and the rest still cleaned. Processes are
+ * fakes: a clean that went wrong here could signal nothing real.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import { Ledger } from '../../src/lab/ledger.js';
 import { claimRunTag } from '../../src/lab/lock.js';
 import { newTag } from '../../src/lab/names.js';
 import { RecordingRunner } from '../../src/exec/recording-runner.js';
-import { nsListReply, tempState } from '../support/fakes.js';
+import { fakeProcesses, nsListReply, tempState } from '../support/fakes.js';
 
 let cleanup = () => {};
 afterEach(() => cleanup());
@@ -46,7 +47,7 @@ describe('bench clean', () => {
     mkdirSync(join(scratch, 'ovs'), { recursive: true });
     writeFileSync(join(scratch, 'ovs', 'notes.txt'), 'x');
     expect(await listOurNetns(m.runner)).toEqual([`nb-${tag}-nat-c1`, `nb-${tag}-nat-hostA`]);
-    const report = await clean({ runner: m.runner, state: m.state, dryRun: false });
+    const report = await clean({ runner: m.runner, state: m.state, dryRun: false, processes: fakeProcesses(new Map()) });
     expect(report.errors).toEqual([]);
     expect(report.actions).toEqual([
       `removing orphan scratch dir ${scratch} (stopping its Open vSwitch and Docker daemons, if any)`,
@@ -63,7 +64,7 @@ describe('bench clean', () => {
     const m = machine([`nb-${tag}-bridge-c1`]);
     const scratch = join(m.state.runs, `${tag}-bridge`);
     mkdirSync(scratch, { recursive: true });
-    const report = await clean({ runner: m.runner, state: m.state, dryRun: false });
+    const report = await clean({ runner: m.runner, state: m.state, dryRun: false, processes: fakeProcesses(new Map()) });
     expect(report.actions).toEqual([`leaving ${scratch} alone: run ${tag} is still live`, `leaving namespace nb-${tag}-bridge-c1 alone: run ${tag} is still live (its state is kept elsewhere)`]);
     expect(existsSync(scratch)).toBe(true);
     expect([...m.namespaces]).toEqual([`nb-${tag}-bridge-c1`]);
@@ -74,7 +75,7 @@ describe('bench clean', () => {
     const m = machine([`nb-${tag}-ovs-c1`]);
     const scratch = join(m.state.runs, `${tag}-ovs`);
     mkdirSync(scratch, { recursive: true });
-    const report = await clean({ runner: m.runner, state: m.state, dryRun: true });
+    const report = await clean({ runner: m.runner, state: m.state, dryRun: true, processes: fakeProcesses(new Map()) });
     expect(report.actions).toEqual([`would remove orphan scratch dir ${scratch} (stopping its Open vSwitch and Docker daemons, if any)`, `would delete orphan namespace nb-${tag}-ovs-c1 and the processes inside it`]);
     expect(existsSync(scratch)).toBe(true);
     expect([...m.namespaces]).toEqual([`nb-${tag}-ovs-c1`]);
@@ -93,7 +94,7 @@ describe('bench clean', () => {
     m.stuck.add(`nb-${tag}-nat-c1`);
     writeFileSync(join(m.state.ledgers, 'torn.jsonl'), 'not json\n');
     mkdirSync(join(m.state.ledgers, 'odd.jsonl'));
-    const report = await clean({ runner: m.runner, state: m.state, dryRun: false });
+    const report = await clean({ runner: m.runner, state: m.state, dryRun: false, processes: fakeProcesses(new Map()) });
     expect(report.errors).toHaveLength(1);
     expect(report.errors[0]).toMatch(new RegExp(`^teardown of ${l.path} left 2 object\\(s\\): cannot stop process 4242 \\(iperf3\\) on elsewhere: the ledger does not say how to reach elsewhere; .*nb-${tag}-nat-c1.*busy`));
     expect(report.actions).toContain(`skipping ${join(m.state.ledgers, 'odd.jsonl')}: not a regular file`);
