@@ -5,9 +5,11 @@
  * it was: links, addresses, routes, rules, nftables and iptables rules, net.* sysctls.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ourNetns } from '../support/netns.js';
-import { scratchPresent } from '../support/scratch.js';
+import { SCRATCH_PREFIX, SCRATCH_ROOT_ENV, scratchPresent } from '../support/scratch.js';
 
 /** Counters that move by themselves, not settings anyone changed. */
 const VOLATILE_SYSCTLS = /^net\.netfilter\.nf_conntrack_count\b/;
@@ -37,7 +39,6 @@ export function rootNetworkState(): Record<string, string> {
 }
 
 let before: Record<string, string> = {};
-let scratchBefore = new Set<string>();
 
 const REQUIRED = ['ip', 'ping', 'nft', 'ethtool', 'taskset', 'iperf3', 'netperf', 'netserver', 'ovs-vsctl', 'ovsdb-server', 'ovs-vswitchd', 'ovsdb-tool', 'ssh', 'ssh-keygen', 'sshd', 'nsenter', 'iptables-save', 'sysctl'];
 
@@ -56,7 +57,8 @@ export function setup(): void {
   const left = ourNetns();
   if (left.length) throw new Error(`namespaces from an earlier run are still here (${left.join(', ')}): run 'npx bench clean' first`);
   before = rootNetworkState();
-  scratchBefore = new Set(scratchPresent());
+  // the group's scratch directories go in a directory of its own (the workers inherit the variable)
+  process.env[SCRATCH_ROOT_ENV] = mkdtempSync(join(tmpdir(), `${SCRATCH_PREFIX}integration-`));
 }
 
 /**
@@ -77,7 +79,9 @@ function checkNothingLeft(): void {
   const stateDir = process.env['NETBENCH_STATE_DIR'] ?? '/run/netbench';
   const ledgers = existsSync(`${stateDir}/ledgers`) ? readdirSync(`${stateDir}/ledgers`) : [];
   // scratch directories a file kept past its end (NETBENCH_KEEP_TMP=1 keeps them on purpose)
-  const scratch = process.env['NETBENCH_KEEP_TMP'] === '1' ? [] : scratchPresent().filter((d) => !scratchBefore.has(d));
+  const root = process.env[SCRATCH_ROOT_ENV];
+  const scratch = root && process.env['NETBENCH_KEEP_TMP'] !== '1' ? scratchPresent(root) : [];
+  if (root && scratch.length === 0 && process.env['NETBENCH_KEEP_TMP'] !== '1') rmdirSync(root);
   if (left.length || ledgers.length || scratch.length) {
     throw new Error(`the integration tests left things behind: namespaces [${left.join(', ')}], ledgers [${ledgers.join(', ')}], scratch directories [${scratch.join(', ')}]`);
   }
