@@ -177,7 +177,7 @@ describe('interface names and the way to the peer', () => {
  * remote process; the commands teardown sends change it as the kernel would. A namespace
  * deleted with a NIC still in it loses that NIC.
  */
-function kernelOf(held: Record<string, string[]>, found: Record<string, { mtu: number; up: boolean }>, proc?: { pid: number; startTime: string }) {
+function kernelOf(held: Record<string, string[]>, found: Record<string, { mtu: number; up: boolean }>, proc?: { pid: number; startTime: string }, inside: Record<string, number[]> = {}, delFails?: string) {
   const namespaces = new Set(Object.keys(held));
   const nics: Record<string, { netns: string | null; mtu: number; up: boolean }> = {};
   for (const [ns, names] of Object.entries(held)) for (const n of names) nics[n] = { netns: ns, ...found[n]! };
@@ -197,9 +197,18 @@ function kernelOf(held: Record<string, string[]>, found: Record<string, { mtu: n
       stopped.push({ pid: Number(a[3]), startTime: a[4]! });
       return {};
     }
+    // a process inside a namespace, stopped by pid alone (its start time unknown to the ledger)
+    if (spec.program === 'sh' && Object.values(inside).some((ps) => ps.includes(Number(a[3])))) {
+      stopped.push({ pid: Number(a[3]), startTime: a[4]! });
+      for (const [ns, ps] of Object.entries(inside)) inside[ns] = ps.filter((p) => p !== Number(a[3]));
+      return {};
+    }
     if (spec.program !== 'ip') return undefined;
     if (a.join(' ') === 'netns list') return { stdout: [...namespaces].map((n) => `${n} (id: 0)`).join('\n') };
+    if (a[0] === 'netns' && a[1] === 'pids') return { stdout: (inside[a[2]!] ?? []).map((p) => `${p}\n`).join('') };
+    if (a[0] === 'netns' && a[1] === 'del' && delFails) return { exitCode: 1, stderr: delFails };
     if (a[0] === 'netns' && a[1] === 'del') {
+      if (!namespaces.has(a[2]!)) return { exitCode: 1, stderr: `Cannot remove namespace file "/run/netns/${a[2]}": No such file or directory` };
       namespaces.delete(a[2]!);
       for (const [name, nic] of Object.entries(nics)) {
         if (nic.netns !== a[2]) continue;
@@ -251,6 +260,42 @@ describe("a real-host run's ledger", () => {
       expect(here.stopped).toEqual([]);
       expect(here.touched).not.toContain('ens2');
       expect(there.touched).not.toContain('eth1');
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe("the peer's namespaces", () => {
+  const ledgerOf = (state: { ledgers: string }, names: string[]) => {
+    const ledger = Ledger.create(state.ledgers, 'abcd-host', { tag: 'abcd', topology: 'host', pid: 1, command: 'bench run', createdAt: 'now' });
+    ledger.append({ kind: 'ssh', host: 'lab2' });
+    for (const name of names) ledger.append({ kind: 'netns', name, host: 'lab2' });
+    return Ledger.open(ledger.path);
+  };
+
+  it("are deleted with every process still inside them stopped first; one already gone is nothing to do", async () => {
+    const { state, cleanup } = tempState();
+    try {
+      const there = kernelOf({ 'nb-abcd-host-peer': [] }, {}, undefined, { 'nb-abcd-host-peer': [311, 312] });
+      const here = kernelOf({}, {});
+      await teardown(ledgerOf(state, ['nb-abcd-host-gone', 'nb-abcd-host-peer']), { runner: here.runner, stateRoot: state.root, remote: () => there.runner });
+      expect(there.stopped.map((p) => p.pid).sort()).toEqual([311, 312]);
+      expect([...there.namespaces]).toEqual([]);
+      // the namespace that was already gone was only looked for
+      expect(there.runner.calls.filter((c) => c.args.includes('nb-abcd-host-gone')).map((c) => c.args[1])).toEqual([]);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('one the peer will not delete is a failure of the teardown, named with what the peer said', async () => {
+    const { state, cleanup } = tempState();
+    try {
+      const there = kernelOf({ 'nb-abcd-host-peer': [] }, {}, undefined, {}, 'Cannot remove namespace file "/run/netns/nb-abcd-host-peer": Device or resource busy');
+      const ledger = ledgerOf(state, ['nb-abcd-host-peer']);
+      await expect(teardown(ledger, { runner: kernelOf({}, {}).runner, stateRoot: state.root, remote: () => there.runner })).rejects.toThrow(/Device or resource busy/);
+      expect([...there.namespaces]).toEqual(['nb-abcd-host-peer']);
     } finally {
       cleanup();
     }
