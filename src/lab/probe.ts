@@ -3,52 +3,76 @@
  * address it saw (how the peer proves NAT hides the container), then exits.
  *   node probe.js server <port> <timeoutMs>
  *   node probe.js client <host> <port> <timeoutMs>
+ * The server and client are functions that resolve to the exit code, so that they can be
+ * tested in-process; run as a script, the process exits with it.
  */
 import { createConnection, createServer } from 'node:net';
+import { pathToFileURL } from 'node:url';
 
-function server(port: number, timeoutMs: number): void {
-  const srv = createServer((sock) => {
-    const seen = (sock.remoteAddress ?? '').replace(/^::ffff:/, '');
-    process.stdout.write(`seen=${seen}\n`);
-    sock.end(`seen=${seen}\n`, () => srv.close(() => process.exit(0)));
+export interface ProbeOutput {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const processOutput: ProbeOutput = { out: (t) => void process.stdout.write(t), err: (t) => void process.stderr.write(t) };
+
+/** Accept one client, tell it the source address seen, and end (0); 3 when no client comes within `timeoutMs`. */
+export function probeServer(port: number, timeoutMs: number, o: ProbeOutput = processOutput): Promise<number> {
+  return new Promise((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    const srv = createServer((sock) => {
+      clearTimeout(timer);
+      const seen = (sock.remoteAddress ?? '').replace(/^::ffff:/, '');
+      o.out(`seen=${seen}\n`);
+      sock.end(`seen=${seen}\n`, () => srv.close(() => resolve(0)));
+    });
+    srv.listen(port, '0.0.0.0');
+    timer = setTimeout(() => {
+      o.err(`probe server: no client within ${timeoutMs} ms\n`);
+      srv.close(() => resolve(3));
+    }, timeoutMs);
   });
-  srv.listen(port, '0.0.0.0');
-  setTimeout(() => {
-    process.stderr.write(`probe server: no client within ${timeoutMs} ms\n`);
-    process.exit(3);
-  }, timeoutMs).unref();
 }
 
-function client(host: string, port: number, timeoutMs: number): void {
+/** Connect (retrying while refused, until `timeoutMs`) and print what the server saw: 0, or 1 on failure. */
+export function probeClient(host: string, port: number, timeoutMs: number, o: ProbeOutput = processOutput): Promise<number> {
   const deadline = Date.now() + timeoutMs;
-  const attempt = () => {
-    const sock = createConnection({ host, port, timeout: Math.max(100, deadline - Date.now()) });
-    let data = '';
-    sock.on('data', (d) => (data += d.toString()));
-    sock.on('end', () => {
-      process.stdout.write(data);
-      process.exit(data.startsWith('seen=') ? 0 : 1);
-    });
-    sock.on('timeout', () => {
-      process.stderr.write(`probe client: timed out connecting to ${host}:${port}\n`);
-      process.exit(1);
-    });
-    sock.on('error', (err: NodeJS.ErrnoException) => {
-      sock.destroy();
-      if (Date.now() + 100 < deadline && (err.code === 'ECONNREFUSED' || err.code === 'ECONNRESET')) setTimeout(attempt, 50);
-      else {
-        process.stderr.write(`probe client: ${err.code ?? err.message} connecting to ${host}:${port}\n`);
-        process.exit(1);
-      }
-    });
-  };
-  attempt();
+  return new Promise((resolve) => {
+    const attempt = () => {
+      const sock = createConnection({ host, port, timeout: Math.max(100, deadline - Date.now()) });
+      let data = '';
+      sock.on('data', (d) => (data += d.toString()));
+      sock.on('end', () => {
+        o.out(data);
+        resolve(data.startsWith('seen=') ? 0 : 1);
+      });
+      sock.on('timeout', () => {
+        sock.destroy();
+        o.err(`probe client: timed out connecting to ${host}:${port}\n`);
+        resolve(1);
+      });
+      sock.on('error', (err: NodeJS.ErrnoException) => {
+        sock.destroy();
+        if (Date.now() + 100 < deadline && (err.code === 'ECONNREFUSED' || err.code === 'ECONNRESET')) setTimeout(attempt, 50);
+        else {
+          o.err(`probe client: ${err.code ?? err.message} connecting to ${host}:${port}\n`);
+          resolve(1);
+        }
+      });
+    };
+    attempt();
+  });
 }
 
-const [mode, a, b, c] = process.argv.slice(2);
-if (mode === 'server') server(Number(a), Number(b ?? 5000));
-else if (mode === 'client') client(a ?? '', Number(b), Number(c ?? 3000));
-else {
-  process.stderr.write('usage: probe.js server <port> <timeoutMs> | client <host> <port> <timeoutMs>\n');
-  process.exit(2);
+/** The command line: the exit code for `argv` (the arguments after the script). */
+export function runProbe(argv: readonly string[], o: ProbeOutput = processOutput): Promise<number> {
+  const [mode, a, b, c] = argv;
+  if (mode === 'server') return probeServer(Number(a), Number(b ?? 5000), o);
+  if (mode === 'client') return probeClient(a ?? '', Number(b), Number(c ?? 3000), o);
+  o.err('usage: probe.js server <port> <timeoutMs> | client <host> <port> <timeoutMs>\n');
+  return Promise.resolve(2);
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  void runProbe(process.argv.slice(2)).then((code) => process.exit(code));
 }
