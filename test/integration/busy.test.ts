@@ -1,7 +1,7 @@
 /**
  * A busy machine, for real: a CPU hog pinned to the client's CPU runs through the first
- * part of a run. The quiet check warns about it, the trials it disturbs are flagged by
- * its pid, re-run and left out, the report counts them, and the verdict agrees with a
+ * part of a run. The quiet check warns about it, the trials it disturbs are flagged (by
+ * its pid, when nothing else is as busy), re-run and left out, the report counts them, and the verdict agrees with a
  * reference run of the same cells.
  *
  * No quiet machine is assumed. The reference run keeps what other processes disturb
@@ -46,15 +46,21 @@ describe('a CPU hog during a run', () => {
     };
     try {
       const run = benchBackground([...ARGS, '--out', busyDir]);
+      // a flagged trial during which the hog was among the busiest processes (on a machine busy besides,
+      // another may be the busiest of all and be the one the reason names)
+      const hogIn = (t: Results['trials'][number]) => t.status === 'ok' && t.contaminated !== undefined && (t.interference?.top ?? []).some((i) => i.pid === hogPid);
       const caughtHog = () => {
         try {
-          return load(busyDir).trials.filter((t) => t.status === 'ok' && t.contaminated !== undefined && byHog.test(t.contaminated)).length;
+          return load(busyDir).trials.filter(hogIn).length;
         } catch {
           return 0;
         }
       };
-      // the hog runs until three trials have been caught naming it, then it stops
-      expect(await waitFor(() => caughtHog() >= 3, 60_000)).toBe(true);
+      let ended = false;
+      void run.then(() => (ended = true));
+      // the hog runs until three trials have been caught with it, then it stops
+      await waitFor(() => caughtHog() >= 3 || ended, 90_000);
+      expect(caughtHog()).toBeGreaterThanOrEqual(3);
       stopHog();
       const r = await run;
       const stderr = String(r.stderr);
@@ -62,7 +68,9 @@ describe('a CPU hog during a run', () => {
       expect(stderr).toMatch(busyAlready ? /warning: the machine is busy: another process used \d+% of CPU \d during 2\.\d s: pid \d+ / : new RegExp(`warning: the machine is busy: another process used \\d+% of CPU 0 during 2\\.\\d s: pid ${hogPid} sh -c while`));
       const res = load(busyDir);
       const flagged = res.trials.filter((t) => t.status === 'ok' && t.contaminated !== undefined);
-      expect(flagged.filter((t) => t.status === 'ok' && byHog.test(t.contaminated ?? '')).length).toBeGreaterThanOrEqual(3);
+      expect(flagged.filter(hogIn).length).toBeGreaterThanOrEqual(3);
+      // on a machine the hog alone keeps busy, it is the one the reasons name
+      if (!busyAlready) expect(flagged.filter((t) => t.status === 'ok' && byHog.test(t.contaminated ?? '')).length).toBeGreaterThanOrEqual(3);
       // every flagged trial says why: a process by pid, or the hypervisor's steal
       for (const t of flagged) expect(t.status === 'ok' && t.contaminated).toMatch(/^other processes used \d+% of a CPU; (the busiest: pid \d+ |none above)|^the hypervisor stole /);
       // each flagged trial is re-run in its block, at most twice: three tries in all, or a clean one
