@@ -8,30 +8,23 @@
  * the daemon's containers are removed first, the paths it made outside are removed when
  * they are files or empty directories, and the directory itself goes.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RecordingRunner } from '../../src/exec/recording-runner.js';
 import { dockerPaths, stopDocker } from '../../src/lab/docker.js';
 import { procfs } from '../../src/lab/processes.js';
+import { ended, ownChild } from '../support/children.js';
 import { waitFor } from '../support/poll.js';
 import { scratchDir } from '../support/scratch.js';
 
-const started: ChildProcess[] = [];
-afterEach(() => {
-  for (const c of started.splice(0)) c.kill('SIGKILL');
-});
-
 /** a process whose argv carries `args`, and that ends at SIGINT as a daemon does (node, idling) */
 async function standIn(...args: string[]): Promise<ChildProcess> {
-  const c = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)', '--', ...args], { stdio: 'ignore' });
-  started.push(c);
+  const c = ownChild(process.execPath, ['-e', 'setTimeout(() => {}, 30000)', '--', ...args]);
   await waitFor(() => (procfs.cmdline(c.pid!) ?? []).includes(args[0]!), 2000);
   return c;
 }
-
-const ended = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null;
 
 describe("stopping a run's dockerd", () => {
   it('removes its containers, stops the daemon and what names its directory, and nothing else', async () => {

@@ -4,30 +4,18 @@
  * spaces and parentheses, and a stop escalates only as far as it must and never touches
  * a process whose start time is not the one recorded (a recycled pid).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { procfs, stopProcess } from '../../src/lab/processes.js';
+import { firstLine, ownChild } from '../support/children.js';
 import { waitFor } from '../support/poll.js';
 import { scratchDir } from '../support/scratch.js';
 
-const started: ChildProcess[] = [];
-afterEach(() => {
-  for (const c of started.splice(0)) c.kill('SIGKILL');
-});
-
-function run(program: string, args: string[]): ChildProcess {
-  const c = spawn(program, args, { stdio: ['ignore', 'pipe', 'ignore'] });
-  started.push(c);
-  return c;
-}
-
-const firstLine = (c: ChildProcess) => new Promise<string>((resolve) => c.stdout!.once('data', (b: Buffer) => resolve(b.toString().trim())));
 
 describe('procfs', () => {
   it('reads a live process: its start time (a number, the same each time, not before ours), name and argv', async () => {
-    const c = run('sleep', ['30']);
+    const c = ownChild('sleep', ['30']);
     await waitFor(() => procfs.comm(c.pid!) === 'sleep', 2000);
     const st = procfs.startTime(c.pid!);
     expect(st).toMatch(/^\d+$/);
@@ -39,10 +27,10 @@ describe('procfs', () => {
   it('a name with spaces and parentheses does not shift the fields after it', async () => {
     const odd = join(scratchDir('procs'), 'a) b (c');
     copyFileSync('/bin/sleep', odd);
-    const c = run(odd, ['30']);
+    const c = ownChild(odd, ['30']);
     await waitFor(() => procfs.comm(c.pid!) !== undefined && procfs.comm(c.pid!) !== 'node', 2000);
     expect(procfs.comm(c.pid!)).toBe('a) b (c');
-    const after = run('sleep', ['30']);
+    const after = ownChild('sleep', ['30']);
     await waitFor(() => procfs.startTime(after.pid!) !== undefined, 2000);
     const st = procfs.startTime(c.pid!);
     expect(st).toMatch(/^\d+$/);
@@ -53,7 +41,7 @@ describe('procfs', () => {
 
   it('a zombie is gone: no start time, though its name is still readable', async () => {
     // the backgrounded sleep's parent becomes the exec'd sleep 30, which never reaps it
-    const c = run('sh', ['-c', 'sleep 0.05 & echo $!; exec sleep 30']);
+    const c = ownChild('sh', ['-c', 'sleep 0.05 & echo $!; exec sleep 30']);
     const zombie = Number(await firstLine(c));
     expect(await waitFor(() => procfs.startTime(zombie) === undefined, 3000)).toBe(true);
     expect(existsSync(`/proc/${zombie}`)).toBe(true);
@@ -71,7 +59,7 @@ describe('procfs', () => {
 
 describe('stopProcess', () => {
   it('SIGINT is enough for a process that heeds it: gone well within its grace', async () => {
-    const c = run('sleep', ['30']);
+    const c = ownChild('sleep', ['30']);
     await waitFor(() => procfs.startTime(c.pid!) !== undefined, 2000);
     const exit = new Promise<NodeJS.Signals | null>((r) => c.once('exit', (_, sig) => r(sig)));
     const t0 = Date.now();
@@ -81,7 +69,7 @@ describe('stopProcess', () => {
   });
 
   it('escalates to SIGKILL for one that ignores SIGINT and SIGTERM', async () => {
-    const c = run('sh', ['-c', "trap '' INT TERM; echo ready; while :; do sleep 0.02; done"]);
+    const c = ownChild('sh', ['-c', "trap '' INT TERM; echo ready; while :; do sleep 0.02; done"]);
     await firstLine(c);
     const exit = new Promise<NodeJS.Signals | null>((r) => c.once('exit', (_, sig) => r(sig)));
     expect(await stopProcess(c.pid!, procfs.startTime(c.pid!), procfs, 100)).toBe(true);
@@ -89,7 +77,7 @@ describe('stopProcess', () => {
   });
 
   it('leaves alone a process whose start time is not the one recorded (the pid was recycled)', async () => {
-    const c = run('sleep', ['30']);
+    const c = ownChild('sleep', ['30']);
     await waitFor(() => procfs.startTime(c.pid!) !== undefined, 2000);
     const other = String(Number(procfs.startTime(c.pid!)) - 1);
     expect(await stopProcess(c.pid!, other, procfs, 100)).toBe(true);
