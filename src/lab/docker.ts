@@ -6,7 +6,7 @@
  * there before it started. Works with the daemon alive, after a SIGKILL of the run, and
  * twice in a row. A system dockerd names none of these paths and is never touched.
  */
-import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Runner } from '../exec/runner.js';
 import { type ProcessControl, procfs, stopProcess } from './processes.js';
@@ -33,38 +33,44 @@ function allPids(): number[] {
   }
 }
 
-/** Processes in the run's cgroup (its containers), in any hierarchy. */
-export function pidsInCgroup(parent: string, pids = allPids()): number[] {
-  return pids.filter((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').some((l) => l.split(':')[2]?.startsWith(`/${parent}/`) || l.split(':')[2] === `/${parent}`);
-    } catch {
-      return false;
-    }
-  });
+/** The cgroup paths of a process, one per hierarchy (the third field of each line of /proc/<pid>/cgroup). */
+function procCgroups(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cgroup`, 'utf8')
+      .split('\n')
+      .map((l) => l.split(':')[2] ?? '');
+  } catch {
+    return [];
+  }
 }
 
-/** Every cgroup directory named `parent` (and what is below it), deepest first. */
+/** Processes in the run's cgroup (its containers), in any hierarchy. */
+export function pidsInCgroup(parent: string, pids = allPids(), cgroupsOf: (pid: number) => string[] = procCgroups): number[] {
+  return pids.filter((pid) => cgroupsOf(pid).some((c) => c === `/${parent}` || c.startsWith(`/${parent}/`)));
+}
+
+/** Every cgroup directory named `parent` (and what is below it), in any hierarchy and in the unified layout, deepest first. */
 export function cgroupDirs(parent: string, root = CGROUP_ROOT): string[] {
   const out: string[] = [];
+  // what cannot be listed is not a directory (or is gone): it is not a cgroup to remove
   const walk = (d: string) => {
     let entries: string[];
     try {
-      entries = readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+      entries = readdirSync(d);
     } catch {
       return;
     }
     for (const e of entries) walk(join(d, e));
     out.push(d);
   };
-  let hierarchies: string[] = [];
+  let hierarchies: string[];
   try {
     hierarchies = readdirSync(root);
   } catch {
     return [];
   }
-  for (const h of hierarchies) if (existsSync(join(root, h, parent))) walk(join(root, h, parent));
-  if (existsSync(join(root, parent))) walk(join(root, parent)); // the unified (v2) layout
+  for (const h of hierarchies) walk(join(root, h, parent));
+  walk(join(root, parent)); // the unified (v2) layout
   return out;
 }
 
@@ -84,11 +90,20 @@ export interface DockerStop {
   readonly created: readonly string[];
 }
 
-/**
- * `pids` lists the processes to look through (every process of the machine; a test gives
- * only its own, so that a broken match can never reach anything else).
- */
-export async function stopDocker(d: DockerStop, runner: Runner, ctl: ProcessControl = procfs, pids: () => number[] = allPids): Promise<string[]> {
+/** Where stopDocker looks: this machine, or (in tests) a part of it the test owns. */
+export interface DockerSystem {
+  /** the processes to look through (a test gives only its own, so that a broken match can never reach anything else) */
+  readonly pids: () => number[];
+  readonly cgroupsOf: (pid: number) => string[];
+  readonly mountinfo: () => string;
+  readonly cgroupRoot: string;
+}
+
+const thisMachine: DockerSystem = { pids: allPids, cgroupsOf: procCgroups, mountinfo: () => readFileSync('/proc/self/mountinfo', 'utf8'), cgroupRoot: CGROUP_ROOT };
+
+export async function stopDocker(d: DockerStop, runner: Runner, ctl: ProcessControl = procfs, system: Partial<DockerSystem> = {}): Promise<string[]> {
+  const sys = { ...thisMachine, ...system };
+  const pids = sys.pids;
   const p = dockerPaths(d.dir);
   const problems: string[] = [];
   // the daemon first, gently: it stops its containers and unmounts their layers itself
@@ -99,17 +114,17 @@ export async function stopDocker(d: DockerStop, runner: Runner, ctl: ProcessCont
     await stopProcess(daemon, ctl.startTime(daemon), ctl, 10_000);
   }
   // whatever survived a SIGKILL of the run: containers (by cgroup), containerd and shims (by path)
-  for (const pid of pidsInCgroup(d.cgroupParent, pids())) await stopProcess(pid, ctl.startTime(pid), ctl);
+  for (const pid of pidsInCgroup(d.cgroupParent, pids(), sys.cgroupsOf)) await stopProcess(pid, ctl.startTime(pid), ctl);
   for (const pid of pids()) {
     if (pid === process.pid) continue;
     const argv = ctl.cmdline(pid);
     if (argv?.some((a) => a.startsWith(`${d.dir}/`) || a.includes(`=${d.dir}/`))) await stopProcess(pid, ctl.startTime(pid), ctl);
   }
-  for (const m of mountsBelow(d.dir)) {
+  for (const m of mountsBelow(d.dir, sys.mountinfo())) {
     const r = await runner.run({ program: 'umount', args: ['-l', m], timeoutMs: 10_000 });
     if (r.exitCode !== 0 && !/not mounted|no mount point/i.test(r.stderr)) problems.push(`umount ${m}: ${r.stderr.trim()}`);
   }
-  for (const c of cgroupDirs(d.cgroupParent)) {
+  for (const c of cgroupDirs(d.cgroupParent, sys.cgroupRoot)) {
     try {
       rmdirSync(c);
     } catch (err) {
@@ -133,7 +148,7 @@ function removeCreated(path: string): void {
 
 function readPid(file: string): number | undefined {
   try {
-    const n = Number(readFileSync(file, 'utf8').trim());
+    const n = Number(readFileSync(file, 'utf8'));
     return Number.isInteger(n) && n > 1 ? n : undefined;
   } catch {
     return undefined;
@@ -142,5 +157,5 @@ function readPid(file: string): number | undefined {
 
 async function containerIds(runner: Runner, socket: string): Promise<string[]> {
   const r = await runner.run({ program: 'docker', args: ['-H', `unix://${socket}`, 'ps', '-aq'], timeoutMs: 15_000 });
-  return r.exitCode === 0 ? r.stdout.split(/\s+/).filter(Boolean) : [];
+  return r.exitCode === 0 ? (r.stdout.match(/\S+/g) ?? []) : [];
 }

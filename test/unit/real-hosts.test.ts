@@ -19,6 +19,7 @@ import { realHostFinding } from '../../src/topology/reachability.js';
 import { resolveTopology } from '../../src/topology/spec.js';
 import type { ReachabilityResult } from '../../src/results/reachability.js';
 import { tempState } from '../support/fakes.js';
+import { kernelModel, ROOT } from '../support/kernel.js';
 
 const ssh = { destination: 'lab2', configFile: '/etc/nb/ssh_config' };
 
@@ -177,57 +178,6 @@ describe('interface names and the way to the peer', () => {
  * remote process; the commands teardown sends change it as the kernel would. A namespace
  * deleted with a NIC still in it loses that NIC.
  */
-function kernelOf(held: Record<string, string[]>, found: Record<string, { mtu: number; up: boolean }>, proc?: { pid: number; startTime: string }, inside: Record<string, number[]> = {}, delFails?: string) {
-  const namespaces = new Set(Object.keys(held));
-  const nics: Record<string, { netns: string | null; mtu: number; up: boolean }> = {};
-  for (const [ns, names] of Object.entries(held)) for (const n of names) nics[n] = { netns: ns, ...found[n]! };
-  const lost: string[] = [];
-  const stopped: { pid: number; startTime: string }[] = [];
-  const touched: string[] = [];
-  const runner = new RecordingRunner((spec) => {
-    const a = spec.args;
-    touched.push(...a);
-    if (spec.program === 'sh' && a[1]?.includes('link set dev "$2" netns $$')) {
-      const nic = nics[a[4]!];
-      if (!nic || nic.netns !== a[3]) return { exitCode: 1, stderr: 'Cannot find device' };
-      nic.netns = null;
-      return {};
-    }
-    if (spec.program === 'sh' && proc && a[3] === String(proc.pid)) {
-      stopped.push({ pid: Number(a[3]), startTime: a[4]! });
-      return {};
-    }
-    // a process inside a namespace, stopped by pid alone (its start time unknown to the ledger)
-    if (spec.program === 'sh' && Object.values(inside).some((ps) => ps.includes(Number(a[3])))) {
-      stopped.push({ pid: Number(a[3]), startTime: a[4]! });
-      for (const [ns, ps] of Object.entries(inside)) inside[ns] = ps.filter((p) => p !== Number(a[3]));
-      return {};
-    }
-    if (spec.program !== 'ip') return undefined;
-    if (a.join(' ') === 'netns list') return { stdout: [...namespaces].map((n) => `${n} (id: 0)`).join('\n') };
-    if (a[0] === 'netns' && a[1] === 'pids') return { stdout: (inside[a[2]!] ?? []).map((p) => `${p}\n`).join('') };
-    if (a[0] === 'netns' && a[1] === 'del' && delFails) return { exitCode: 1, stderr: delFails };
-    if (a[0] === 'netns' && a[1] === 'del') {
-      if (!namespaces.has(a[2]!)) return { exitCode: 1, stderr: `Cannot remove namespace file "/run/netns/${a[2]}": No such file or directory` };
-      namespaces.delete(a[2]!);
-      for (const [name, nic] of Object.entries(nics)) {
-        if (nic.netns !== a[2]) continue;
-        lost.push(name);
-        delete nics[name];
-      }
-      return {};
-    }
-    if (a[0] === 'link' && a[1] === 'show') return nics[a[3]!]?.netns === null ? { stdout: `2: ${a[3]}: <BROADCAST>` } : { exitCode: 1, stderr: 'Device does not exist' };
-    if (a[0] === 'link' && a[1] === 'set' && a[4] === 'mtu') {
-      const nic = nics[a[3]!];
-      if (!nic || nic.netns !== null) return { exitCode: 1, stderr: 'Cannot find device' };
-      Object.assign(nic, { mtu: Number(a[5]), up: a[6] === 'up' });
-    }
-    return {};
-  });
-  return { runner, namespaces, nics, lost, stopped, touched };
-}
-
 describe("a real-host run's ledger", () => {
   it('has remote entries and NIC moves of a known shape', () => {
     expect(isLedgerEntry({ kind: 'nic', host: 'lab2', netns: 'nb-abcd-host-peer', name: 'eth1', mtu: 1500, up: false })).toBe(true);
@@ -246,20 +196,21 @@ describe("a real-host run's ledger", () => {
       ledger.append({ kind: 'nic', netns: 'nb-abcd-host-hostA', name: 'eth1', mtu: 1500, up: false });
       ledger.append({ kind: 'nic', host: 'lab2', netns: 'nb-abcd-host-peer', name: 'ens2', mtu: 9000, up: true });
       ledger.append({ kind: 'process', host: 'lab2', netns: 'nb-abcd-host-peer', label: 'iperf3', pid: 4242, startTime: '777' });
-      const here = kernelOf({ 'nb-abcd-host-hostA': ['eth1'] }, { eth1: { mtu: 1200, up: true } });
-      const there = kernelOf({ 'nb-abcd-host-peer': ['ens2'] }, { ens2: { mtu: 1500, up: false } }, { pid: 4242, startTime: '777' });
+      // the NICs as veths would be, lost with their namespace, so that the order shows
+      const here = kernelModel({ namespaces: ['nb-abcd-host-hostA'], links: { eth1: { netns: 'nb-abcd-host-hostA', mtu: 1200, up: true } } });
+      const there = kernelModel({ namespaces: ['nb-abcd-host-peer'], links: { ens2: { netns: 'nb-abcd-host-peer', mtu: 1500, up: false } }, procs: { 4242: { startTime: '777', netns: 'nb-abcd-host-peer' } } });
       await teardown(Ledger.open(ledger.path), { runner: here.runner, stateRoot: state.root, remote: (host) => (host === 'lab2' ? there.runner : undefined) });
       // each NIC is back in its own machine's namespace, as it was found: MTU and state
-      expect(here.nics).toEqual({ eth1: { netns: null, mtu: 1500, up: false } });
-      expect(there.nics).toEqual({ ens2: { netns: null, mtu: 9000, up: true } });
+      expect(Object.fromEntries(here.links)).toEqual({ eth1: { netns: ROOT, mtu: 1500, up: false, physical: false } });
+      expect(Object.fromEntries(there.links)).toEqual({ ens2: { netns: ROOT, mtu: 9000, up: true, physical: false } });
       // their namespaces are gone; no NIC went down with one (the kernel would have destroyed a veth, or lost a NIC)
       expect([...here.namespaces, ...there.namespaces]).toEqual([]);
       expect([...here.lost, ...there.lost]).toEqual([]);
       // the remote server was stopped on the peer, by pid and start time; nothing of the peer's was done here
       expect(there.stopped).toEqual([{ pid: 4242, startTime: '777' }]);
       expect(here.stopped).toEqual([]);
-      expect(here.touched).not.toContain('ens2');
-      expect(there.touched).not.toContain('eth1');
+      expect(here.runner.calls.flatMap((c) => c.args)).not.toContain('ens2');
+      expect(there.runner.calls.flatMap((c) => c.args)).not.toContain('eth1');
     } finally {
       cleanup();
     }
@@ -277,11 +228,13 @@ describe("the peer's namespaces", () => {
   it("are deleted with every process still inside them stopped first; one already gone is nothing to do", async () => {
     const { state, cleanup } = tempState();
     try {
-      const there = kernelOf({ 'nb-abcd-host-peer': [] }, {}, undefined, { 'nb-abcd-host-peer': [311, 312] });
-      const here = kernelOf({}, {});
+      const there = kernelModel({ namespaces: ['nb-abcd-host-peer', 'nb-other-x'], procs: { 311: { startTime: '1', netns: 'nb-abcd-host-peer' }, 312: { startTime: '2', netns: 'nb-abcd-host-peer' }, 313: { startTime: '3', netns: 'nb-other-x' } } });
+      const here = kernelModel();
       await teardown(ledgerOf(state, ['nb-abcd-host-gone', 'nb-abcd-host-peer']), { runner: here.runner, stateRoot: state.root, remote: () => there.runner });
-      expect(there.stopped.map((p) => p.pid).sort()).toEqual([311, 312]);
-      expect([...there.namespaces]).toEqual([]);
+      // stopped by pid alone: the ledger never knew their start times
+      expect(there.stopped).toEqual([{ pid: 311, startTime: '' }, { pid: 312, startTime: '' }]);
+      expect([...there.namespaces]).toEqual(['nb-other-x']);
+      expect([...there.procs.keys()]).toEqual([313]);
       // the namespace that was already gone was only looked for
       expect(there.runner.calls.filter((c) => c.args.includes('nb-abcd-host-gone')).map((c) => c.args[1])).toEqual([]);
     } finally {
@@ -292,9 +245,9 @@ describe("the peer's namespaces", () => {
   it('one the peer will not delete is a failure of the teardown, named with what the peer said', async () => {
     const { state, cleanup } = tempState();
     try {
-      const there = kernelOf({ 'nb-abcd-host-peer': [] }, {}, undefined, {}, 'Cannot remove namespace file "/run/netns/nb-abcd-host-peer": Device or resource busy');
+      const there = kernelModel({ namespaces: ['nb-abcd-host-peer'], refuse: { 'nb-abcd-host-peer': 'Cannot remove namespace file "/run/netns/nb-abcd-host-peer": Device or resource busy' } });
       const ledger = ledgerOf(state, ['nb-abcd-host-peer']);
-      await expect(teardown(ledger, { runner: kernelOf({}, {}).runner, stateRoot: state.root, remote: () => there.runner })).rejects.toThrow(/Device or resource busy/);
+      await expect(teardown(ledger, { runner: kernelModel().runner, stateRoot: state.root, remote: () => there.runner })).rejects.toThrow(/Device or resource busy/);
       expect([...there.namespaces]).toEqual(['nb-abcd-host-peer']);
     } finally {
       cleanup();
