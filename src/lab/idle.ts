@@ -10,7 +10,6 @@
  * ("CPU idle states") has the figures.
  */
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
-import { endianness } from 'node:os';
 import { errnoCode, errorMessage } from '../errors.js';
 import type { BackgroundProcess, Runner } from '../exec/runner.js';
 import type { IdleRegime, IdleState } from '../results/types.js';
@@ -20,15 +19,16 @@ export const CPU_LATENCY_DEVICE = '/dev/cpu_dma_latency';
 export const NO_REQUEST = 2_000_000_000;
 
 /**
- * Prints the cpuidle driver, governor and CPU 0's idle states, one per line, from sysfs;
- * the same script runs here and, over ssh, on the peer machine (parsed by parseIdleRegime).
+ * Prints the cpuidle driver, governor and CPU 0's idle states, one per line, from sysfs
+ * (`$1`, by default the machine's /sys/devices/system/cpu); the same script runs here
+ * and, over ssh, on the peer machine (parsed by parseIdleRegime).
  */
 export const IDLE_SCRIPT = [
-  'd=/sys/devices/system/cpu/cpuidle',
+  'c=${1:-/sys/devices/system/cpu}; d=$c/cpuidle',
   '[ -r $d/current_driver ] && echo "driver $(cat $d/current_driver)"',
   '[ -r $d/current_governor_ro ] && echo "governor $(cat $d/current_governor_ro)"',
   '[ -r $d/current_governor ] && echo "governor $(cat $d/current_governor)"',
-  'for s in /sys/devices/system/cpu/cpu0/cpuidle/state*; do',
+  'for s in $c/cpu0/cpuidle/state*; do',
   '  [ -r $s/name ] && echo "state $(cat $s/latency) $(cat $s/disable 2>/dev/null || echo 0) $(cat $s/name)"',
   'done',
   'exit 0',
@@ -51,9 +51,9 @@ export function parseIdleRegime(stdout: string): IdleRegime {
   return { driver, governor, states };
 }
 
-/** The idle regime of the machine a runner runs on (this one, or the peer over ssh). */
-export async function readIdleRegime(runner: Runner): Promise<IdleRegime> {
-  const r = await runner.run({ program: 'sh', args: ['-c', IDLE_SCRIPT], timeoutMs: 10_000 });
+/** The idle regime of the machine a runner runs on (this one, or the peer over ssh); `cpuDir` stands in for its sysfs CPU directory. */
+export async function readIdleRegime(runner: Runner, cpuDir?: string): Promise<IdleRegime> {
+  const r = await runner.run({ program: 'sh', args: ['-c', IDLE_SCRIPT, ...(cpuDir !== undefined ? ['sh', cpuDir] : [])], timeoutMs: 10_000 });
   return parseIdleRegime(r.exitCode === 0 ? r.stdout : '');
 }
 
@@ -73,9 +73,10 @@ export function currentRequestUs(path = CPU_LATENCY_DEVICE): number | null {
   let fd: number | undefined;
   try {
     fd = openSync(path, 'r');
-    const buf = Buffer.alloc(4);
-    if (readSync(fd, buf, 0, 4, null) !== 4) return null;
-    return endianness() === 'LE' ? buf.readInt32LE(0) : buf.readInt32BE(0);
+    // the kernel's s32, in this machine's byte order
+    const value = new Int32Array(1);
+    if (readSync(fd, value, 0, 4, null) !== 4) return null;
+    return value[0]!;
   } catch {
     return null;
   } finally {
@@ -100,10 +101,8 @@ export function holdCpuLatency(valueUs = 0, path = CPU_LATENCY_DEVICE): CpuLaten
   let fd: number | undefined;
   try {
     fd = openSync(path, 'w');
-    const buf = Buffer.alloc(4);
-    if (endianness() === 'LE') buf.writeInt32LE(valueUs, 0);
-    else buf.writeInt32BE(valueUs, 0);
-    if (writeSync(fd, buf) !== 4) throw new Error('short write');
+    // the kernel's s32, in this machine's byte order
+    if (writeSync(fd, new Int32Array([valueUs])) !== 4) throw new Error('short write');
   } catch (err) {
     if (fd !== undefined) closeSync(fd);
     return { valueUs: null, reason: `${path} could not be held (${errnoCode(err) ?? errorMessage(err)})`, release: () => undefined };
@@ -128,19 +127,24 @@ export function holdCpuLatency(valueUs = 0, path = CPU_LATENCY_DEVICE): CpuLaten
  */
 export const PEER_HOLD_SCRIPT = 'exec 3>"$1" || exit 3; printf "%s" "$2" >&3 || exit 3; echo held; while :; do sleep 5; echo; done';
 
-export async function holdOnPeer(remote: Runner, valueUs: number, timeoutMs: number, device = CPU_LATENCY_DEVICE): Promise<{ proc: BackgroundProcess | undefined; hold: Omit<CpuLatencyHold, 'release'> }> {
+export async function holdOnPeer(remote: Runner, valueUs: number, timeoutMs: number, device = CPU_LATENCY_DEVICE, waitMs = 10_000): Promise<{ proc: BackgroundProcess | undefined; hold: Omit<CpuLatencyHold, 'release'> }> {
   let proc: BackgroundProcess;
   try {
     proc = await remote.start({ program: 'sh', args: ['-c', PEER_HOLD_SCRIPT, 'sh', device, String(valueUs)], timeoutMs });
   } catch (err) {
     return { proc: undefined, hold: { valueUs: null, reason: `on the peer, the request could not be held: ${errorMessage(err)}` } };
   }
-  const until = Date.now() + 10_000;
+  const until = Date.now() + waitMs;
   let ended = false;
   void proc.exited.then(() => (ended = true));
   while (Date.now() < until && !ended && !proc.output().includes('held')) await new Promise((r) => setTimeout(r, 20));
   if (proc.output().includes('held')) return { proc, hold: { valueUs, reason: null } };
-  const r = ended ? await proc.exited : await proc.stop(500);
+  // a shell that had not answered by then is stopped, and what it says as it dies is not why
+  if (!ended) {
+    await proc.stop(500);
+    return { proc: undefined, hold: { valueUs: null, reason: `on the peer, ${device} could not be held (no answer within ${waitMs / 1000} s)` } };
+  }
+  const r = await proc.exited;
   const why = r.stderr.trim().split('\n').filter(Boolean).pop() ?? `exit ${r.exitCode}`;
   return { proc: undefined, hold: { valueUs: null, reason: `on the peer, ${device} could not be held (${why})` } };
 }

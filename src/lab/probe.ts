@@ -22,7 +22,8 @@ export function probeServer(port: number, timeoutMs: number, o: ProbeOutput = pr
     let timer: NodeJS.Timeout | undefined;
     const srv = createServer((sock) => {
       clearTimeout(timer);
-      const seen = (sock.remoteAddress ?? '').replace(/^::ffff:/, '');
+      // an IPv4 listener: the address as the peer sent it, never an IPv4-mapped IPv6 one
+      const seen = sock.remoteAddress ?? '';
       o.out(`seen=${seen}\n`);
       sock.end(`seen=${seen}\n`, () => srv.close(() => resolve(0)));
     });

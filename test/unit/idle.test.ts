@@ -3,8 +3,9 @@
  * written as the kernel reads it and released, the regime recorded by a run, and the gate
  * refusing to compare runs taken in different regimes.
  */
-import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { currentRequestUs, holdCpuLatency, holdHasNoEffect, holdOnPeer, parseIdleRegime, readIdleRegime } from '../../src/lab/idle.js';
 import { ExecaRunner } from '../../src/exec/execa-runner.js';
@@ -59,6 +60,37 @@ describe('the idle regime from sysfs', () => {
     expect(await readIdleRegime(new ExecaRunner())).toEqual({ driver: read(join(d, 'current_driver')), governor: read(join(d, 'current_governor_ro')) ?? read(join(d, 'current_governor')), states });
   });
 
+  it('the script reads a sysfs laid out as the kernel does: the read-only governor first, state names with spaces, a state without a name passed over', async () => {
+    const cpu = scratchDir('sysfs');
+    const put = (rel: string, text: string) => (mkdirSync(dirname(join(cpu, rel)), { recursive: true }), writeFileSync(join(cpu, rel), `${text}\n`));
+    put('cpuidle/current_driver', 'haltpoll');
+    put('cpuidle/current_governor_ro', 'haltpoll');
+    put('cpuidle/current_governor', 'menu');
+    put('cpu0/cpuidle/state0/name', 'POLL');
+    put('cpu0/cpuidle/state0/latency', '0');
+    put('cpu0/cpuidle/state0/disable', '0');
+    put('cpu0/cpuidle/state1/name', 'C1 deep');
+    put('cpu0/cpuidle/state1/latency', '2');
+    put('cpu0/cpuidle/state1/disable', '1');
+    put('cpu0/cpuidle/state2/name', 'C2'); // an older kernel: no disable file
+    put('cpu0/cpuidle/state2/latency', '100');
+    put('cpu0/cpuidle/state3/latency', '500'); // the last one unreadable: the script still succeeds
+    expect(await readIdleRegime(new ExecaRunner(), cpu)).toEqual({
+      driver: 'haltpoll',
+      governor: 'haltpoll',
+      states: [
+        { name: 'POLL', exitLatencyUs: 0, disabled: false },
+        { name: 'C1 deep', exitLatencyUs: 2, disabled: true },
+        { name: 'C2', exitLatencyUs: 100, disabled: false },
+      ],
+    });
+    // only the writable governor file, as older kernels have
+    rmSync(join(cpu, 'cpuidle', 'current_governor_ro'));
+    expect((await readIdleRegime(new ExecaRunner(), cpu)).governor).toBe('menu');
+    // no cpuidle at all
+    expect(await readIdleRegime(new ExecaRunner(), join(cpu, 'none'))).toEqual({ driver: null, governor: null, states: [] });
+  });
+
   it('says when a request has nothing to hold back', () => {
     expect(holdHasNoEffect(parseIdleRegime(fixture('none.txt')))).toMatch(/^no cpuidle driver/);
     expect(holdHasNoEffect(parseIdleRegime(''))).toMatch(/^no cpuidle driver/);
@@ -83,8 +115,20 @@ describe('the CPU-latency request', () => {
     expect(hold).toMatchObject({ valueUs: 25, reason: null });
     expect(readFileSync(path)).toEqual(Buffer.from([25, 0, 0, 0]));
     expect(currentRequestUs(path)).toBe(25);
+    // the request lasts as long as the file is open: release closes it, once
+    const openOn = () => readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`) === path;
+      } catch {
+        return false;
+      }
+    }).length;
+    expect(openOn()).toBe(1);
     hold.release();
+    expect(openOn()).toBe(0);
     hold.release();
+    expect(holdCpuLatency(-1, path).valueUs).toBe(-1);
+    expect(currentRequestUs(path)).toBe(-1);
   });
 
   it('never throws: a device that cannot be opened gives no hold and the reason', () => {
@@ -121,6 +165,18 @@ describe("the peer's request, held by a shell (here on this machine, as over ssh
     expect(hold.valueUs).toBeNull();
     expect(hold.reason).toMatch(new RegExp(`^on the peer, ${path} could not be held \\(.*(nonexistent|No such file).*\\)$`));
     expect(Date.now() - t0).toBeLessThan(5_000);
+  });
+
+  it('a shell that never says held is stopped at the wait, and says so; a shell that ends gives its last words, or its exit code', async () => {
+    // opening a FIFO for writing waits for a reader: the shell never gets to "held"
+    const fifo = join(scratchDir('peer-hold'), 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const { proc, hold } = await holdOnPeer(new ExecaRunner(), 0, 30_000, fifo, 300);
+    expect(proc).toBeUndefined();
+    expect(hold.reason).toBe(`on the peer, ${fifo} could not be held (no answer within 0.3 s)`);
+    const ended = (reply: { exitCode: number; stderr: string }) => holdOnPeer(new RecordingRunner(() => reply), 0, 30_000, '/dev/x', 300);
+    expect((await ended({ exitCode: 3, stderr: 'sh: 1: first\nsh: 1: last words\n\n' })).hold.reason).toBe('on the peer, /dev/x could not be held (sh: 1: last words)');
+    expect((await ended({ exitCode: 3, stderr: '' })).hold.reason).toBe('on the peer, /dev/x could not be held (exit 3)');
   });
 });
 

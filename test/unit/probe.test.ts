@@ -85,8 +85,33 @@ describe('the TCP probe', () => {
     expect(await runProbe(['client', '127.0.0.1', String(port), '2000'], co)).toBe(0);
     expect(await server).toBe(0);
     expect(co.text.out).toBe('seen=127.0.0.1\n');
+    // without time limits, each waits its default (5 s and 3 s), not none
+    const port2 = await freePort();
+    const server2 = runProbe(['server', String(port2)], capture());
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await runProbe(['client', '127.0.0.1', String(port2)], capture())).toBe(0);
+    expect(await server2).toBe(0);
     const bad = capture();
     expect(await runProbe(['listen', '1'], bad)).toBe(2);
     expect(bad.text.err).toBe('usage: probe.js server <port> <timeoutMs> | client <host> <port> <timeoutMs>\n');
+  });
+
+  it('a server that takes the connection and never answers: the client gives up at its time limit, saying so', async () => {
+    const port = await freePort();
+    const held: import('node:net').Socket[] = [];
+    const s = createServer((sock) => void held.push(sock));
+    await new Promise<void>((r) => s.listen(port, '127.0.0.1', () => r()));
+    try {
+      const co = capture();
+      const t0 = Date.now();
+      expect(await probeClient('127.0.0.1', port, 400, co)).toBe(1);
+      // not before its time (timers never fire early), and not long after
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(380);
+      expect(Date.now() - t0).toBeLessThan(3000);
+      expect(co.text).toEqual({ out: '', err: `probe client: timed out connecting to 127.0.0.1:${port}\n` });
+    } finally {
+      for (const h of held) h.destroy();
+      s.close();
+    }
   });
 });
