@@ -106,9 +106,13 @@ export function activeCells(cells: readonly Cell[], trials: readonly TrialRecord
     const needed = v?.pairsToDecide;
     return v !== undefined && needed !== undefined && v.n >= FUTILE_AFTER && needed > FUTILE_SLACK * (v.n + blocksLeft);
   };
-  const reachable = open.filter((s) => !futile(s));
+  // a comparison with a side that is not measured (a topology that did not build, a path it does not have) cannot be decided by measuring its other side
+  const measured = new Set(cells.map(cellKey));
+  const measurable = open.filter((s) => specCells(s).every((c) => measured.has(cellKey(c))));
+  const reachable = measurable.filter((s) => !futile(s));
+  const outOfReach = measurable.length - reachable.length;
   const active = withHost(cells, reachable.flatMap(specCells));
-  return { active, pairs: distinctPairs(reachable.map(specCells)), undecided: open.length, outOfReach: open.length - reachable.length, done: nothingLeft(open.length, open.length - reachable.length) };
+  return { active, pairs: distinctPairs(reachable.map(specCells)), undecided: open.length, outOfReach, done: nothingLeft(open.length, outOfReach) };
 }
 
 /** The cells named, and host's cell in every workload and path they measure (every ratio to host pairs with it), in the order of `cells`. */

@@ -68,6 +68,26 @@ describe("the adaptive plan's budget", () => {
     expect(plainBlocks(15_000 + 18_000 + 21_000)).toBe(7);
   });
 
+  it('a tracing block that fits the budget exactly still traces; with one millisecond less the block is plain', () => {
+    // a first tracing block of 6 s (3 cells untraced, 3 traced, 1 s each); at 6 s another costs exactly 6 s
+    const tracedIn = (deadlineMs: number) => {
+      const r = drive({ deadlineMs, tracedBlocks: 2 }, () => 1000);
+      return r.taken.filter((t) => t.block === 1).map((t) => t.traced);
+    };
+    expect(tracedIn(12_000)).toHaveLength(6);
+    expect(tracedIn(12_000).filter(Boolean)).toHaveLength(3);
+    // 5.999 s left: no room for tracing, but a plain block of 3 s fits
+    expect(tracedIn(11_999)).toEqual([false, false, false]);
+  });
+
+  it('once it has stopped it hands out nothing more, however often asked', () => {
+    const r = drive({ deadlineMs: 7_000 }, (t) => (t.block === 1 ? 40_000 : 1000));
+    expect(r.planner.status().stopped).toBe('the budget is spent');
+    const progress = r.planner.progress;
+    for (let i = 0; i < 3; i++) expect(r.planner.next()).toBeUndefined();
+    expect(r.planner.progress).toEqual(progress);
+  });
+
   it('stops after the most blocks, and says so', () => {
     const r = drive({ deadlineMs: Infinity, maxBlocks: 4 }, () => 1000);
     expect(r.blocks).toBe(4);

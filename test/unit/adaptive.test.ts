@@ -140,6 +140,36 @@ describe('comparisons out of reach', () => {
     expect(open.every((v) => v.n >= 5 && v.pairsToDecide! > 2 * v.n)).toBe(true);
     expect(r.verdicts.filter((_, i) => specsOf()[i]!.b === 'nat').every((v) => v.kind === 'better')).toBe(true);
   });
+  it('the progress line counts what is open, out of reach, measured and re-run; a run whose comparisons lack a side says so when it ends', () => {
+    const planner = adaptivePlanner(cells, { specs: specsOf(), seed: 1, warmup: 0, tracedBlocks: 0, maxBlocks: 3, durationS: 1, deadlineMs: Infinity, now: () => 0 });
+    expect(planner.outlook().note).toBe(`${specsOf().length} of ${specsOf().length} comparisons undecided, 5 cells measured`);
+    const first = planner.next()!;
+    planner.record(simulate({ ...first, workload: 'tcp-rr', path: 'c1-peer' }, 10_000, 0, seededRng(1), { contaminated: 'busy' }));
+    expect(planner.outlook().note).toBe(`${specsOf().length} of ${specsOf().length} comparisons undecided, 5 cells measured, 1 re-runs`);
+    // a topology that was never built: its comparisons have no measured side, and nothing else is left to measure
+    const built = cells.filter((c) => c.topology === 'host');
+    const onlyHost = adaptivePlanner(built, { specs: specsOf(), seed: 1, warmup: 0, tracedBlocks: 0, maxBlocks: 3, durationS: 1, deadlineMs: Infinity, now: () => 0 });
+    const trials: TrialRecord[] = [];
+    for (let t = onlyHost.next(); t; t = onlyHost.next()) {
+      const rec = simulate({ ...t, workload: 'tcp-rr', path: 'c1-peer' }, 10_000, 0, seededRng(t.index));
+      trials.push(rec);
+      onlyHost.record(rec);
+    }
+    const open = specsOf().filter((sp) => sp.a !== 'host' || sp.b !== 'host').length;
+    expect(onlyHost.status().stopped).toBe(`every comparison that can be decided within the budget is decided; ${open} lack a measured side`);
+    expect(onlyHost.outlook().note).toBe(`${open} of ${specsOf().length} comparisons undecided, 0 cells measured`);
+    // and with some out of reach besides: both counts, which add up to those undecided
+    const mixed = adaptivePlanner([...cells.filter((c) => c.topology !== 'macvlan-vepa')], { specs: specsOf(), seed: 11, warmup: 0, tracedBlocks: 0, maxBlocks: 30, durationS: 1, deadlineMs: Infinity, now: () => 0 });
+    const rng = seededRng(11);
+    for (let t = mixed.next(); t; t = mixed.next()) mixed.record(simulate({ ...t, workload: 'tcp-rr', path: 'c1-peer' }, atMargin[t.topology as keyof typeof atMargin], 0.03 * normal(rng), rng));
+    const m = mixed.status();
+    const [, reach, lack] = /; (\d+) undecided are out of reach: .*; (\d+) lack a measured side$/.exec(m.stopped ?? '') ?? [];
+    expect(Number(reach)).toBe(m.outOfReach);
+    expect(Number(reach) + Number(lack)).toBe(m.undecided);
+    // it stopped there, not at its most blocks: the comparisons with macvlan-vepa never kept their other side measured
+    expect(m.block + 1).toBeLessThan(30);
+    expect(mixed.outlook().note).toBe(`${m.undecided} of ${specsOf().length} comparisons undecided (${m.outOfReach} out of reach), ${m.activeCells} cells measured`);
+  });
   it('a comparison within reach keeps its cells measured', () => {
     // bridge 25% below macvlan: well beyond both margins (±5% rates, ±10% P99), so decidable: the plan goes on until it is decided
     const runs = [11, 12, 13, 14, 15, 16, 17, 18, 19, 20].map((seed) => run({ ...atMargin, bridge: 9_600 }, seed, { maxBlocks: 30 }).status);
