@@ -82,6 +82,7 @@ export interface AdaptiveStatus {
 
 export interface AdaptivePlanner extends Planner {
   status(): AdaptiveStatus;
+  outlook(): NonNullable<ReturnType<NonNullable<Planner['outlook']>>>;
 }
 
 /** Out-of-reach judgements wait until a comparison has this many pairs: the spread of fewer is too uncertain to project from. */
