@@ -48,9 +48,8 @@ function tryListen(name: string): Promise<Server | undefined> {
 
 export function readHolder(infoPath: string): LockHolder | undefined {
   try {
-    const x: unknown = JSON.parse(readFileSync(infoPath, 'utf8'));
-    if (typeof x !== 'object' || x === null) return undefined;
-    const o: Record<string, unknown> = { ...x };
+    // anything but an object (a number, null, a string) has none of the three fields
+    const o: Record<string, unknown> = { ...(JSON.parse(readFileSync(infoPath, 'utf8')) as object) };
     const { pid, command, since } = o;
     return typeof pid === 'number' && typeof command === 'string' && typeof since === 'string' ? { pid, command, since } : undefined;
   } catch {
@@ -114,9 +113,8 @@ export async function claimRunTag(tag: string): Promise<void> {
   claimed.set(tag, server);
 }
 
-/** Whether a live process holds run tag `tag` (this process's own claims count too). */
+/** Whether a live process holds run tag `tag` (this process's own claims count too: the kernel refuses the name to it as well). */
 export async function runTagLive(tag: string): Promise<boolean> {
-  if (claimed.has(tag)) return true;
   const server = await tryListen(`netbench-run-${tag}`);
   if (!server) return true;
   await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -83,6 +83,8 @@ describe('the lock', () => {
       const waited: unknown[] = [];
       await expect(acquireLock({ name, infoPath, command: 'bench run', waitMs: 0, onWait: (h) => waited.push(h) })).rejects.toThrow(`another run holds the netbench lock: pid ${process.pid} (bench run --topology all) since `);
       expect(waited).toEqual([]);
+      // the holder travels with the error, for a caller that catches it
+      await expect(acquireLock({ name, infoPath, command: 'bench run', waitMs: 0 })).rejects.toMatchObject({ code: 'LOCKED', details: { holder: { pid: process.pid, command: 'bench run --topology all' } } });
     } finally {
       await held.release();
     }
