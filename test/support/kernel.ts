@@ -32,6 +32,8 @@ export interface KernelModel {
   readonly stopped: { pid: number; startTime: string }[];
   /** links that went down with their namespace (a veth does; a physical NIC returns to the machine's namespace) */
   readonly lost: string[];
+  /** the model's answer to a command, for a runner that answers some commands itself and leaves the rest to the model */
+  reply(spec: CommandSpec): Reply | undefined;
 }
 
 const fail = (stderr: string, exitCode = 1): Reply => ({ exitCode, stderr });
@@ -146,5 +148,5 @@ export function kernelModel(init: KernelInit = {}): KernelModel {
     }
     return fail(`${spec.program}: not a command this machine knows`, 127);
   };
-  return { runner: new RecordingRunner((spec) => handle(spec)), namespaces, links, tables, procs, stopped, lost };
+  return { runner: new RecordingRunner((spec) => handle(spec)), namespaces, links, tables, procs, stopped, lost, reply: handle };
 }

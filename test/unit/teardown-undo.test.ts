@@ -78,6 +78,30 @@ describe('undoing each entry on the model machine', () => {
     expect(m.namespaces.has(A)).toBe(true);
   });
 
+  it("a CNI plugin's DEL runs in hostA's namespace with the container's details; what it made being gone already is no error, anything else is", async () => {
+    const m = kernelModel({ namespaces: [A] });
+    const entry = { kind: 'cni', netns: A, plugin: 'bridge', containerNs: 'nb-abcd-bridge-c1', ifname: 'eth0', config: '{"type":"bridge"}', path: '/usr/lib/cni' } as const;
+    const dels: { env: Record<string, string>; input: string }[] = [];
+    const plugin = (answer: { exitCode: number; stdout?: string }) =>
+      new RecordingRunner((spec) => {
+        if (spec.program !== '/usr/lib/cni/bridge') return m.reply(spec);
+        // a plugin is run in the namespace it works in, told what to do by its environment and config on stdin
+        if (spec.netns !== A) return { exitCode: 1, stderr: 'wrong namespace' };
+        dels.push({ env: { ...spec.env }, input: String(spec.input) });
+        return answer;
+      });
+    const deps = (runner: RecordingRunner) => ({ runner, stateRoot: '/x' });
+    await undoEntry(entry, deps(plugin({ exitCode: 0 })));
+    expect(dels).toEqual([{ env: { CNI_COMMAND: 'DEL', CNI_CONTAINERID: 'nb-abcd-bridge-c1', CNI_NETNS: '/run/netns/nb-abcd-bridge-c1', CNI_IFNAME: 'eth0', CNI_PATH: '/usr/lib/cni' }, input: '{"type":"bridge"}' }]);
+    await expect(undoEntry(entry, deps(plugin({ exitCode: 1, stdout: '{"code":11,"msg":"link eth0 not found"}' })))).resolves.toBeUndefined();
+    await expect(undoEntry(entry, deps(plugin({ exitCode: 1, stdout: '{"code":999,"msg":"permission denied"}' })))).rejects.toThrow(/^CNI DEL of bridge for nb-abcd-bridge-c1: .*permission denied/);
+    // hostA gone: everything the plugin made went with it, and the plugin is not asked
+    m.namespaces.delete(A);
+    const before = dels.length;
+    await undoEntry(entry, deps(plugin({ exitCode: 1, stdout: 'x' })));
+    expect(dels).toHaveLength(before);
+  });
+
   it('a directory below the state root goes with all it holds, and one already gone is no error', async () => {
     const { state, cleanup } = tempState();
     try {
