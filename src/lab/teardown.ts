@@ -183,7 +183,7 @@ export function ovsPidfiles(dir: string): { file: string; pid: number }[] {
   }
   return files.flatMap((file) => {
     try {
-      const pid = Number(readFileSync(join(dir, file), 'utf8').trim());
+      const pid = Number(readFileSync(join(dir, file), 'utf8')); // Number() ignores the newline
       return Number.isInteger(pid) && pid > 1 ? [{ file, pid }] : [];
     } catch {
       return [];
