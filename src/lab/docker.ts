@@ -9,7 +9,7 @@
 import { readdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Runner } from '../exec/runner.js';
-import { type ProcessControl, procfs, stopProcess } from './processes.js';
+import { type ProcessControl, procfs, readPidFile, stopProcess } from './processes.js';
 
 export const CGROUP_ROOT = '/sys/fs/cgroup';
 
@@ -103,19 +103,18 @@ const thisMachine: DockerSystem = { pids: allPids, cgroupsOf: procCgroups, mount
 
 export async function stopDocker(d: DockerStop, runner: Runner, ctl: ProcessControl = procfs, system: Partial<DockerSystem> = {}): Promise<string[]> {
   const sys = { ...thisMachine, ...system };
-  const pids = sys.pids;
   const p = dockerPaths(d.dir);
   const problems: string[] = [];
   // the daemon first, gently: it stops its containers and unmounts their layers itself
-  const daemon = readPid(p.pidfile);
+  const daemon = readPidFile(p.pidfile);
   if (daemon !== undefined && (ctl.cmdline(daemon) ?? []).includes(`--pidfile=${p.pidfile}`)) {
     const ids = await containerIds(runner, p.socket);
     if (ids.length > 0) await runner.run({ program: 'docker', args: ['-H', `unix://${p.socket}`, 'rm', '-f', '-v', ...ids], timeoutMs: 30_000 });
     await stopProcess(daemon, ctl.startTime(daemon), ctl, 10_000);
   }
   // whatever survived a SIGKILL of the run: containers (by cgroup), containerd and shims (by path)
-  for (const pid of pidsInCgroup(d.cgroupParent, pids(), sys.cgroupsOf)) await stopProcess(pid, ctl.startTime(pid), ctl);
-  for (const pid of pids()) {
+  for (const pid of pidsInCgroup(d.cgroupParent, sys.pids(), sys.cgroupsOf)) await stopProcess(pid, ctl.startTime(pid), ctl);
+  for (const pid of sys.pids()) {
     if (pid === process.pid) continue;
     const argv = ctl.cmdline(pid);
     if (argv?.some((a) => a.startsWith(`${d.dir}/`) || a.includes(`=${d.dir}/`))) await stopProcess(pid, ctl.startTime(pid), ctl);
@@ -143,15 +142,6 @@ function removeCreated(path: string): void {
     else rmSync(path, { force: true });
   } catch {
     // gone, or no longer empty: something else uses it now
-  }
-}
-
-function readPid(file: string): number | undefined {
-  try {
-    const n = Number(readFileSync(file, 'utf8'));
-    return Number.isInteger(n) && n > 1 ? n : undefined;
-  } catch {
-    return undefined;
   }
 }
 

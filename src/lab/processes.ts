@@ -70,3 +70,13 @@ export async function stopProcess(pid: number, startTime: string | undefined, ct
   }
   return !isOurs();
 }
+
+/** The pid a daemon's pidfile names: a whole number above 1 (Number() ignores the newline), or undefined for anything else or no file. */
+export function readPidFile(path: string): number | undefined {
+  try {
+    const n = Number(readFileSync(path, 'utf8'));
+    return Number.isInteger(n) && n > 1 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}

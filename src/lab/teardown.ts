@@ -3,12 +3,12 @@
  * object already gone is success), so teardown works after a partial build, twice in a
  * row, and after the builder was SIGKILLed.
  */
-import { rmSync, readdirSync, readFileSync } from 'node:fs';
+import { rmSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AggregateCleanupError, errorMessage } from '../errors.js';
 import { describeFailure, type Runner } from '../exec/runner.js';
 import type { Ledger, LedgerEntry } from './ledger.js';
-import { type ProcessControl, procfs, stopProcess } from './processes.js';
+import { type ProcessControl, procfs, readPidFile, stopProcess } from './processes.js';
 import { giveNicBack } from './nic.js';
 import { stopDocker } from './docker.js';
 import { cniEnv } from './cni.js';
@@ -182,12 +182,8 @@ export function ovsPidfiles(dir: string): { file: string; pid: number }[] {
     return [];
   }
   return files.flatMap((file) => {
-    try {
-      const pid = Number(readFileSync(join(dir, file), 'utf8')); // Number() ignores the newline
-      return Number.isInteger(pid) && pid > 1 ? [{ file, pid }] : [];
-    } catch {
-      return [];
-    }
+    const pid = readPidFile(join(dir, file));
+    return pid === undefined ? [] : [{ file, pid }];
   });
 }
 
