@@ -7,7 +7,6 @@
 import { machineLines } from './machines.js';
 import { legendFor } from './roles.js';
 import { busySummary } from '../results/interference.js';
-import { shiftSummary } from '../results/shift.js';
 import { describeIdle } from '../results/idle.js';
 import { describeNoise } from '../results/noise.js';
 import { failedTrials } from '../results/cell.js';
@@ -173,7 +172,6 @@ export function renderHtml(results: Results, libs: Libraries, site?: SitePage): 
   const scale = topologyScale(results);
   const legend = scale.domain.map((d, i) => `<span><i style="background:${esc(scale.range[i])}"></i>${esc(d)}</span>`).join('');
   const busy = busySummary(results.trials, results.environment.cpuCount);
-  const shifts = shiftSummary(results.trials);
   const noise = describeNoise(results.environment.noise);
   const caveats = results.caveats.map((c) => `<li class="caveat">${esc(c)}</li>`).join('');
   const na = results.notApplicable.map((n) => `<li>${esc(n.topology)} ${esc(n.path)}: ${esc(n.reason)}</li>`).join('');
@@ -206,7 +204,7 @@ ${tracingNote(results)}
 <h2>Reachability of each topology</h2>
 ${reachabilityTables(results)}
 <h2>Caveats</h2>
-<ul>${caveats || '<li>none</li>'}${na}${busy.text ? `<li class="caveat">${esc(busy.text)}</li>` : ''}${shifts ? `<li>${esc(shifts)}</li>` : ''}${failed[0] ? `<li class="caveat">${esc(failed.length)} measured trial(s) failed, e.g. ${esc(failed[0].topology)} ${esc(failed[0].workload)} ${esc(failed[0].path)}: ${esc(failed[0].error)}</li>` : ''}</ul>
+<ul>${caveats || '<li>none</li>'}${na}${busy.text ? `<li class="caveat">${esc(busy.text)}</li>` : ''}${failed[0] ? `<li class="caveat">${esc(failed.length)} measured trial(s) failed, e.g. ${esc(failed[0].topology)} ${esc(failed[0].workload)} ${esc(failed[0].path)}: ${esc(failed[0].error)}</li>` : ''}</ul>
 <h2>Environment</h2>
 ${environment(results)}
 ${site ? '' : `<script type="application/json" id="results-data">${scriptJson(results)}</script>`}

@@ -1,7 +1,6 @@
 /** The Markdown summary for CI job summaries and pull-request comments. Pure. */
 import { machineLines } from './machines.js';
 import { busySummary } from '../results/interference.js';
-import { shiftSummary } from '../results/shift.js';
 import { describeIdle } from '../results/idle.js';
 import { describeNoise } from '../results/noise.js';
 import { fmtNum, fmtPct } from '../util/format.js';
@@ -42,7 +41,5 @@ export function renderMarkdown(results: Results): string {
   }
   for (const c of results.caveats) lines.push(`- ⚠️ ${cellText(c)}`);
   if (busy.text) lines.push(`- ⚠️ ${cellText(busy.text)}`);
-  const shifts = shiftSummary(results.trials);
-  if (shifts) lines.push(`- ${cellText(shifts)}`);
   return `${lines.join('\n').trimEnd()}\n`;
 }

@@ -1,6 +1,5 @@
 /** The run's summary as terminal tables: an exporter beside html and markdown. Pure. */
 import { busySummary } from '../results/interference.js';
-import { shiftSummary } from '../results/shift.js';
 import { describeIdle } from '../results/idle.js';
 import { describeNoise } from '../results/noise.js';
 import { failedTrials } from '../results/cell.js';
@@ -59,8 +58,6 @@ export function summaryTable(results: Results): string {
   const busy = busySummary(results.trials, results.environment.cpuCount);
   if (busy.text) out += `${busy.text}\n`;
   else if (busy.stealShare !== null) out += `steal: the hypervisor took ${fmtPct(busy.stealShare)} of the CPU time during the trials\n`;
-  const shifts = shiftSummary(results.trials);
-  if (shifts) out += `${shifts}\n`;
   out += `${describeIdle(results.environment.idle)}\n`;
   const noise = describeNoise(results.environment.noise);
   if (noise) out += `${noise}\n`;

@@ -21,9 +21,9 @@ export function sameCell(a: Cell, b: Cell): boolean {
   return a.topology === b.topology && a.workload === b.workload && a.path === b.path;
 }
 
-/** A trial whose figures count: not a warm-up, not traced, it succeeded, the machine was not busy during it, and its lane's level did not move under it. */
+/** A trial whose figures count: not a warm-up, not traced, it succeeded, and the machine was not busy during it. */
 export function isMeasured(t: TrialRecord): t is OkTrial {
-  return !t.warmup && !t.traced && t.status === 'ok' && t.contaminated === undefined && t.shifted === undefined;
+  return !t.warmup && !t.traced && t.status === 'ok' && t.contaminated === undefined;
 }
 
 /** The measured trials of a cell (see isMeasured). */

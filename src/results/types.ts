@@ -64,8 +64,6 @@ export interface OkTrial extends TrialBase {
   readonly flags: readonly string[];
   /** set when the machine was busy during the trial: why, and the top process; such a trial is re-run and left out of the statistics */
   readonly contaminated?: string;
-  /** set when the machine's level moved during the trial's lane in its block (results/shift.ts): why; such a trial is re-run and left out of the statistics */
-  readonly shifted?: string;
   /** set when other processes used the CPU during the trial and the run kept it (--busy keep): why; the trial counts */
   readonly busy?: string;
 }
@@ -252,8 +250,6 @@ export interface RunSettings {
   readonly pairing?: 'chain' | 'adjacent' | 'block';
   /** a trial taken while other processes used the CPU: left out and re-run (rerun; runs from before it was recorded) or counted (keep) */
   readonly busy?: 'rerun' | 'keep';
-  /** the trials of a lane's block that spanned a change of the machine's level: left out and re-run (rerun) or counted (keep; runs from before it was recorded, and real-host runs) */
-  readonly levelShifts?: 'rerun' | 'keep';
 }
 
 /** 'killed': the run's process died without finishing (SIGKILL, a crash, the machine); `bench clean` found it 'running' and said so */

@@ -5,9 +5,7 @@
  * is decided or out of reach, the budget would be overrun (the first block runs whatever
  * the budget), or the most blocks are taken. host runs in every block
  * that measures its workload and path, since every ratio pairs with it. A trial taken
- * while the machine was busy is re-run in its block, at most twice, and so are, once a
- * lane's block has run, its trials that spanned a change of the machine's level
- * (results/shift.ts). Looking after every
+ * while the machine was busy is re-run in its block, at most twice. Looking after every
  * block is safe: the verdicts use anytime-valid intervals (results/verdict.ts).
  */
 import { byCell, type Cell, cellKey } from '../results/cell.js';
@@ -15,8 +13,8 @@ import { type ComparisonSpec, judge, specCells } from '../results/comparisons.js
 import type { TrialRecord } from '../results/types.js';
 import { median } from '../stats/summary.js';
 import { seededRng } from '../stats/rng.js';
-import { MAX_RERUNS, type Planner, trialTaker } from './plan.js';
-import type { BusyPolicy, Pairing } from './config.js';
+import { MAX_RERUNS, type Planner, rerunRule } from './plan.js';
+import type { Pairing } from './config.js';
 import { blockOrder, buildSchedule, type CellPair, chainBlockOrder, distinctPairs, pairedBlockOrder, type ScheduledTrial, tracingBlockOrder } from './schedule.js';
 
 export interface AdaptiveOptions {
@@ -43,8 +41,6 @@ export interface AdaptiveOptions {
   readonly pairing?: Pairing;
   /** what the plan measures until: the run's comparisons (`specs`) by default; `bench gate --run` gives its gated metrics (gate/sequential.ts) */
   readonly goal?: PlanGoal;
-  /** keep: no lane's block is checked for level shifts (results/shift.ts; `--level-shifts keep`) */
-  readonly levelShifts?: BusyPolicy;
 }
 
 /** Where a plan stands after a block: the cells still needed, and why it ends when none is. */
@@ -174,13 +170,10 @@ function blocksByBudget(leftMs: number, blockMs: number): number {
   return Number.isFinite(leftMs) ? Math.max(0, Math.floor(leftMs / Math.max(1, blockMs))) : Infinity;
 }
 
-/** Whether block `b` is a tracing block: some trial of it, run or still to come, is traced. */
-const tracesIn = (b: number, ...lists: readonly (readonly { block: number; traced: boolean }[])[]): boolean => lists.some((l) => l.some((x) => x.block === b && x.traced));
-
 export function adaptivePlanner(cells: readonly Cell[], opts: AdaptiveOptions): AdaptivePlanner {
   const rng = seededRng(opts.seed);
   const now = opts.now ?? (() => performance.now());
-  const take = trialTaker(opts.maxReruns ?? MAX_RERUNS, opts.levelShifts !== 'keep');
+  const rerun = rerunRule(opts.maxReruns ?? MAX_RERUNS);
   const trials: TrialRecord[] = [];
   const queue: ScheduledTrial[] = [];
   let index = 0;
@@ -237,11 +230,10 @@ export function adaptivePlanner(cells: readonly Cell[], opts: AdaptiveOptions): 
       return queue.shift();
     },
     record(t) {
-      const { again, marks } = take(trials, t, !queue.some((q) => q.block === t.block && q.workload === t.workload && q.path === t.path), tracesIn(t.block, trials, queue));
-      // taken next, in order
-      for (const a of [...again].reverse()) push(a, a.block, false, false, true);
-      reruns += again.length;
-      return marks;
+      trials.push(t);
+      if (!rerun(t)) return;
+      reruns++;
+      push(t, t.block, false, false, true);
     },
     // like the fixed plan's: `done` counts the trials handed out, the one running included
     get progress() {

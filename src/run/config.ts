@@ -66,8 +66,6 @@ export interface RunFlags extends RealHostFlags {
   readonly pairing?: string;
   /** seconds of the host path's noise profile before the trials (0: none) */
   readonly noiseProfile?: number;
-  /** trials of a lane's block that spanned a change of the machine's level: rerun (left out, taken again; the default) or keep (counted) */
-  readonly levelShifts?: string;
 }
 
 export interface RunConfig {
@@ -103,8 +101,6 @@ export interface RunConfig {
   readonly noiseS: number;
   /** a trial taken while other processes used the CPU: left out and re-run (rerun), or counted and said (keep) */
   readonly busy: BusyPolicy;
-  /** trials of a lane's block that spanned a change of the machine's level (results/shift.ts): left out and re-run (rerun), or counted (keep) */
-  readonly levelShifts: BusyPolicy;
 }
 
 export const BUSY_POLICIES = ['rerun', 'keep'] as const;
@@ -181,9 +177,9 @@ export function loadProfile(nameOrPath: string): Profile {
   return validateProfile(data, file);
 }
 
-function busyPolicy(text: string, flag = '--busy', what = 'a trial taken while other processes used the CPU', keep = 'count it and say so'): BusyPolicy {
+function busyPolicy(text: string): BusyPolicy {
   const p = BUSY_POLICIES.find((x) => x === text);
-  if (p === undefined) throw usageError(`${flag} must be rerun (leave out and re-run ${what}) or keep (${keep}), got '${text}'`);
+  if (p === undefined) throw usageError(`--busy must be rerun (leave out and re-run a trial taken while other processes used the CPU) or keep (count it and say so), got '${text}'`);
   return p;
 }
 
@@ -284,6 +280,5 @@ export function resolveRunConfig(flags: RunFlags, now = new Date()): RunConfig {
     pairing: flags.pairing === undefined ? 'chain' : parseList(flags.pairing, PAIRINGS, 'pairing')[0]!,
     noiseS: inRange('noise-profile', flags.noiseProfile ?? noiseSeconds(profile.noise ?? 0, budgetS)),
     busy: flags.busy === undefined ? 'rerun' : busyPolicy(flags.busy),
-    levelShifts: flags.levelShifts === undefined ? 'rerun' : busyPolicy(flags.levelShifts, '--level-shifts', "the trials of a lane's block that spanned a change of the machine's level", 'count them as they are'),
   });
 }

@@ -51,9 +51,9 @@ export function teardownReserveS(topologies: number): number {
 export function defaultPlanner(startedMs: number, byTopology = false, switchMs?: () => number, goal?: ExecuteOptions['goal']): NonNullable<ExecuteOptions['planner']> {
   return (cells, cfg, tracedBlocks) => {
     const specs = comparisonSpecs(cfg.sides, cfg.workloads, cfg.paths);
-    if (cfg.budgetS === null && !goal) return fixedPlanner(cells, { ...cfg, byTopology, pairs: specs.map(specCells), levelShifts: byTopology ? 'keep' : cfg.levelShifts }, tracedBlocks);
+    if (cfg.budgetS === null && !goal) return fixedPlanner(cells, { ...cfg, byTopology, pairs: specs.map(specCells) }, tracedBlocks);
     const deadlineMs = cfg.budgetS === null ? Infinity : startedMs + (cfg.budgetS - teardownReserveS(cfg.topologies.length)) * 1000;
-    return adaptivePlanner(cells, { specs, seed: cfg.seed, warmup: cfg.warmup, tracedBlocks, maxBlocks: cfg.trials, durationS: cfg.durationS, deadlineMs, byTopology, pairing: cfg.pairing, levelShifts: byTopology ? 'keep' : cfg.levelShifts, ...(switchMs ? { switchMs } : {}), ...(goal ? { goal: goal(cells, cfg) } : {}) });
+    return adaptivePlanner(cells, { specs, seed: cfg.seed, warmup: cfg.warmup, tracedBlocks, maxBlocks: cfg.trials, durationS: cfg.durationS, deadlineMs, byTopology, pairing: cfg.pairing, ...(switchMs ? { switchMs } : {}), ...(goal ? { goal: goal(cells, cfg) } : {}) });
   };
 }
 

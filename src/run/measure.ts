@@ -16,7 +16,7 @@ import type { BuiltTopology } from '../topology/build.js';
 import { resolveRoute } from '../topology/routes.js';
 import type { BusyPolicy, RunConfig } from './config.js';
 import type { RunContext } from './context.js';
-import { markShifted, type Planner } from './plan.js';
+import type { Planner } from './plan.js';
 import type { RunRecord } from './record.js';
 import type { ScheduledTrial } from './schedule.js';
 import { runTrial } from './trial.js';
@@ -63,10 +63,8 @@ async function takeTrials(planner: Planner, cfg: RunConfig, ctx: RunContext, rec
     if (!rec) continue;
     ran++;
     record.trials.push(rec);
-    const shifts = planner.record(rec);
+    planner.record(rec);
     ctx.log(`trial ${st.index} ${st.topology} ${st.workload} ${st.path} block ${st.block}: ${rec.status}${rec.status === 'failed' ? ` (${rec.error})` : ''}${rec.status === 'ok' && rec.contaminated ? ` but contaminated (${rec.contaminated}): left out, re-run at most twice` : ''}${rec.status === 'ok' && rec.busy ? ` while the machine was busy (${rec.busy}): kept (--busy keep)` : ''}`);
-    // the lane's block has run and the machine's level moved under some of its trials: left out, re-run next
-    for (const t of shifts ? markShifted(record.trials, shifts) : []) ctx.log(`trial ${t.index} ${t.topology} ${t.workload} ${t.path} block ${t.block}: ${shifts!.get(t.index)}`);
     save();
   }
 }

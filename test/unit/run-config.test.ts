@@ -87,12 +87,6 @@ describe('paths', () => {
 });
 
 describe('adaptive runs and what they judge', () => {
-  it('--level-shifts: rerun by default, keep on request, anything else refused with what it means', () => {
-    expect(resolveRunConfig({ profile: 'quick' }).levelShifts).toBe('rerun');
-    expect(resolveRunConfig({ profile: 'quick', levelShifts: 'keep' }).levelShifts).toBe('keep');
-    expect(() => resolveRunConfig({ profile: 'quick', levelShifts: 'drop' })).toThrow("--level-shifts must be rerun (leave out and re-run the trials of a lane's block that spanned a change of the machine's level) or keep (count them as they are), got 'drop'");
-  });
-
   it('profiles with a budget stop adaptively; --trials keeps its fixed meaning; --budget overrides', () => {
     expect(resolveRunConfig({ profile: 'quick' }).budgetS).toBe(270);
     expect(resolveRunConfig({ profile: 'quick', trials: 6 }).budgetS).toBeNull();

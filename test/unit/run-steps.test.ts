@@ -93,7 +93,7 @@ describe('measure', () => {
     const trial: ScheduledTrial = { index: 0, block: 0, warmup: false, traced: false, topology: 'host', workload: 'tcp-rr', path: 'c1-peer' };
     let given = 0;
     // stops as soon as one trial has come back
-    const planner: Planner = { next: () => (reported.length === 0 ? { ...trial, index: given++ } : undefined), record: (r) => void reported.push(r), progress: { done: 0, total: 1 } };
+    const planner: Planner = { next: () => (reported.length === 0 ? { ...trial, index: given++ } : undefined), record: (r) => reported.push(r), progress: { done: 0, total: 1 } };
     await measure(planner, cfg, { runner, state: t.state, aborted: () => false, command: 'test', log: () => {} }, record, store, () => {}, fakeTrial([]));
     expect(reported.map((r) => r.index)).toEqual([0]);
   });
