@@ -35,9 +35,11 @@ if [ ! -f "$NONFREE" ]; then
   echo "setup: added Debian non-free component in $NONFREE (for netperf)"
 fi
 
+# clang, llvm, libbpf-dev, bpftool, gcc, make and pkg-config build the compiled observer
 PKGS=(iproute2 iperf3 netperf bpftrace openvswitch-switch iptables nftables ethtool
       chromium procps util-linux iputils-ping openssh-client openssh-server
-      docker.io containernetworking-plugins busybox-static)
+      docker.io containernetworking-plugins busybox-static
+      clang llvm libbpf-dev bpftool make gcc libc6-dev pkg-config)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -102,4 +104,11 @@ else
   npm install --no-audit --no-fund
 fi
 npm run build
+# the compiled observer (docs/methodology.md, "Tracing"): built against this kernel's BTF;
+# without BTF the suite traces with bpftrace instead
+if [ -e /sys/kernel/btf/vmlinux ]; then
+  make -s -C bench/trace/bpf
+else
+  echo "setup: the kernel has no BTF (/sys/kernel/btf/vmlinux): the compiled observer is not built; runs trace with bpftrace"
+fi
 echo "setup: done"

@@ -3,6 +3,7 @@
  * title, axis titles with units, and tooltips with the exact figures; each topology has
  * one colour everywhere.
  */
+import { observerName } from '../results/tracing.js';
 import type { Results } from '../results/types.js';
 import { isBuiltinName, TOPOLOGY_NAMES } from '../topology/registry.js';
 import { topologyLabel } from './verdicts.js';
@@ -220,7 +221,7 @@ function tracingCharts(results: Results): Chart[] {
   if (t?.cdf?.length) {
     out.push({
       id: 'stack-cdf',
-      title: 'Per-packet one-way stack latency, CDF (bpftrace, sending container interface to receiving interface)',
+      title: `Per-packet one-way stack latency, CDF (${observerName(t)}, sending container interface to receiving interface)`,
       spec: {
         data: { values: t.cdf.map((r) => ({ ...r, topology: topologyLabel(results, r.topology), cell: cell(r.workload, r.path) })) },
         facet: { field: 'cell', type: 'nominal', title: 'workload · path' },

@@ -4,6 +4,7 @@
  * instead), every chart rendered client-side. A pure function
  * of the results and the library sources.
  */
+import { observerName } from '../results/tracing.js';
 import { machineLines } from './machines.js';
 import { legendFor } from './roles.js';
 import { busySummary } from '../results/interference.js';
@@ -112,7 +113,7 @@ function stackLatencyTable(t: TracingSummary): string {
         `<tr><td>${esc(c.topology)}</td><td>${esc(c.workload)}</td><td>${esc(c.path)}</td><td class="num">${esc(c.packets)}${c.sample > 1 ? ` (1 in ${esc(c.sample)})` : ''}</td><td class="num">${esc(fmtNum(c.p50Us))}</td><td class="num">${esc(fmtNum(c.p90Us))}</td><td class="num">${esc(fmtNum(c.p99Us))}</td><td class="num">${esc(fmtNum(c.meanUs))}</td><td class="num">${esc(fmtNum(c.hopMeanSumUs))}</td><td>${esc(c.hops.map((h) => `${h.hop}: ${fmtNum(h.shareUs)}`).join('; '))}</td><td>${esc(c.drops.map((d) => `${d.dev} reason ${d.reason}: ${d.count}`).join('; ') || '-')}</td><td>${c.overhead?.kind === 'within' ? 'measurements' : 'upper bounds'}</td></tr>`,
     )
     .join('');
-  return `<h3>Per-packet stack latency (bpftrace)</h3><table><thead><tr><th>topology</th><th>workload</th><th>path</th><th>packets followed</th><th>P50 µs</th><th>P90 µs</th><th>P99 µs</th><th>mean µs</th><th>sum of hop shares µs</th><th>hops (on the path)</th><th>drops</th><th>per-packet figures</th></tr></thead><tbody>${rows}</tbody></table>${hopLegend(t)}`;
+  return `<h3>Per-packet stack latency (${esc(observerName(t))})</h3><table><thead><tr><th>topology</th><th>workload</th><th>path</th><th>packets followed</th><th>P50 µs</th><th>P90 µs</th><th>P99 µs</th><th>mean µs</th><th>sum of hop shares µs</th><th>hops (on the path)</th><th>drops</th><th>per-packet figures</th></tr></thead><tbody>${rows}</tbody></table>${hopLegend(t)}`;
 }
 
 /** A real-host run's peer machine: its one step at its test NIC, per cell, on its own clock. */
@@ -147,8 +148,21 @@ function overheadTable(t: TracingSummary): string {
   return `<h3>Tracing overhead (traced / untraced, paired by block)</h3><p class="note">Each traced trial ran in the same block as an untraced trial of its cell, seconds apart; the ratio is the traced cell's performance over the untraced one's (below 1: slower when traced), with its 95% interval. Per-packet figures are measurements where the interval lies within 1 ± 5%, upper bounds elsewhere (docs/methodology.md, "Tracing and its overhead").</p><table><thead><tr><th>topology</th><th>workload</th><th>path</th><th>metric</th><th>pairs</th><th>traced/untraced</th><th>95% interval</th><th>per-packet figures</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
+/** The compiled observer's own cost per traced cell, measured in the kernel. */
+function observerCostTable(t: TracingSummary): string {
+  const cells = t.cells.filter((c) => c.observer);
+  if (!cells.length) return '';
+  const rows = cells
+    .map((c) => {
+      const o = c.observer!;
+      return `<tr><td>${esc(c.topology)}</td><td>${esc(c.workload)}</td><td>${esc(c.path)}</td><td class="num">${esc(o.events)}</td><td class="num">${esc(fmtNum(o.eventsPerPacket))}</td><td class="num">${esc(fmtNum(o.nsPerEvent))}</td><td class="num">${esc(fmtNum(o.statsNsPerEvent))}</td><td class="num">${esc(fmtNum(o.netNsPerEvent))}</td><td class="num">${esc(fmtPct(o.cpuShare))}</td><td>${esc(o.programs.map((p) => `${p.name}: ${p.events} × ${fmtNum(p.nsPerEvent)} ns`).join('; '))}</td></tr>`;
+    })
+    .join('');
+  return `<h3>The observer's own cost (the kernel's statistics)</h3><p class="note">Each program's run count and run time, counted by the kernel while the loader held its BPF statistics on: events are tracepoint hits, followed packet or not; events per packet divide them by the packets delivered end to end (followed packets × the sample); the share of CPU is the programs' run time over the traced trials' busy CPU time. The statistics themselves read the kernel clock twice per event: that cost, measured at start, is stated and taken off in the net figure (docs/methodology.md, "Tracing").</p><table><thead><tr><th>topology</th><th>workload</th><th>path</th><th>events</th><th>events per packet</th><th>ns per event</th><th>of which statistics</th><th>ns per event, net</th><th>share of CPU</th><th>per program</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
 function tracingNote(results: Results): string {
-  return results.tracing ? stackLatencyTable(results.tracing) + peerLatencyTable(results.tracing) + overheadTable(results.tracing) : '';
+  return results.tracing ? stackLatencyTable(results.tracing) + peerLatencyTable(results.tracing) + overheadTable(results.tracing) + observerCostTable(results.tracing) : '';
 }
 
 export const CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1200px;color:#222;padding:0 16px}

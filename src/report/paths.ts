@@ -6,6 +6,7 @@
  * path and where its time goes can be compared at a glance. Vega-Lite, built from
  * results alone (pure).
  */
+import { observerName } from '../results/tracing.js';
 import type { HopSummary, Results, TracingCell } from '../results/types.js';
 import type { Chart } from './charts.js';
 import { shortRole } from './roles.js';
@@ -144,7 +145,7 @@ export function pathDiagrams(results: Results): Chart[] {
     const { workload, path } = lane[0]!;
     return {
       id: `path-${workload}-${path}`,
-      title: `The path of a packet, ${workload} ${path}: each step's mean and P99 time (µs); the costliest step of each topology in red (bpftrace)`,
+      title: `The path of a packet, ${workload} ${path}: each step's mean and P99 time (µs); the costliest step of each topology in red (${observerName(results.tracing)})`,
       spec: {
         data: { values },
         facet: { row: { field: 'topology', type: 'nominal', sort: sorted.map((c) => topologyLabel(results, c.topology)), title: null, header: { labelAngle: 0, labelAlign: 'left', labelFontWeight: 'bold', labelFontSize: 12 } } },

@@ -3,12 +3,13 @@ import { busySummary } from '../results/interference.js';
 import { describeIdle } from '../results/idle.js';
 import { describeNoise } from '../results/noise.js';
 import { failedTrials } from '../results/cell.js';
-import type { Overhead, Results } from '../results/types.js';
+import type { Overhead, Results, TracingCell } from '../results/types.js';
+import { observerName } from '../results/tracing.js';
 import { fmtNum, fmtPct } from '../util/format.js';
 import { table } from '../util/table.js';
 import { isHeadline } from './select.js';
 
-/** bpftrace's view: one-way stack latency and the tracing overhead, per traced cell. */
+/** The observer's view: one-way stack latency and the tracing overhead, per traced cell; the compiled observer's own cost. */
 export function tracingTable(results: Results): string {
   const cells = results.tracing?.cells ?? [];
   if (!cells.length) return '';
@@ -24,7 +25,18 @@ export function tracingTable(results: Results): string {
     String(c.hops.filter((h) => h.onPath).length),
     c.overhead ? overheadText(c.overhead) : '-',
   ]);
-  return `\nstack latency (bpftrace, sender interface to receiver interface):\n${table(['topology', 'workload', 'path', 'packets', 'P50 µs', 'P99 µs', 'mean µs', 'sum of hops µs', 'hops', 'traced/untraced [95%] per-packet'], rows)}`;
+  return `\nstack latency (${observerName(results.tracing)}, sender interface to receiver interface):\n${table(['topology', 'workload', 'path', 'packets', 'P50 µs', 'P99 µs', 'mean µs', 'sum of hops µs', 'hops', 'traced/untraced [95%] per-packet'], rows)}${observerCostTable(cells)}`;
+}
+
+/** The compiled observer's cost per traced cell, from the kernel's own statistics. */
+function observerCostTable(cells: readonly TracingCell[]): string {
+  const withCost = cells.filter((c) => c.observer);
+  if (!withCost.length) return '';
+  const rows = withCost.map((c) => {
+    const o = c.observer!;
+    return [c.topology, c.workload, c.path, String(o.events), fmtNum(o.eventsPerPacket), fmtNum(o.nsPerEvent), fmtNum(o.statsNsPerEvent), fmtNum(o.netNsPerEvent), fmtPct(o.cpuShare)];
+  });
+  return `\nthe observer's own cost (the kernel's statistics of its programs; they add two clock reads per event, stated and taken off):\n${table(['topology', 'workload', 'path', 'events', 'events/packet', 'ns/event', 'of which statistics', 'ns/event net', 'share of CPU'], rows)}`;
 }
 
 /** "0.97 [0.95, 0.99] measured" or "0.71 [0.66, 0.77] upper bound" */

@@ -64,11 +64,34 @@ export interface SampledLatency {
   readonly drops: readonly { readonly dev: string; readonly reason: number; readonly count: number }[];
 }
 
+/**
+ * The compiled observer's own cost over a cell's traced trials, from the kernel's
+ * statistics (trace/observer.ts). `nsPerEvent` is the kernel's figure, which includes the
+ * statistics' own two clock reads (`statsNsPerEvent`); `netNsPerEvent` has them taken off.
+ */
+export interface ObserverCost {
+  /** traced trials that carried the statistics */
+  readonly trials: number;
+  /** program runs: every tracepoint hit, followed packet or not */
+  readonly events: number;
+  readonly runTimeNs: number;
+  readonly nsPerEvent: number | null;
+  readonly statsNsPerEvent: number | null;
+  readonly netNsPerEvent: number | null;
+  /** events per packet delivered end to end: events / (followed packets × sample) */
+  readonly eventsPerPacket: number | null;
+  /** the programs' run time as a share of the traced trials' busy CPU time */
+  readonly cpuShare: number | null;
+  readonly programs: readonly { readonly name: string; readonly events: number; readonly nsPerEvent: number | null }[];
+}
+
 export interface TracingCell extends Cell, SampledLatency {
   readonly hops: readonly HopSummary[];
   /** sum of every hop's share, to set beside meanUs (equal when every followed packet arrived) */
   readonly hopMeanSumUs: number;
   readonly overhead: Overhead | null;
+  /** the compiled observer's cost, measured in the kernel; absent with bpftrace */
+  readonly observer?: ObserverCost | null;
 }
 
 export interface CdfPoint extends Cell {
@@ -104,8 +127,12 @@ export interface PeerTracing {
 }
 
 export interface TracingSummary {
-  /** the bpftrace program, relative to the project */
+  /** the observer's program, relative to the project */
   readonly program: string;
+  /** which observer ran: the compiled programs (libbpf) or bpftrace; absent in runs from before there was a choice (bpftrace) */
+  readonly backend?: 'libbpf' | 'bpftrace';
+  /** the compiled observer's variant (full, attached-only, no-stats) */
+  readonly variant?: string;
   readonly available: boolean;
   readonly reason: string | null;
   readonly cells: readonly TracingCell[];
@@ -114,4 +141,10 @@ export interface TracingSummary {
   readonly overhead: readonly Overhead[];
   /** a real-host run only: what the peer machine's own sampler saw (no figure spans both machines) */
   readonly peer?: PeerTracing;
+}
+
+/** The observer in words, for titles: "compiled BPF, tp_btf" or "bpftrace" (runs from before the choice are bpftrace's). */
+export function observerName(t: Pick<TracingSummary, 'backend' | 'variant'> | undefined): string {
+  if (t?.backend !== 'libbpf') return 'bpftrace';
+  return `compiled BPF on BTF tracepoints${t.variant && t.variant !== 'full' ? `, ${t.variant}` : ''}`;
 }

@@ -12,7 +12,7 @@ import type { TracingSummary, TrialTracing } from './tracing.js';
 
 export type { Cell } from './cell.js';
 export type { ReachabilityCell, ReachabilityCellId, ReachabilityResult, ReachabilityValue } from './reachability.js';
-export type { CdfPoint, HopRow, HopSummary, Overhead, PeerTracing, PeerTracingCell, SampledLatency, TracingCell, TracingSummary, TrialTracing } from './tracing.js';
+export type { CdfPoint, HopRow, HopSummary, ObserverCost, Overhead, PeerTracing, PeerTracingCell, SampledLatency, TracingCell, TracingSummary, TrialTracing } from './tracing.js';
 
 export const RESULTS_SCHEMA_VERSION = 'netbench.results/2';
 
@@ -136,6 +136,9 @@ export interface TracingEnv {
   readonly enabled: boolean;
   readonly available: boolean;
   readonly reason: string | null;
+  /** the observer (libbpf or bpftrace) and why it was the one; absent in runs from before there was a choice */
+  readonly tracer?: 'libbpf' | 'bpftrace';
+  readonly why?: string;
 }
 
 /** One idle state of CPU 0, from sysfs: deeper states take longer to leave. */

@@ -15,6 +15,8 @@ import type { TopologySpec } from '../topology/spec.js';
 import { type Injection, parseInjection } from './inject.js';
 import { type ComparisonSides, comparisonSides } from '../results/comparisons.js';
 import { parseDuration } from '../util/format.js';
+import { LIBBPF_VARIANTS, type LibbpfVariant } from '../trace/libbpf.js';
+import { defaultTracer, TRACERS, type TracerName } from '../trace/tracer.js';
 import { TRAFFIC_PATHS, type TrafficPath, WORKLOAD_NAMES, type WorkloadName } from '../workloads/registry.js';
 
 export interface Profile {
@@ -47,6 +49,10 @@ export interface RunFlags extends RealHostFlags {
   readonly traced?: number;
   /** another bpftrace program with the arguments of bench/trace/path-latency.bt (to compare tracers) */
   readonly traceProgram?: string;
+  /** the observer: libbpf (compiled programs on BTF tracepoints) or bpftrace */
+  readonly tracer?: string;
+  /** the compiled observer's variant: full, attached-only (the same probes returning at once) or no-stats */
+  readonly traceVariant?: string;
   readonly inject?: string;
   /** stop adaptively within this time ("3m", "90s") */
   readonly budget?: string;
@@ -92,6 +98,12 @@ export interface RunConfig {
   readonly tracedBlocks: number;
   /** the bpftrace program, when not the suite's own */
   readonly traceProgram: string | null;
+  /** the observer (trace/tracer.ts): named, or the default for this machine */
+  readonly tracer: TracerName;
+  /** why this observer: named on the command line, or why the default is what it is */
+  readonly tracerWhy: string;
+  /** the compiled observer's variant */
+  readonly traceVariant: LibbpfVariant;
   readonly inject: Injection | null;
   /** the CPU-latency request (µs) held from before the warm-up to after the last trial; null with --deep-idle */
   readonly cpuLatencyUs: number | null;
@@ -183,6 +195,13 @@ function busyPolicy(text: string): BusyPolicy {
   return p;
 }
 
+/** One name from a list of valid ones. */
+function parseOne<T extends string>(text: string, valid: readonly T[], what: string): T {
+  const known = valid.find((v) => v === text.trim());
+  if (known === undefined) throw usageError(`--${what} must be one of ${valid.join(', ')}, got '${text}'`);
+  return known;
+}
+
 export function parseList<T extends string>(text: string, valid: readonly T[], what: string): T[] {
   if (text === 'all') return [...valid];
   const items = text.split(',').map((s) => s.trim()).filter(Boolean);
@@ -230,6 +249,19 @@ export function runIdFor(date: Date, tag: string): string {
   return `${iso}-${tag}`;
 }
 
+/** The observer and its variant: --trace-program is a bpftrace program, so it means bpftrace; a variant means the compiled one. */
+function resolveTracer(flags: RunFlags): { tracer: TracerName; tracerWhy: string; traceVariant: LibbpfVariant } {
+  const named = flags.tracer === undefined ? undefined : parseOne(flags.tracer, TRACERS, 'tracer');
+  const traceVariant = flags.traceVariant === undefined ? 'full' : parseOne(flags.traceVariant, LIBBPF_VARIANTS, 'trace-variant');
+  if (flags.traceProgram !== undefined && named === 'libbpf') throw usageError('--trace-program names a bpftrace program: it goes with --tracer bpftrace, not libbpf');
+  if (flags.traceVariant !== undefined && (named === 'bpftrace' || flags.traceProgram !== undefined)) throw usageError('--trace-variant is a variant of the compiled observer: it goes with --tracer libbpf');
+  if (named) return { tracer: named, tracerWhy: 'named with --tracer', traceVariant };
+  if (flags.traceProgram !== undefined) return { tracer: 'bpftrace', tracerWhy: '--trace-program names a bpftrace program', traceVariant };
+  if (flags.traceVariant !== undefined) return { tracer: 'libbpf', tracerWhy: '--trace-variant names a variant of the compiled observer', traceVariant };
+  const d = defaultTracer();
+  return { tracer: d.name, tracerWhy: d.why, traceVariant };
+}
+
 function traceProgramFile(file: string): string {
   const abs = resolve(file);
   if (!existsSync(abs) || !statSync(abs).isFile()) throw usageError(`--trace-program ${file}: no such file`);
@@ -275,6 +307,7 @@ export function resolveRunConfig(flags: RunFlags, now = new Date()): RunConfig {
     trace: flags.trace ?? true,
     tracedBlocks: (flags.trace ?? true) ? Math.min(inRange('traced', flags.traced ?? profile.traced ?? 1), inRange('trials', flags.trials ?? profile.trials)) : 0,
     traceProgram: flags.traceProgram === undefined ? null : traceProgramFile(flags.traceProgram),
+    ...resolveTracer(flags),
     inject: flags.inject ? parseInjection(flags.inject) : null,
     cpuLatencyUs: flags.deepIdle ? null : 0,
     pairing: flags.pairing === undefined ? 'chain' : parseList(flags.pairing, PAIRINGS, 'pairing')[0]!,

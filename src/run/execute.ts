@@ -124,7 +124,7 @@ export async function executeRun(cfg: RunConfig, deps: RunDeps, opts: ExecuteOpt
     throw err;
   }
   const tracer = deps.tracer;
-  const tracing = { enabled: cfg.trace, available: tracer?.available ?? false, reason: cfg.trace ? (tracer?.reason ?? null) : 'turned off (--no-trace)' };
+  const tracing = { enabled: cfg.trace, available: tracer?.available ?? false, reason: cfg.trace ? (tracer?.reason ?? null) : 'turned off (--no-trace)', ...(cfg.trace ? { tracer: cfg.tracer, why: cfg.tracerWhy } : {}) };
   const record = new RunRecord(cfg, tracing, cpus().length >= 2 ? { client: 0, server: 1 } : null);
   const base = { ...deps, log: (l: string) => store.log(l) };
   const ctx: RunContext = deps.real ? { ...base, holder: new NicHolder(cfg, base, record) } : base;

@@ -7,6 +7,7 @@
 import { byCell } from '../results/cell.js';
 import { overheadMeaning, overheadOf } from '../results/overhead.js';
 import type { Cell, HopSummary, PeerTracing, PeerTracingCell, Results, SampledLatency, TracingCell, TracingSummary, TrialRecord, TrialTracing } from '../results/types.js';
+import { observerCost } from './observer.js';
 import { type Bucket, cdf, mergeBuckets, percentile, type TraceData, total } from './parse.js';
 
 export interface TrialTrace extends Cell {
@@ -22,6 +23,8 @@ export interface TrialTrace extends Cell {
 
 export interface TracingMeta {
   readonly program: string;
+  readonly backend?: 'libbpf' | 'bpftrace';
+  readonly variant?: string;
   readonly available: boolean;
   readonly reason: string | null;
   /** a real-host run: the peer machine's sampler, and what it saw per traced trial */
@@ -142,7 +145,8 @@ function tracingCell(trials: readonly TrialRecord[], ts: readonly TrialTrace[]):
   const cell: Cell = { topology: first.topology, workload: first.workload, path: first.path };
   const { ok, ...figures } = sampledLatency(ts);
   const hops = hopSummaries(ok, first, figures.packets);
-  return { ...cell, ...figures, hops, hopMeanSumUs: hops.reduce((s, h) => s + (h.shareUs ?? 0), 0), overhead: overheadOf(trials, cell) };
+  const observer = observerCost(ts, trials, figures.packets);
+  return { ...cell, ...figures, hops, hopMeanSumUs: hops.reduce((s, h) => s + (h.shareUs ?? 0), 0), overhead: overheadOf(trials, cell), ...(observer ? { observer } : {}) };
 }
 
 /** One line for the overhead, however many cells it touched: the per-cell figures are in tracing.overhead. */
@@ -192,6 +196,8 @@ export function aggregateTracing(results: Results, traces: readonly TrialTrace[]
   const peer = meta.peer ? peerSummary(meta.peer, order) : undefined;
   const tracing: TracingSummary = {
     program: meta.program.replace(/^.*\/bench\//, 'bench/'),
+    ...(meta.backend ? { backend: meta.backend } : {}),
+    ...(meta.variant ? { variant: meta.variant } : {}),
     available: meta.available,
     reason: meta.reason,
     cells,

@@ -21,6 +21,23 @@ export interface HopData {
   readonly sumNs: number;
 }
 
+/** One BPF program's own statistics over a trial: the kernel's run count and run time (bpf_enable_stats). */
+export interface ProgramStats {
+  readonly name: string;
+  readonly runCnt: number;
+  readonly runTimeNs: number;
+}
+
+/** What the compiled observer says about itself over one trial (trace/libbpf.ts); bpftrace says nothing. */
+export interface ObserverStats {
+  readonly backend: 'libbpf';
+  /** whether the kernel's run-time statistics were on (they cost two clock reads per event) */
+  readonly stats: boolean;
+  /** one read of the kernel clock, measured by the loader at start; null when it could not be */
+  readonly clockReadNs: number | null;
+  readonly programs: readonly ProgramStats[];
+}
+
 export interface TraceData {
   readonly attachedProbes: number;
   readonly ready: boolean;
@@ -32,6 +49,7 @@ export interface TraceData {
   /** drops of followed packets: the last place each was seen, and the kernel's reason */
   readonly drops: readonly { dev: string; ev: number; reason: number; count: number }[];
   readonly errors: readonly string[];
+  readonly observer?: ObserverStats;
 }
 
 interface Line {

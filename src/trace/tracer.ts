@@ -23,6 +23,7 @@ import { findOnPath } from '../tools.js';
 import type { BuiltTopology } from '../topology/build.js';
 import { aggregateTracing, type PeerTrace, type TrialTrace } from './aggregate.js';
 import { deviceDirectory, type DeviceRef, location, netnsInode, parseLinks, RX, TX } from './devices.js';
+import { BPF_PROGRAM, LOADER, libbpfArgs, libbpfUnavailable, type LibbpfVariant, parseLoader } from './libbpf.js';
 import { parseBpftrace } from './parse.js';
 
 export const TRACE_PROGRAM = join(BENCH_DIR, 'trace', 'path-latency.bt');
@@ -30,7 +31,23 @@ export const TRACE_PROGRAM = join(BENCH_DIR, 'trace', 'path-latency.bt');
 export const PEER_PROGRAM = join(BENCH_DIR, 'trace', 'peer-half.bt');
 const TRACEPOINT_DIR = '/sys/kernel/tracing/events/net';
 
-/** Why tracing cannot run here, or undefined when it can. */
+/** The observers: compiled BPF programs on BTF tracepoints loaded with libbpf (the default where the kernel has BTF), or bpftrace. */
+export const TRACERS = ['libbpf', 'bpftrace'] as const;
+export type TracerName = (typeof TRACERS)[number];
+
+/** The observer a run uses when none is named: the compiled one where it can run, bpftrace otherwise; and why. */
+export function defaultTracer(): { readonly name: TracerName; readonly why: string } {
+  const no = libbpfUnavailable();
+  if (no === undefined) return { name: 'libbpf', why: 'the kernel has BTF and the compiled observer is built: BTF tracepoints cost less per event than bpftrace\'s classic ones' };
+  return { name: 'bpftrace', why: `the compiled observer cannot run: ${no}` };
+}
+
+/** Why tracing with the named observer cannot run here, or undefined when it can. */
+export function observerUnavailable(name: TracerName): string | undefined {
+  return name === 'libbpf' ? libbpfUnavailable() : tracingUnavailable();
+}
+
+/** Why tracing with bpftrace cannot run here, or undefined when it can. */
 export function tracingUnavailable(): string | undefined {
   if (!findOnPath('bpftrace')) return 'bpftrace is not installed (scripts/setup.sh installs it)';
   if (!existsSync('/sys/kernel/btf/vmlinux')) return 'the kernel has no BTF (/sys/kernel/btf/vmlinux): packet headers cannot be read';
@@ -87,6 +104,12 @@ export interface Tracer {
 }
 
 export interface BpftraceTracerOptions {
+  /** which observer samples (default bpftrace); the peer machine of a real-host run is always traced with bpftrace */
+  readonly backend?: TracerName;
+  /** the compiled observer's variant (trace/libbpf.ts): full, attached-only or no-stats */
+  readonly variant?: LibbpfVariant;
+  /** how the compiled observer is told to split (SIGUSR1 to its pid); tests stand in for it */
+  readonly signal?: (pid: number) => void;
   readonly program?: string;
   readonly readyTimeoutMs?: number;
   /** a namespace's inode (tests stand in for /run/netns) */
@@ -129,13 +152,14 @@ export function peerArgs(text: string, nicLocation: number, direction: 'in' | 'o
   return ['-f', 'json', '-e', text, String(nicLocation), direction === 'in' ? '1' : '2', String(keepFor(sample))];
 }
 
-/** Start bpftrace and wait for its BEGIN line; on failure, stop it and say why. */
-export async function startSampler(runner: Runner, args: string[], readyTimeoutMs: number): Promise<{ proc: BackgroundProcess } | { error: string; proc?: BackgroundProcess }> {
+/** Start the sampler (bpftrace unless another program is named) and wait for its ready line; on failure, stop it and say why. */
+export async function startSampler(runner: Runner, args: string[], readyTimeoutMs: number, program = 'bpftrace'): Promise<{ proc: BackgroundProcess } | { error: string; proc?: BackgroundProcess }> {
   let proc: BackgroundProcess;
+  const what = program === 'bpftrace' ? 'bpftrace' : 'the compiled observer';
   try {
-    proc = await runner.start({ program: 'bpftrace', args, timeoutMs: 30 * 60_000, env: { BPFTRACE_MAP_KEYS_MAX: '65536' } });
+    proc = await runner.start({ program, args, timeoutMs: 30 * 60_000, ...(program === 'bpftrace' ? { env: { BPFTRACE_MAP_KEYS_MAX: '65536' } } : {}) });
   } catch (err) {
-    return { error: `bpftrace could not start: ${errorMessage(err)}` };
+    return { error: `${what} could not start: ${errorMessage(err)}` };
   }
   let exited: CommandResult | undefined;
   void proc.exited.then((r) => (exited = r));
@@ -146,7 +170,7 @@ export async function startSampler(runner: Runner, args: string[], readyTimeoutM
   }
   const r = exited ?? (await proc.stop(500));
   const why = lastLines(r.stderr.split('\n').filter((l) => !/RLIMIT_MEMLOCK/.test(l)).join('\n'), 3) || `not attached within ${readyTimeoutMs} ms`;
-  return { error: `bpftrace did not attach: ${why}`, proc };
+  return { error: `${what} did not attach: ${why}`, proc };
 }
 
 interface Session {
@@ -176,15 +200,21 @@ export class BpftraceTracer implements Tracer {
   private readonly peerLocations = new WeakMap<BuiltTopology, number>();
   private peerBroken: string | undefined;
   private peerText: string | undefined;
+  private readonly backend: TracerName;
+  private readonly variant: LibbpfVariant;
+  private readonly signal: (pid: number) => void;
 
   constructor(
     private readonly runner: Runner,
     opts: BpftraceTracerOptions = {},
   ) {
-    const why = tracingUnavailable();
+    this.backend = opts.backend ?? 'bpftrace';
+    this.variant = opts.variant ?? 'full';
+    this.signal = opts.signal ?? ((pid) => process.kill(pid, 'SIGUSR1'));
+    const why = observerUnavailable(this.backend);
     this.available = why === undefined;
     this.reason = why ?? null;
-    this.program = opts.program ?? TRACE_PROGRAM;
+    this.program = this.backend === 'libbpf' ? BPF_PROGRAM : (opts.program ?? TRACE_PROGRAM);
     this.readyTimeoutMs = opts.readyTimeoutMs ?? 20_000;
     this.inode = opts.inode ?? ((ns) => netnsInode(ns));
     this.peerOpts = opts.peer;
@@ -216,11 +246,12 @@ export class BpftraceTracer implements Tracer {
         if (typeof local !== 'string') {
           const { session: s, dir } = local;
           const segment = await this.split(s);
-          const raw = store.writeRaw(`${file}.bpftrace.json`, segment.text);
-          const data = parseBpftrace(segment.text, (device) => {
+          const raw = store.writeRaw(`${file}.${this.backend}.json`, segment.text);
+          const namer = (device: number) => {
             const ref = dir.get(device);
             return ref ? role(ref.netns, ref.name) : `interface ${device}`;
-          });
+          };
+          const data = this.backend === 'libbpf' ? parseLoader(segment.text, namer) : parseBpftrace(segment.text, namer);
           const why = segment.ok ? 'the sampler answered; no packet of the trial reached the receiver' : s.alive ? 'the sampler did not answer the split within 5 s' : 'the sampler exited during the trial';
           this.traces.push({ ...base, raw, data, ...(data.e2e.length === 0 ? { error: `no packet was followed end to end (${why})` } : {}) });
         }
@@ -256,7 +287,7 @@ export class BpftraceTracer implements Tracer {
     // host's own traffic leaves by the NIC itself, and a macvlan child gets a packet from the wire inside the NIC's receive
     if (ends.sender !== 0 && (ends.sender === ends.receiver || ends.sender === ends.receiver2)) return 'the journey on this machine is the test NIC alone: no step here to time';
     if (ends.sender === 0 || ends.receiver === 0) return `the sender or receiver interface was not found (${client.netns}/${client.ifname}, ${server.netns}/${server.ifname})`;
-    const s = await this.open(bpftraceArgs(this.program, ends, base.sample), built);
+    const s = await this.open(this.backend === 'libbpf' ? libbpfArgs(ends, keepFor(base.sample), this.variant) : bpftraceArgs(this.program, ends, base.sample), built);
     return 'error' in s ? s.error : { session: s, dir };
   }
 
@@ -342,9 +373,9 @@ export class BpftraceTracer implements Tracer {
     const key = args.join(' ');
     if (this.session?.key === key && this.session.alive) return this.session;
     await this.release();
-    const started = await startSampler(this.runner, args, this.readyTimeoutMs);
+    const started = await startSampler(this.runner, args, this.readyTimeoutMs, this.backend === 'libbpf' ? LOADER : 'bpftrace');
     if ('error' in started) return { error: started.error };
-    Ledger.open(built.ledgerPath).append(processEntry(started.proc, 'bpftrace'));
+    Ledger.open(built.ledgerPath).append(processEntry(started.proc, this.backend === 'libbpf' ? 'netbench-trace' : 'bpftrace'));
     const session: Session = { key, proc: started.proc, consumed: 0, splits: 0, alive: true };
     void started.proc.exited.then(() => (session.alive = false));
     this.session = session;
@@ -353,7 +384,13 @@ export class BpftraceTracer implements Tracer {
 
   /** Ask the sampler to print and clear its maps; its output since the last split. */
   private async split(s: Session): Promise<{ text: string; ok: boolean }> {
-    getPriority(0); // the sampler's split probe fires on this process's uv_os_getpriority
+    if (this.backend === 'libbpf') {
+      try {
+        this.signal(s.proc.pid); // the loader prints and clears its maps on SIGUSR1
+      } catch {
+        // gone already: the wait below says so
+      }
+    } else getPriority(0); // the sampler's split probe fires on this process's uv_os_getpriority
     const until = Date.now() + 5000;
     let out = s.proc.output();
     while (countOf(out, SPLIT) <= s.splits && Date.now() < until && s.alive) {
@@ -377,7 +414,7 @@ export class BpftraceTracer implements Tracer {
 
   finish(results: Results): Results {
     const peer = this.peerOpts ? { program: PEER_PROGRAM, available: this.peerOpts.reason === null, reason: this.peerOpts.reason, traces: this.peerTraces } : undefined;
-    return aggregateTracing(results, this.traces, { program: this.program, available: this.available, reason: this.reason, ...(peer ? { peer } : {}) });
+    return aggregateTracing(results, this.traces, { program: this.program, backend: this.backend, ...(this.backend === 'libbpf' ? { variant: this.variant } : {}), available: this.available, reason: this.reason, ...(peer ? { peer } : {}) });
   }
 }
 

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { FailedTrial, HopSummary, Interference, MetricSummary, NoiseEnv, OkTrial, Overhead, PeerTracing, PeerTracingCell, ReachabilityCell, ReachabilityResult, TopologyEnv, TracingCell, TracingSummary, TrialTracing } from '../../src/results/types.js';
+import type { FailedTrial, HopSummary, Interference, MetricSummary, NoiseEnv, ObserverCost, OkTrial, Overhead, PeerTracing, PeerTracingCell, ReachabilityCell, ReachabilityResult, TopologyEnv, TracingCell, TracingSummary, TrialTracing } from '../../src/results/types.js';
 import { parseResults, resultsSchemaErrors } from '../../src/results/validate.js';
 import { syntheticResults, trial } from '../support/synthetic.js';
 
@@ -26,10 +26,11 @@ const { contaminated: _c, busy: _b, ...okFields } = ok;
 const failedTrial: Required<FailedTrial> = { ...okFields, status: 'failed', error: 'netperf: no output', metrics: {}, flags: [] };
 const hop: HopSummary = { hop: 'c1 tx → c1h rx-queue', order: 0, onPath: true, packets: 10, p50Us: 1.5, p99Us: 4.5, meanUs: 1.6, shareUs: 1.6 };
 const overhead: Overhead = { ...cell, metric: 'tps', pairs: 5, tracedMedian: 900, untracedMedian: 1000, ratio: 0.9, ratioLow: 0.85, ratioHigh: 0.95, level: 0.95, kind: 'slower' };
-const tracingCell: TracingCell = { ...cell, tracedTrials: 1, errors: [], sample: 1, packets: 10, p50Us: 12.5, p90Us: 14.5, p99Us: 20.5, meanUs: 13, hops: [hop], hopMeanSumUs: 13, drops: [{ dev: 'up', reason: 2, count: 1 }], overhead };
+const observer: ObserverCost = { trials: 1, events: 1200, runTimeNs: 96000, nsPerEvent: 80, statsNsPerEvent: 60, netNsPerEvent: 20, eventsPerPacket: 12, cpuShare: 0.02, programs: [{ name: 'net_dev_queue', events: 600, nsPerEvent: 90 }, { name: 'kfree_skb', events: 0, nsPerEvent: null }] };
+const tracingCell: Required<TracingCell> = { ...cell, tracedTrials: 1, errors: [], sample: 1, packets: 10, p50Us: 12.5, p90Us: 14.5, p99Us: 20.5, meanUs: 13, hops: [hop], hopMeanSumUs: 13, drops: [{ dev: 'up', reason: 2, count: 1 }], overhead, observer };
 const peerCell: PeerTracingCell = { ...cell, direction: 'in', step: 'peer eth1 rx → application', tracedTrials: 1, errors: [], sample: 8, packets: 10, p50Us: 12.5, p90Us: 14.5, p99Us: 20.5, meanUs: 13, drops: [] };
 const peer: PeerTracing = { program: 'bench/trace/peer-half.bt', available: true, reason: null, cells: [peerCell] };
-const tracing: Required<TracingSummary> = { program: 'bench/trace/path-latency.bt', available: true, reason: null, cells: [tracingCell], cdf: [{ ...cell, latencyUs: 13, fraction: 1 }], hops: [{ ...cell, hop: hop.hop, order: 0, medianUs: 1.5, p99Us: 4.5, meanUs: 1.6, packets: 10 }], overhead: [overhead], peer };
+const tracing: Required<TracingSummary> = { program: 'bench/trace/bpf/path-latency.bpf.c', backend: 'libbpf', variant: 'full', available: true, reason: null, cells: [tracingCell], cdf: [{ ...cell, latencyUs: 13, fraction: 1 }], hops: [{ ...cell, hop: hop.hop, order: 0, medianUs: 1.5, p99Us: 4.5, meanUs: 1.6, packets: 10 }], overhead: [overhead], peer };
 const reachCell: ReachabilityCell = { id: 'c1->peer', expected: 'yes', observed: 'yes', ok: true, detail: '2/2 replies' };
 const reachability: ReachabilityResult = { topology: 'bridge', cells: [reachCell], ok: true };
 const topologyEnv: Required<TopologyEnv> = { name: 'bridge', driver: 'bridge', mode: null, datapath: null, builder: 'iproute2', hairpin: false, ipForward: '1', bridgeNfCallIptables: '1', interfaces: [{ netns: 'nb-x', name: 'abcd0-up', role: 'up', offloads: { 'tx-checksumming': 'on' } }], caveats: [], buildMs: 100, teardownMs: 50, reachability };
@@ -39,7 +40,7 @@ const noise: NoiseEnv = { seconds: 10, stepS: 0.1, meanGbps: 21.5, spreads: [{ g
 
 function fullResults() {
   const base = syntheticResults([ok, failedTrial]);
-  return { ...base, environment: { ...base.environment, topologies: [topologyEnv], noise }, tracing };
+  return { ...base, environment: { ...base.environment, topologies: [topologyEnv], noise, tracing: { enabled: true, available: true, reason: null, tracer: 'libbpf' as const, why: 'the kernel has BTF' } }, tracing };
 }
 
 describe('results model and schema', () => {
@@ -63,6 +64,7 @@ describe('results model and schema', () => {
       ['tracingCell', tracingCell],
       ['hopSummary', hop],
       ['overhead', overhead],
+      ['observerCost', observer],
       ['noise', noise],
     ];
     for (const [def, value] of pairs) expect(keysOf(def), def).toEqual(Object.keys(value).sort());

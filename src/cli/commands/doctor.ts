@@ -6,7 +6,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cniPath } from '../../topology/drivers/cni.js';
 import { errorMessage, NetbenchError } from '../../errors.js';
-import { succeeded } from '../../exec/runner.js';
+import { describeFailure, succeeded } from '../../exec/runner.js';
+import { LOADER, libbpfUnavailable } from '../../trace/libbpf.js';
+import { defaultTracer } from '../../trace/tracer.js';
 import { Ledger } from '../../lab/ledger.js';
 import { Naming, newTag } from '../../lab/names.js';
 import { teardown } from '../../lab/teardown.js';
@@ -97,7 +99,8 @@ async function kernelChecks(session: Session): Promise<Check[]> {
     await teardown(ledger, { runner, stateRoot: session.state.root });
   }
   const btf = existsSync('/sys/kernel/btf/vmlinux');
-  checks.push({ item: 'kernel: BTF (/sys/kernel/btf/vmlinux)', ok: btf, required: false, detail: btf ? 'present (bpftrace can read packet headers)' : 'absent: tracing unavailable' });
+  checks.push({ item: 'kernel: BTF (/sys/kernel/btf/vmlinux)', ok: btf, required: false, detail: btf ? 'present (the compiled observer attaches to BTF tracepoints; bpftrace reads packet headers)' : 'absent: the compiled observer cannot run; bpftrace traces without reading headers' });
+  checks.push(...(await observerChecks(runner)));
   const tracefs = existsSync('/sys/kernel/tracing/events/net/net_dev_queue');
   checks.push({
     item: 'kernel: tracefs with net tracepoints',
@@ -113,6 +116,28 @@ async function kernelChecks(session: Session): Promise<Check[]> {
     required: false,
     detail: ovsMod ? 'present: ovs uses the kernel datapath' : 'absent: ovs falls back to the userspace netdev datapath (slower; stated beside every ovs figure)',
   });
+  return checks;
+}
+
+/**
+ * Which observer a run will use and why, and what the kernel lets the compiled one do:
+ * its BTF tracepoint programs load (the loader's --check), and whether fentry is allowed
+ * (where it is, the time inside a step could be split further; docs/methodology.md).
+ */
+export async function observerChecks(runner: Runner): Promise<Check[]> {
+  const d = defaultTracer();
+  const checks: Check[] = [{ item: 'tracer: the observer a run uses', ok: true, required: false, detail: `${d.name}: ${d.why}` }];
+  if (libbpfUnavailable() !== undefined) {
+    checks.push({ item: 'tracer: compiled observer (libbpf, tp_btf)', ok: false, required: false, detail: libbpfUnavailable()!, fix: 'scripts/setup.sh  (or: apt-get install clang llvm libbpf-dev bpftool && make -C bench/trace/bpf)' });
+    return checks;
+  }
+  const r = await runner.run({ program: LOADER, args: ['--check'], timeoutMs: 20_000 });
+  // "yes", or the reason of a "no (<reason>)"
+  const line = (what: string) => r.stdout.split('\n').find((l) => l.startsWith(`${what}: `))?.slice(what.length + 2).replace(/^no \((.*)\)$/, '$1') ?? `not answered (${describeFailure(r)})`;
+  const tp = line('tp_btf');
+  checks.push({ item: 'tracer: compiled observer (libbpf, tp_btf)', ok: tp === 'yes', required: false, detail: tp === 'yes' ? 'its programs load on this kernel' : `refused: ${tp}; runs fall back to bpftrace with --tracer bpftrace` });
+  const fentry = line('fentry');
+  checks.push({ item: 'kernel: fentry (time inside a step)', ok: true, required: false, detail: fentry === 'yes' ? 'allowed: the time inside a step could be split further (not used yet)' : `refused here (${fentry}): steps are timed device to device only` });
   return checks;
 }
 

@@ -49,7 +49,7 @@ export async function performRun(session: Session, flags: RunFlags, command: str
     const runner = hosts?.real.runner ?? session.runner;
     // a real-host run traces the peer too, with its own sampler, when bpftrace can run there
     const peer = hosts ? { peer: { runner: hosts.real.runner.remote, reason: hosts.peerTracing } } : {};
-    const tracer = cfg.trace ? new BpftraceTracer(runner, { ...(cfg.traceProgram ? { program: cfg.traceProgram } : {}), ...peer }) : undefined;
+    const tracer = cfg.trace ? new BpftraceTracer(runner, { backend: cfg.tracer, variant: cfg.traceVariant, ...(cfg.traceProgram ? { program: cfg.traceProgram } : {}), ...peer }) : undefined;
     if (tracer && !tracer.available) io.err(`tracing unavailable: ${tracer.reason}; the run goes on untraced\n`);
     if (tracer && hosts?.peerTracing) io.err(`the peer machine will not be traced: ${hosts.peerTracing}\n`);
     let outcome: Awaited<ReturnType<typeof executeRun>>;
