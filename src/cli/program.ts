@@ -147,7 +147,7 @@ function runOptions(c: Command, defaults: boolean): Command {
     .option('--out <dir>', 'run directory (default reports/<run-id>)')
     .option('--no-trace', 'do not trace packets')
     .option('--tracer <name>', 'the observer: libbpf (compiled programs on BTF tracepoints, the default where the kernel has BTF) or bpftrace (kernels without BTF, and --trace-program); bench doctor says which a run will use and why')
-    .option('--trace-variant <name>', "the compiled observer's variant, to measure its cost: full (the default), attached-only (the same probes, returning at once) or no-stats (without the kernel's run-time statistics)")
+    .option('--trace-variant <name>', "the compiled observer's variant, to measure its cost: full (the default: the kernel's run-time statistics on a tenth of the time), attached-only (the same probes, returning at once), no-stats (never on) or stats-always (on through every traced trial)")
     .option('--pairing <design>', "how a block orders its trials: chain (each cell once, a comparison's two sides side by side where they can be; the default), adjacent (every comparison back to back: cells repeat, blocks cost about twice) or block (each cell once, shuffled; the design before)")
     .option('--quiet', 'no progress while the run works (by default a line on a terminal, plain lines per phase and minute elsewhere)')
     .option('--busy <policy>', 'a trial taken while other processes used the CPU: rerun (left out and taken again, at most twice; the default) or keep (counted, and the run says how many and who; for a machine that is never quiet)')

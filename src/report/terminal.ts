@@ -36,7 +36,7 @@ function observerCostTable(cells: readonly TracingCell[]): string {
     const o = c.observer!;
     return [c.topology, c.workload, c.path, String(o.events), fmtNum(o.eventsPerPacket), fmtNum(o.nsPerEvent), fmtNum(o.statsNsPerEvent), fmtNum(o.netNsPerEvent), fmtPct(o.cpuShare)];
   });
-  return `\nthe observer's own cost (the kernel's statistics of its programs; they add two clock reads per event, stated and taken off):\n${table(['topology', 'workload', 'path', 'events', 'events/packet', 'ns/event', 'of which statistics', 'ns/event net', 'share of CPU'], rows)}`;
+  return `\nthe observer's own cost (the kernel's statistics of its programs, on a tenth of the time; they add two clock reads per event they time, stated and taken off):\n${table(['topology', 'workload', 'path', 'events', 'events/packet', 'ns/event', 'of which statistics', 'ns/event net', 'share of CPU'], rows)}`;
 }
 
 /** "0.97 [0.95, 0.99] measured" or "0.71 [0.66, 0.77] upper bound" */

@@ -74,13 +74,17 @@ export interface ObserverCost {
   readonly trials: number;
   /** program runs: every tracepoint hit, followed packet or not */
   readonly events: number;
-  readonly runTimeNs: number;
+  /** the runs the kernel timed: those while its statistics were on */
+  readonly sampledEvents: number;
+  /** the share of the traced trials' time the statistics were on (about 0.1) */
+  readonly statsShare: number;
+  /** mean run time of the timed runs, as the kernel gives it */
   readonly nsPerEvent: number | null;
   readonly statsNsPerEvent: number | null;
   readonly netNsPerEvent: number | null;
   /** events per packet delivered end to end: events / (followed packets × sample) */
   readonly eventsPerPacket: number | null;
-  /** the programs' run time as a share of the traced trials' busy CPU time */
+  /** the programs' time (every event at its net cost, plus the statistics on the timed ones) as a share of the traced trials' busy CPU time */
   readonly cpuShare: number | null;
   readonly programs: readonly { readonly name: string; readonly events: number; readonly nsPerEvent: number | null }[];
 }

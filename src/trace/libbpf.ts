@@ -22,8 +22,12 @@ export const BTF = '/sys/kernel/btf/vmlinux';
 /** Linear 1 µs slots below this (the bpftrace program's lhist range); then one slot per power of two. */
 export const LINEAR_US = 1000;
 
-/** Variants of the compiled observer, for measuring its cost: the same probes returning at once, or without the kernel's statistics. */
-export const LIBBPF_VARIANTS = ['full', 'attached-only', 'no-stats'] as const;
+/**
+ * Variants of the compiled observer, for measuring its cost: full (the statistics on a
+ * tenth of the time), the same probes returning at once, without the statistics, or with
+ * them on through every traced trial.
+ */
+export const LIBBPF_VARIANTS = ['full', 'attached-only', 'no-stats', 'stats-always'] as const;
 export type LibbpfVariant = (typeof LIBBPF_VARIANTS)[number];
 
 /** Why the compiled observer cannot run here, or undefined when it can. */
@@ -35,7 +39,7 @@ export function libbpfUnavailable(btf = BTF, loader = LOADER): string | undefine
 
 /** The loader's arguments: the variant's flag, then sender, receivers and sample threshold as for bpftrace. */
 export function libbpfArgs(ends: { readonly sender: number; readonly receiver: number; readonly receiver2: number }, keep: number, variant: LibbpfVariant = 'full'): string[] {
-  const flag = variant === 'attached-only' ? ['--attached-only'] : variant === 'no-stats' ? ['--no-stats'] : [];
+  const flag = variant === 'full' ? [] : [`--${variant}`];
   return [...flag, String(ends.sender), String(ends.receiver), String(ends.receiver2), String(keep)];
 }
 
@@ -73,14 +77,16 @@ function rows(data: unknown, width: number): Row[] {
 
 function observerOf(data: unknown): ObserverStats | undefined {
   if (typeof data !== 'object' || data === null) return undefined;
-  const d = data as { stats?: unknown; clockReadNs?: unknown; programs?: unknown };
+  const d = data as { stats?: unknown; statsShare?: unknown; clockReadNs?: unknown; programs?: unknown };
+  const num = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) && x >= 0 ? x : undefined);
   const programs = Array.isArray(d.programs)
     ? d.programs.flatMap((p: unknown) => {
-        const q = p as { name?: unknown; runCnt?: unknown; runTimeNs?: unknown };
-        return typeof q?.name === 'string' && typeof q.runCnt === 'number' && typeof q.runTimeNs === 'number' ? [{ name: q.name, runCnt: q.runCnt, runTimeNs: q.runTimeNs }] : [];
+        const q = p as { name?: unknown; events?: unknown; runCnt?: unknown; runTimeNs?: unknown };
+        const [events, runCnt, runTimeNs] = [num(q?.events), num(q?.runCnt), num(q?.runTimeNs)];
+        return typeof q?.name === 'string' && events !== undefined && runCnt !== undefined && runTimeNs !== undefined ? [{ name: q.name, events, runCnt, runTimeNs }] : [];
       })
     : [];
-  return { backend: 'libbpf', stats: d.stats === true, clockReadNs: typeof d.clockReadNs === 'number' ? d.clockReadNs : null, programs };
+  return { backend: 'libbpf', stats: d.stats === true, statsShare: num(d.statsShare) ?? 0, clockReadNs: num(d.clockReadNs) ?? null, programs };
 }
 
 /**
@@ -132,7 +138,7 @@ export function parseLoader(stdout: string, name: DeviceNamer = String): TraceDa
       }
     } else {
       const o = observerOf(line.data);
-      if (o) observer = observer ? { ...o, programs: mergePrograms(observer.programs, o.programs) } : o;
+      if (o) observer = observer ? { ...o, statsShare: (observer.statsShare + o.statsShare) / 2, programs: mergePrograms(observer.programs, o.programs) } : o;
     }
   }
   return {
@@ -155,7 +161,7 @@ function mergePrograms(a: readonly ProgramStats[], b: readonly ProgramStats[]): 
   const m = new Map(a.map((p) => [p.name, p]));
   for (const p of b) {
     const q = m.get(p.name);
-    m.set(p.name, q ? { name: p.name, runCnt: q.runCnt + p.runCnt, runTimeNs: q.runTimeNs + p.runTimeNs } : p);
+    m.set(p.name, q ? { name: p.name, events: q.events + p.events, runCnt: q.runCnt + p.runCnt, runTimeNs: q.runTimeNs + p.runTimeNs } : p);
   }
   return [...m.values()];
 }

@@ -1,12 +1,13 @@
 /**
  * The observer's own cost, per traced cell, from the kernel's statistics of the compiled
- * programs (run count and run time, held on by the loader through bpf_enable_stats):
- * measured in the kernel, apart from the traffic's noise. The statistics themselves add
- * two reads of the kernel clock to every event; the loader measures one read, and that
- * cost is stated beside the figure and taken off it. Pure.
+ * programs: measured in the kernel, apart from the traffic's noise. The loader holds the
+ * statistics on for a tenth of the time (a sample of the events: loader.c), and the
+ * programs count every event themselves. The statistics add two reads of the kernel
+ * clock to every event they time; the loader measures one read, and that cost is stated
+ * beside the figure and taken off it. Pure.
  */
 import type { ObserverCost, TrialRecord } from '../results/types.js';
-import type { TraceData } from './parse.js';
+import type { ProgramStats, TraceData } from './parse.js';
 
 interface Traced {
   readonly index: number;
@@ -14,34 +15,46 @@ interface Traced {
   readonly data?: TraceData;
 }
 
+/** A program's events: as it counted them, or (the attached-only variant counts nothing) the timed ones over the share of time they were timed. */
+function eventsOf(p: ProgramStats, share: number): number {
+  if (p.events > 0 || p.runCnt === 0) return p.events;
+  return share > 0 ? Math.round(p.runCnt / share) : 0;
+}
+
 /** The cell's observer cost over its traced trials; null when no trial carried the kernel's statistics. */
 export function observerCost(traces: readonly Traced[], trials: readonly TrialRecord[], delivered: number): ObserverCost | null {
   const withStats = traces.filter((t) => t.data?.observer?.stats === true && t.data.observer.programs.length > 0);
   if (withStats.length === 0) return null;
-  const byName = new Map<string, { events: number; runTimeNs: number }>();
+  const byName = new Map<string, { events: number; runCnt: number; runTimeNs: number }>();
   for (const t of withStats) {
-    for (const p of t.data!.observer!.programs) {
-      const cur = byName.get(p.name) ?? { events: 0, runTimeNs: 0 };
-      byName.set(p.name, { events: cur.events + p.runCnt, runTimeNs: cur.runTimeNs + p.runTimeNs });
+    const o = t.data!.observer!;
+    for (const p of o.programs) {
+      const cur = byName.get(p.name) ?? { events: 0, runCnt: 0, runTimeNs: 0 };
+      byName.set(p.name, { events: cur.events + eventsOf(p, o.statsShare), runCnt: cur.runCnt + p.runCnt, runTimeNs: cur.runTimeNs + p.runTimeNs });
     }
   }
-  const events = [...byName.values()].reduce((s, p) => s + p.events, 0);
-  const runTimeNs = [...byName.values()].reduce((s, p) => s + p.runTimeNs, 0);
+  const sum = (f: (p: { events: number; runCnt: number; runTimeNs: number }) => number) => [...byName.values()].reduce((s, p) => s + f(p), 0);
+  const events = sum((p) => p.events);
+  const sampledEvents = sum((p) => p.runCnt);
+  const nsPerEvent = sampledEvents > 0 ? sum((p) => p.runTimeNs) / sampledEvents : null;
   const clocks = withStats.flatMap((t) => (t.data!.observer!.clockReadNs !== null ? [t.data!.observer!.clockReadNs] : []));
   const statsNsPerEvent = clocks.length ? 2 * Math.min(...clocks) : null;
+  const netNsPerEvent = nsPerEvent !== null && statsNsPerEvent !== null ? Math.max(0, nsPerEvent - statsNsPerEvent) : null;
+  // what the programs cost the trials: every event at its net cost, and the statistics on the events they timed
+  const spentNs = nsPerEvent === null ? 0 : netNsPerEvent !== null ? events * netNsPerEvent + sampledEvents * statsNsPerEvent! : events * nsPerEvent;
   const indices = new Set(withStats.map((t) => t.index));
   const cpuS = trials.filter((t) => indices.has(t.index)).reduce((s, t) => s + (t.metrics['cpu_busy_s']?.value ?? 0), 0);
-  const nsPerEvent = events > 0 ? runTimeNs / events : null;
-  const sample = withStats[0]!.sample;
+  const shares = withStats.map((t) => t.data!.observer!.statsShare);
   return {
     trials: withStats.length,
     events,
-    runTimeNs,
+    sampledEvents,
+    statsShare: shares.reduce((s, x) => s + x, 0) / shares.length,
     nsPerEvent,
     statsNsPerEvent,
-    netNsPerEvent: nsPerEvent !== null && statsNsPerEvent !== null ? Math.max(0, nsPerEvent - statsNsPerEvent) : null,
-    eventsPerPacket: delivered > 0 ? events / (delivered * sample) : null,
-    cpuShare: cpuS > 0 ? runTimeNs / 1e9 / cpuS : null,
-    programs: [...byName].map(([name, p]) => ({ name, events: p.events, nsPerEvent: p.events > 0 ? p.runTimeNs / p.events : null })),
+    netNsPerEvent,
+    eventsPerPacket: delivered > 0 ? events / (delivered * withStats[0]!.sample) : null,
+    cpuShare: cpuS > 0 && nsPerEvent !== null ? spentNs / 1e9 / cpuS : null,
+    programs: [...byName].map(([name, p]) => ({ name, events: p.events, nsPerEvent: p.runCnt > 0 ? p.runTimeNs / p.runCnt : null })),
   };
 }

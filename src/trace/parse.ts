@@ -21,9 +21,11 @@ export interface HopData {
   readonly sumNs: number;
 }
 
-/** One BPF program's own statistics over a trial: the kernel's run count and run time (bpf_enable_stats). */
+/** One BPF program over a trial: its hits as it counted them, and the kernel's run count and run time while the statistics were on (bpf_enable_stats). */
 export interface ProgramStats {
   readonly name: string;
+  /** every hit, counted by the program itself (0 for the attached-only variant, which counts nothing) */
+  readonly events: number;
   readonly runCnt: number;
   readonly runTimeNs: number;
 }
@@ -31,8 +33,10 @@ export interface ProgramStats {
 /** What the compiled observer says about itself over one trial (trace/libbpf.ts); bpftrace says nothing. */
 export interface ObserverStats {
   readonly backend: 'libbpf';
-  /** whether the kernel's run-time statistics were on (they cost two clock reads per event) */
+  /** whether the kernel's run-time statistics were on at all (they cost two clock reads per event) */
   readonly stats: boolean;
+  /** the share of the trial's time they were on: about 0.1 when sampled (20 ms in every 200 ms), 1 when always on */
+  readonly statsShare: number;
   /** one read of the kernel clock, measured by the loader at start; null when it could not be */
   readonly clockReadNs: number | null;
   readonly programs: readonly ProgramStats[];

@@ -3,7 +3,7 @@
  * group of `bench run` is SIGKILLed at seeded random moments in each phase (build,
  * measure, teardown); `bench clean` is itself killed while it tears down and run again;
  * and a run writes to a full disk. After each, nothing may be left: no namespace,
- * process, OVS instance, ledger or scratch directory, and a killed run's results say
+ * process, OVS instance, ledger or scratch directory, BPF program, link or pinned object, and a killed run's results say
  * "killed". A kill that lands after the run already ended is not counted: it is drawn again.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -14,12 +14,13 @@ import { seededRng } from '../../src/stats/rng.js';
 import { bench, benchBackground, CLI } from '../support/cli.js';
 import { waitFor } from '../support/poll.js';
 import { ourNetns } from '../support/netns.js';
+import { ourBpf, pinnedBpf } from '../support/bpf.js';
 import { scratchDir } from '../support/scratch.js';
 
 /** kills that must land, a third in each phase */
 const KILLS = 9;
 /** programs a run starts: none may outlive `bench clean` */
-const OURS = /^(ovsdb-server|ovs-vswitchd|bpftrace|iperf3|netserver|netperf)$/;
+const OURS = /^(ovsdb-server|ovs-vswitchd|bpftrace|netbench-trace|iperf3|netserver|netperf)$/;
 
 function ourProcesses(): string[] {
   const out: string[] = [];
@@ -79,9 +80,9 @@ async function killGroup(child: ResultPromise): Promise<boolean> {
 }
 
 function leftovers(state: string) {
-  return { netns: ourNetns(), processes: ourProcesses(), ledgers: list(join(state, 'ledgers')), scratch: list(join(state, 'runs')) };
+  return { netns: ourNetns(), processes: ourProcesses(), ledgers: list(join(state, 'ledgers')), scratch: list(join(state, 'runs')), bpf: ourBpf(), pinned: pinnedBpf() };
 }
-const NOTHING = { netns: [], processes: [], ledgers: [], scratch: [] };
+const NOTHING = { netns: [], processes: [], ledgers: [], scratch: [], bpf: [], pinned: [] };
 
 function status(runDir: string): string | undefined {
   try {

@@ -9,6 +9,8 @@ import { existsSync, mkdtempSync, readdirSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ourNetns } from '../support/netns.js';
+import { ourBpf, pinnedBpf } from '../support/bpf.js';
+import { libbpfUnavailable } from '../../src/trace/libbpf.js';
 import { SCRATCH_PREFIX, SCRATCH_ROOT_ENV, scratchPresent } from '../support/scratch.js';
 
 /** Counters that move by themselves, not settings anyone changed. */
@@ -35,12 +37,14 @@ export function rootNetworkState(): Record<string, string> {
     nftables: sh('nft', ['list', 'ruleset']),
     iptables: sh('iptables-save', []).split('\n').filter((l) => !l.startsWith('#')).map((l) => l.replace(/\[\d+:\d+\]/g, '')).join('\n'),
     sysctls: sh('sysctl', ['-a', '--pattern', '^net\\.']).split('\n').filter((l) => !VOLATILE_SYSCTLS.test(l)).join('\n'),
+    // the compiled observer's programs and links, and anything pinned in bpffs: none may outlive a run
+    bpf: [...ourBpf(), ...pinnedBpf()].join('\n'),
   };
 }
 
 let before: Record<string, string> = {};
 
-const REQUIRED = ['ip', 'ping', 'nft', 'ethtool', 'taskset', 'iperf3', 'netperf', 'netserver', 'ovs-vsctl', 'ovsdb-server', 'ovs-vswitchd', 'ovsdb-tool', 'ssh', 'ssh-keygen', 'sshd', 'nsenter', 'iptables-save', 'sysctl'];
+const REQUIRED = ['ip', 'ping', 'nft', 'ethtool', 'taskset', 'iperf3', 'netperf', 'netserver', 'ovs-vsctl', 'ovsdb-server', 'ovs-vswitchd', 'ovsdb-tool', 'ssh', 'ssh-keygen', 'sshd', 'nsenter', 'iptables-save', 'sysctl', 'bpftrace', 'bpftool'];
 
 export function setup(): void {
   if (process.getuid?.() !== 0) throw new Error('integration tests need root (they build network namespaces); run them as root, as CI does');
@@ -54,6 +58,8 @@ export function setup(): void {
   });
   if (missing.length) throw new Error(`integration tests need ${missing.join(', ')}: run scripts/setup.sh`);
   if (!existsSync('dist/src/lab/probe.js')) throw new Error('integration tests need the build: run npm run build first');
+  const observer = libbpfUnavailable();
+  if (observer) throw new Error(`integration tests need the compiled observer: ${observer}`);
   const left = ourNetns();
   if (left.length) throw new Error(`namespaces from an earlier run are still here (${left.join(', ')}): run 'npx bench clean' first`);
   before = rootNetworkState();

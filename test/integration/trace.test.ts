@@ -12,6 +12,11 @@ import { parseNetperf } from '../../src/parsers/netperf.js';
 import { loadResults } from '../../src/results/validate.js';
 import { bpftraceArgs, TRACE_PROGRAM, startSampler, tracingUnavailable } from '../../src/trace/tracer.js';
 import { bench } from '../support/cli.js';
+import { ourBpf } from '../support/bpf.js';
+import { LOADER, libbpfUnavailable } from '../../src/trace/libbpf.js';
+
+/** the compiled observer's run of the first test, which the bpftrace run is set beside */
+const bothObservers: { libbpf?: string } = {};
 import { ourNetns } from '../support/netns.js';
 import { scratchDir } from '../support/scratch.js';
 
@@ -22,9 +27,16 @@ function transactionsOf(runDir: string, raw: string): number {
   return parsed.values['tps']! * parsed.values['seconds']!;
 }
 
+/** Each traced cell's hops on the path, in order, by role. */
+function pathsOf(dir: string): Map<string, string[]> {
+  const results = loadResults(dir);
+  return new Map((results.tracing?.cells ?? []).map((c) => [`${c.topology} ${c.workload} ${c.path}`, c.hops.filter((h) => h.onPath).map((h) => h.hop)]));
+}
+
 describe('tracing', () => {
-  it('is available on this machine (bpftrace, BTF, tracefs)', () => {
+  it('is available on this machine (the compiled observer, bpftrace, BTF, tracefs)', () => {
     expect(tracingUnavailable()).toBeUndefined();
+    expect(libbpfUnavailable()).toBeUndefined();
   });
 
   it('follows packets hop by hop along each topology\'s own path, both ways', async () => {
@@ -34,7 +46,10 @@ describe('tracing', () => {
     expect(r.code, r.stderr).toBe(0);
     // loadResults validates against the schema
     const results = loadResults(out);
-    expect(results.environment.tracing).toEqual({ enabled: true, available: true, reason: null });
+    // the compiled observer is the default where the kernel has BTF
+    expect(results.environment.tracing).toMatchObject({ enabled: true, available: true, reason: null, tracer: 'libbpf' });
+    expect(results.tracing?.backend).toBe('libbpf');
+    bothObservers.libbpf = out;
     const cells = results.tracing?.cells ?? [];
     const cell = (t: string, p = 'c1-peer') => cells.find((c) => c.topology === t && c.path === p)!;
     const path = (t: string, p = 'c1-peer') => cell(t, p).hops.filter((h) => h.onPath).map((h) => h.hop);
@@ -93,9 +108,48 @@ describe('tracing', () => {
     expect(ourNetns()).toEqual([]);
   });
 
-  it('one sampler serves a topology\'s traced trials in a row, its data split per trial', async () => {
+  it('bpftrace, on the same topologies and paths, follows the same hops in the same order as the compiled observer', async () => {
+    const out = scratchDir('trace-bpftrace');
+    const r = await bench(['run', '--topology', 'bridge,nat,ovs,macvlan-bridge', '--workload', 'tcp-rr', '--path', 'c1-peer,peer-c1', '--trials', '1', '--traced', '1', '--duration', '0.25', '--warmup', '0', '--busy', 'keep', '--tracer', 'bpftrace', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const results = loadResults(out);
+    expect(results.environment.tracing).toMatchObject({ tracer: 'bpftrace', why: 'named with --tracer' });
+    expect(results.tracing?.backend).toBe('bpftrace');
+    // bpftrace says nothing about its own cost
+    expect(results.tracing?.cells.every((c) => c.observer === undefined)).toBe(true);
+    expect(bothObservers.libbpf, 'the compiled observer\'s run above').toBeDefined();
+    const compiled = pathsOf(bothObservers.libbpf!);
+    const bt = pathsOf(out);
+    expect([...compiled.keys()].sort()).toEqual([...bt.keys()].sort());
+    for (const [cell, hops] of bt) expect(compiled.get(cell), cell).toEqual(hops);
+    // the compiled observer's own cost is stated per cell, from the kernel's statistics
+    for (const c of loadResults(bothObservers.libbpf!).tracing!.cells) {
+      expect(c.observer, `${c.topology} ${c.path}`).toBeDefined();
+      expect(c.observer!.events).toBeGreaterThan(c.packets);
+      expect(c.observer!.sampledEvents).toBeGreaterThan(0);
+      expect(c.observer!.statsNsPerEvent).toBeGreaterThan(0);
+      expect(c.observer!.nsPerEvent).toBeGreaterThan(c.observer!.statsNsPerEvent!);
+    }
+    expect(ourNetns()).toEqual([]);
+    expect(ourBpf()).toEqual([]);
+  });
+
+  it('the compiled observer is told apart by its hits: a packet not followed costs it nothing but the attach', async () => {
+    const out = scratchDir('trace-attached-only');
+    const r = await bench(['run', '--topology', 'bridge', '--workload', 'tcp-rr', '--path', 'c1-peer', '--trials', '1', '--traced', '1', '--duration', '0.25', '--warmup', '0', '--busy', 'keep', '--trace-variant', 'attached-only', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const results = loadResults(out);
+    expect(results.tracing?.variant).toBe('attached-only');
+    const c = results.tracing!.cells.find((x) => x.topology === 'bridge')!;
+    // the probes fired but followed nothing
+    expect(c.packets).toBe(0);
+    expect(c.observer?.sampledEvents).toBeGreaterThan(0);
+    expect(ourBpf()).toEqual([]);
+  });
+
+  it.each(['bpftrace', 'libbpf'])('one %s sampler serves a topology\'s traced trials in a row, its data split per trial', async (tracer) => {
     const out = scratchDir('trace-split');
-    const r = await bench(['run', '--topology', 'bridge', '--workload', 'tcp-rr,tcp-stream', '--path', 'c1-peer', '--trials', '1', '--duration', '1', '--warmup', '0', '--busy', 'keep', '--out', out]);
+    const r = await bench(['run', '--topology', 'bridge', '--workload', 'tcp-rr,tcp-stream', '--path', 'c1-peer', '--trials', '1', '--duration', '1', '--warmup', '0', '--busy', 'keep', '--tracer', tracer, '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     const results = loadResults(out);
     const traced = results.trials.filter((t) => t.traced && t.topology === 'bridge').sort((a, b) => a.index - b.index);
@@ -111,10 +165,22 @@ describe('tracing', () => {
     const rr = traced.find((t) => t.workload === 'tcp-rr')!.tracing!.packets!;
     const stream = traced.find((t) => t.workload === 'tcp-stream')!.tracing!.packets!;
     expect(stream).not.toBe(rr);
-    // the second trial did not pay the sampler's start-up (about 1.5 s): it took about its traffic's time
+    // the second trial did not pay the sampler's start-up: it took about its traffic's time
     expect(traced[1]!.durationMs).toBeLessThan(1500);
-    expect(traced[0]!.durationMs - traced[1]!.durationMs).toBeGreaterThan(500);
+    // bpftrace's start-up (about 1.5 s) shows in the first trial; the compiled observer's takes well under that
+    if (tracer === 'bpftrace') expect(traced[0]!.durationMs - traced[1]!.durationMs).toBeGreaterThan(500);
+    // the compiled observer's segments each carry the kernel's statistics of that trial alone
+    if (tracer === 'libbpf') for (const text of raw) expect(text.split('\n').filter((l) => l.includes('"observer"'))).toHaveLength(1);
     expect(ourNetns()).toEqual([]);
+  });
+
+  it('a compiled observer that cannot start says why, and is not left running', async () => {
+    const r = await startSampler(new ExecaRunner(), ['not-a-number', '2', '0', '8192'], 20_000, LOADER);
+    expect('error' in r).toBe(true);
+    if (!('error' in r)) return;
+    expect(r.error).toMatch(/the compiled observer did not attach: .*unexpected argument 'not-a-number'/);
+    expect(procfs.startTime(r.proc!.pid)).toBeUndefined();
+    expect(ourBpf()).toEqual([]);
   });
 
   it('a wrong tracepoint fails cleanly with bpftrace\'s reason', async () => {

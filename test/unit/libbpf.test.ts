@@ -63,7 +63,12 @@ describe('the compiled observer\'s output (saved real loader output)', () => {
     expect(o.stats).toBe(true);
     expect(o.clockReadNs).toBeGreaterThan(0);
     expect(o.programs.map((p) => p.name)).toEqual(['net_dev_queue', 'netif_receive_skb', 'kfree_skb']);
-    expect(o.programs[0]!.runCnt).toBeGreaterThan(total(bridge.e2e));
+    // every hit counted; about a tenth of them timed by the kernel
+    expect(o.programs[0]!.events).toBeGreaterThan(total(bridge.e2e));
+    expect(o.statsShare).toBeGreaterThan(0.05);
+    expect(o.statsShare).toBeLessThan(0.2);
+    expect(o.programs[0]!.runCnt / o.programs[0]!.events).toBeGreaterThan(0.03);
+    expect(o.programs[0]!.runCnt / o.programs[0]!.events).toBeLessThan(0.3);
   });
 
   it('places a slot in its linear bucket below 1 ms and in a power of two beyond, as bpftrace\'s lhist and hist do', () => {
@@ -101,34 +106,50 @@ describe('the compiled observer\'s output (saved real loader output)', () => {
 });
 
 describe("the observer's own cost per cell", () => {
-  const stats = (runCnt: number, runTimeNs: number, clockReadNs: number | null = 30) => ({ backend: 'libbpf' as const, stats: true, clockReadNs, programs: [{ name: 'net_dev_queue', runCnt, runTimeNs }, { name: 'netif_receive_skb', runCnt, runTimeNs: runTimeNs / 2 }] });
+  /** a trial's observer record: each program hit `events` times, `timed` of them timed at `ns` each, the statistics on `share` of the time */
+  const stats = (events: number, timed: number, ns: number, clockReadNs: number | null = 30, share = 0.1) => ({
+    backend: 'libbpf' as const,
+    stats: true,
+    statsShare: share,
+    clockReadNs,
+    programs: [
+      { name: 'net_dev_queue', events, runCnt: timed, runTimeNs: timed * ns },
+      { name: 'netif_receive_skb', events, runCnt: timed, runTimeNs: (timed * ns) / 2 },
+    ],
+  });
   const data = (o: ReturnType<typeof stats> | undefined) => ({ attachedProbes: 3, ready: true, e2e: [], e2eLog: [], e2eSumNs: 0, hops: [], drops: [], errors: [], ...(o ? { observer: o } : {}) });
+  const cpu = (index: number, s: number) => trial('bridge', index, 1000, { index, traced: true, metrics: { tps: { value: 1000, unit: 't/s' }, cpu_busy_s: { value: s, unit: 'CPU-s' } } });
 
-  it('sums events and run time over the traced trials, states the statistics\' two clock reads and takes them off', () => {
-    const t1 = trial('bridge', 0, 1000, { index: 1, traced: true, metrics: { tps: { value: 1000, unit: 't/s' }, cpu_busy_s: { value: 0.5, unit: 'CPU-s' } } });
-    const t2 = trial('bridge', 1, 1000, { index: 2, traced: true, metrics: { tps: { value: 1000, unit: 't/s' }, cpu_busy_s: { value: 1.5, unit: 'CPU-s' } } });
-    const cost = observerCost([{ index: 1, sample: 8, data: data(stats(1000, 100_000, 31)) }, { index: 2, sample: 8, data: data(stats(3000, 300_000, 29)) }], [t1, t2], 100)!;
+  it('counts every event, times the sampled ones, states the statistics\' two clock reads and takes them off', () => {
+    const cost = observerCost([{ index: 1, sample: 8, data: data(stats(10_000, 1000, 100, 31)) }, { index: 2, sample: 8, data: data(stats(30_000, 3000, 100, 29)) }], [cpu(1, 0.5), cpu(2, 1.5)], 1000)!;
     expect(cost.trials).toBe(2);
-    expect(cost.events).toBe(8000);
-    expect(cost.runTimeNs).toBe(600_000);
+    expect(cost.events).toBe(80_000);
+    expect(cost.sampledEvents).toBe(8000);
+    expect(cost.statsShare).toBeCloseTo(0.1, 10);
     expect(cost.nsPerEvent).toBe(75);
     // two reads of the clock, the least the loader measured
     expect(cost.statsNsPerEvent).toBe(58);
     expect(cost.netNsPerEvent).toBe(17);
-    // 8000 events over 100 followed packets of 1 in 8
+    // 80,000 events over 1000 followed packets of 1 in 8
     expect(cost.eventsPerPacket).toBe(10);
-    // 0.6 ms of programs over 2 CPU-s of the traced trials
-    expect(cost.cpuShare).toBeCloseTo(0.0003, 10);
+    // every event at 17 ns and the 8000 timed ones 58 ns more, over 2 CPU-s
+    expect(cost.cpuShare).toBeCloseTo((80_000 * 17 + 8000 * 58) / 1e9 / 2, 12);
     expect(cost.programs).toEqual([
-      { name: 'net_dev_queue', events: 4000, nsPerEvent: 100 },
-      { name: 'netif_receive_skb', events: 4000, nsPerEvent: 50 },
+      { name: 'net_dev_queue', events: 40_000, nsPerEvent: 100 },
+      { name: 'netif_receive_skb', events: 40_000, nsPerEvent: 50 },
     ]);
+  });
+
+  it('estimates the events of the attached-only programs, which count nothing, from the timed ones and the share of time', () => {
+    const cost = observerCost([{ index: 1, sample: 8, data: data(stats(0, 500, 60, 30, 0.1)) }], [cpu(1, 1)], 100)!;
+    expect(cost.events).toBe(10_000);
+    expect(cost.sampledEvents).toBe(1000);
   });
 
   it('is null without the statistics (bpftrace, or --trace-variant no-stats), and says nothing it did not measure', () => {
     expect(observerCost([{ index: 1, sample: 8, data: data(undefined) }], [], 10)).toBeNull();
-    expect(observerCost([{ index: 1, sample: 8, data: data({ ...stats(10, 10), stats: false }) }], [], 10)).toBeNull();
-    const cost = observerCost([{ index: 1, sample: 8, data: data(stats(10, 1000, null)) }], [], 0)!;
+    expect(observerCost([{ index: 1, sample: 8, data: data({ ...stats(10, 1, 10), stats: false }) }], [], 10)).toBeNull();
+    const cost = observerCost([{ index: 1, sample: 8, data: data(stats(10, 1, 1000, null)) }], [], 0)!;
     expect(cost.statsNsPerEvent).toBeNull();
     expect(cost.netNsPerEvent).toBeNull();
     expect(cost.eventsPerPacket).toBeNull();
@@ -144,7 +165,8 @@ describe("the observer's own cost per cell", () => {
     expect(out.tracing!.backend).toBe('libbpf');
     expect(out.tracing!.program).toBe('bench/trace/bpf/path-latency.bpf.c');
     const cost = out.tracing!.cells[0]!.observer!;
-    expect(cost.events).toBe(d.observer!.programs.reduce((s, p) => s + p.runCnt, 0));
+    expect(cost.events).toBe(d.observer!.programs.reduce((s, p) => s + p.events, 0));
+    expect(cost.sampledEvents).toBe(d.observer!.programs.reduce((s, p) => s + p.runCnt, 0));
     expect(cost.eventsPerPacket).toBeGreaterThan(2);
     expect(resultsSchemaErrors(JSON.parse(JSON.stringify(out)))).toEqual([]);
   });

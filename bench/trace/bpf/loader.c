@@ -3,7 +3,7 @@
  * netbench-trace: loads path-latency.bpf.c (through its libbpf skeleton), attaches its
  * BTF tracepoint programs, and answers the suite between trials.
  *
- *   netbench-trace [--attached-only] [--no-stats] <sender> <receiver> <receiver2> <keep>
+ *   netbench-trace [--attached-only] [--no-stats | --stats-always] <sender> <receiver> <receiver2> <keep>
  *   netbench-trace --check      what this kernel allows: loads the programs, and an fentry
  *                               program, then exits (bench doctor)
  *
@@ -21,12 +21,16 @@
  * it (PR_SET_PDEATHSIG), and the kernel detaches everything when the process dies, even
  * by SIGKILL: nothing is pinned, so nothing outlives it.
  *
- * While it runs it holds the kernel's BPF run-time statistics on through
- * bpf_enable_stats(BPF_STATS_RUN_TIME), an fd released when the process ends: the
- * machine-wide sysctl kernel.bpf_stats_enabled is never written. The statistics cost two
- * reads of the kernel clock per event; the loader measures one read at start (a syscall
- * program run once through BPF_PROG_TEST_RUN) and reports it, so that their cost is
- * stated beside the figures. --no-stats leaves them off.
+ * The kernel's BPF run-time statistics are turned on through bpf_enable_stats
+ * (BPF_STATS_RUN_TIME), an fd that turns them off again when it is closed or the process
+ * ends: the machine-wide sysctl kernel.bpf_stats_enabled is never written. They cost two
+ * reads of the kernel clock per event, which slowed traced request/response traffic by
+ * several percent when held through whole trials (docs/methodology.md, "Tracing"); so
+ * the loader holds them for 20 ms in every 200 ms, a sample of a tenth of the events,
+ * from which the cost per event comes. The count of events is exact: the programs count
+ * them in a per-CPU array. One read of the clock is measured at start (a syscall program
+ * run through BPF_PROG_TEST_RUN), so that the statistics' own cost is stated and taken
+ * off. --stats-always holds them through the trials, --no-stats never turns them on.
  */
 #include <errno.h>
 #include <signal.h>
@@ -35,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -153,24 +158,105 @@ struct prog_stats {
 	__u64 run_time_ns;
 };
 
-static void dump_observer(struct prog_stats *ps, int nprog, int stats_fd, const char *stats_error, long clock_ns)
+enum stats_mode { STATS_SAMPLED, STATS_ALWAYS, STATS_OFF };
+
+#define STATS_PERIOD_NS 200000000LL
+#define STATS_ON_NS 20000000LL
+
+/* the statistics' window: on for STATS_ON_NS in every STATS_PERIOD_NS (sampled), always, or never */
+struct stats_window {
+	enum stats_mode mode;
+	int fd;
+	char error[128];
+	long long since;   /* when the current on-window began */
+	long long off_since; /* when the current off-window began */
+	long long on_ns;   /* time on since the last split */
+	long long split_at;
+};
+
+static long long now_ns(void)
 {
-	printf("{\"type\":\"observer\",\"data\":{\"backend\":\"libbpf\",\"stats\":%s,", stats_fd >= 0 ? "true" : "false");
-	if (stats_fd < 0)
-		printf("\"statsError\":\"%s\",", stats_error);
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void stats_on(struct stats_window *w)
+{
+	if (w->fd >= 0)
+		return;
+	w->fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (w->fd < 0)
+		snprintf(w->error, sizeof(w->error), "bpf_enable_stats: %s", strerror(errno));
+	else
+		w->since = now_ns();
+}
+
+static void stats_off(struct stats_window *w)
+{
+	if (w->fd < 0)
+		return;
+	close(w->fd);
+	w->fd = -1;
+	w->off_since = now_ns();
+	w->on_ns += w->off_since - w->since;
+}
+
+/* turn the window on or off when its time has come; how long until it next changes (-1: never) */
+static long long stats_tick(struct stats_window *w)
+{
+	if (w->mode != STATS_SAMPLED || w->error[0])
+		return -1;
+	long long t = now_ns();
+	if (w->fd >= 0) {
+		if (t - w->since < STATS_ON_NS)
+			return STATS_ON_NS - (t - w->since);
+		stats_off(w);
+		return STATS_PERIOD_NS - STATS_ON_NS;
+	}
+	if (t - w->off_since < STATS_PERIOD_NS - STATS_ON_NS)
+		return STATS_PERIOD_NS - STATS_ON_NS - (t - w->off_since);
+	stats_on(w);
+	return w->fd >= 0 ? STATS_ON_NS : -1;
+}
+
+static void dump_observer(struct prog_stats *ps, int nprog, int events_fd, int ncpu, struct stats_window *w, long clock_ns)
+{
+	long long t = now_ns();
+	long long on = w->on_ns + (w->fd >= 0 ? t - w->since : 0);
+	double share = t > w->split_at ? (double)on / (double)(t - w->split_at) : 0;
+	if (w->fd >= 0)
+		w->since = t;
+	w->on_ns = 0;
+	w->split_at = t;
+	bool failed = w->mode != STATS_OFF && w->error[0];
+	printf("{\"type\":\"observer\",\"data\":{\"backend\":\"libbpf\",\"stats\":%s,\"statsMode\":\"%s\",\"statsShare\":%.4f,", w->mode != STATS_OFF && !failed ? "true" : "false", w->mode == STATS_SAMPLED ? "sampled" : w->mode == STATS_ALWAYS ? "always" : "off", share);
+	if (failed)
+		printf("\"statsError\":\"%s\",", w->error);
 	if (clock_ns >= 0)
 		printf("\"clockReadNs\":%ld,", clock_ns);
 	printf("\"programs\":[");
+	__u64 *counts = calloc(ncpu, sizeof(__u64));
 	for (int i = 0; i < nprog; i++) {
 		struct bpf_prog_info info;
 		__u32 len = sizeof(info);
 		memset(&info, 0, sizeof(info));
 		if (bpf_obj_get_info_by_fd(bpf_program__fd(ps[i].prog), &info, &len))
 			continue;
-		printf("%s{\"name\":\"%s\",\"runCnt\":%llu,\"runTimeNs\":%llu}", i ? "," : "", ps[i].name, (unsigned long long)(info.run_cnt - ps[i].run_cnt), (unsigned long long)(info.run_time_ns - ps[i].run_time_ns));
+		/* the exact count, read and reset (the attached-only programs count nothing) */
+		__u32 key = i;
+		__u64 events = 0;
+		if (bpf_map_lookup_elem(events_fd, &key, counts) == 0) {
+			for (int c = 0; c < ncpu; c++)
+				events += counts[c];
+			memset(counts, 0, ncpu * sizeof(__u64));
+			bpf_map_update_elem(events_fd, &key, counts, BPF_ANY);
+		}
+		printf("%s{\"name\":\"%s\",\"events\":%llu,\"runCnt\":%llu,\"runTimeNs\":%llu}", i ? "," : "", ps[i].name, (unsigned long long)events, (unsigned long long)(info.run_cnt - ps[i].run_cnt), (unsigned long long)(info.run_time_ns - ps[i].run_time_ns));
 		ps[i].run_cnt = info.run_cnt;
 		ps[i].run_time_ns = info.run_time_ns;
 	}
+	free(counts);
 	printf("]}}\n");
 }
 
@@ -191,7 +277,7 @@ static long clock_read_ns(struct path_latency_bpf *skel)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: netbench-trace [--attached-only] [--no-stats] <sender> <receiver> <receiver2> <keep>\n       netbench-trace --check\n");
+	fprintf(stderr, "usage: netbench-trace [--attached-only] [--no-stats | --stats-always] <sender> <receiver> <receiver2> <keep>\n       netbench-trace --check\n");
 }
 
 /* --check: one line per attach type, "<type>: yes" or "<type>: no (<why>)"; exit 0 when the tracing programs load */
@@ -222,7 +308,8 @@ static int check(void)
 
 int main(int argc, char **argv)
 {
-	bool attached_only = false, stats = true;
+	bool attached_only = false;
+	enum stats_mode mode = STATS_SAMPLED;
 	__u64 nums[4];
 	int nnum = 0;
 	if (argc == 2 && strcmp(argv[1], "--check") == 0) {
@@ -233,7 +320,9 @@ int main(int argc, char **argv)
 		if (strcmp(argv[i], "--attached-only") == 0)
 			attached_only = true;
 		else if (strcmp(argv[i], "--no-stats") == 0)
-			stats = false;
+			mode = STATS_OFF;
+		else if (strcmp(argv[i], "--stats-always") == 0)
+			mode = STATS_ALWAYS;
 		else if (nnum < 4 && parse_u64(argv[i], &nums[nnum]) == 0)
 			nnum++;
 		else {
@@ -284,13 +373,9 @@ int main(int argc, char **argv)
 		path_latency_bpf__destroy(skel);
 		return 1;
 	}
-	int stats_fd = -1;
-	char stats_error[128] = "--no-stats";
-	if (stats) {
-		stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
-		if (stats_fd < 0)
-			snprintf(stats_error, sizeof(stats_error), "bpf_enable_stats: %s", strerror(errno));
-	}
+	struct stats_window w = { .mode = mode, .fd = -1, .error = "", .since = 0, .off_since = 0, .on_ns = 0, .split_at = now_ns() };
+	if (mode == STATS_ALWAYS)
+		stats_on(&w);
 	struct prog_stats ps[] = {
 		{ "net_dev_queue", skel->progs.on_queue, 0, 0 },
 		{ "netif_receive_skb", skel->progs.on_receive, 0, 0 },
@@ -312,24 +397,32 @@ int main(int argc, char **argv)
 	printf("{\"type\":\"printf\",\"data\":\"netbench-tracing-ready\\n\"}\n");
 	fflush(stdout);
 
+	long long wait = stats_tick(&w);
 	for (;;) {
-		int sig = sigwaitinfo(&set, NULL);
+		int sig;
+		if (wait < 0) {
+			sig = sigwaitinfo(&set, NULL);
+		} else {
+			struct timespec ts = { .tv_sec = wait / 1000000000LL, .tv_nsec = wait % 1000000000LL };
+			sig = sigtimedwait(&set, NULL, &ts);
+		}
 		if (sig < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
+			if (errno != EAGAIN && errno != EINTR)
+				break;
+			wait = stats_tick(&w);
+			continue;
 		}
 		if (sig != SIGUSR1)
 			break;
 		dump_slots(bpf_map__fd(skel->maps.hist), ncpu);
 		dump_drops(bpf_map__fd(skel->maps.drops), ncpu);
 		clear_state(bpf_map__fd(skel->maps.st));
-		dump_observer(ps, nprog, stats_fd, stats_error, clock_ns);
+		dump_observer(ps, nprog, bpf_map__fd(skel->maps.events), ncpu, &w, clock_ns);
 		printf("{\"type\":\"printf\",\"data\":\"netbench-split\\n\"}\n");
 		fflush(stdout);
+		wait = stats_tick(&w);
 	}
-	if (stats_fd >= 0)
-		close(stats_fd);
+	stats_off(&w);
 	path_latency_bpf__destroy(skel);
 	return 0;
 }
