@@ -213,7 +213,7 @@ export function adaptivePlanner(cells: readonly Cell[], opts: AdaptiveOptions): 
     // the first block always runs: a run that measured nothing would answer nothing
     if (block >= 0 && now() + cost > opts.deadlineMs) return void (stopped = budgetSpent(undecided, goal.total, outOfReach, goal.noun));
     block++;
-    if (tracing) for (const { cell, traced } of tracingBlockOrder(cells, rng, opts.byTopology)) push(cell, block, false, traced);
+    if (tracing) for (const { cell, traced } of tracingBlockOrder(cells, rng, opts.byTopology, block % 2 === 1)) push(cell, block, false, traced);
     else {
       for (const c of order) push(c, block, false, false);
       lastPlain = order;

@@ -132,19 +132,25 @@ export function topologiesTogether<T>(items: readonly T[], topology: (x: T) => s
 
 /**
  * A tracing block: one untraced and one traced trial of every cell. Cells are grouped by
- * topology and path (the groups in a seeded order): a group's untraced trials run first
- * (shuffled), then the same cells traced, so that each traced trial's twin ran seconds
- * before it in the same block, and one sampler serves the whole traced run of the group.
+ * topology and path (the groups in a seeded order): within a group the untraced trials
+ * (shuffled) and the same cells traced run one after the other, so that each traced
+ * trial's twin ran seconds from it in the same block, and one sampler serves the whole
+ * traced run of the group. Which half runs first alternates from block to block
+ * (`tracedFirst`): whatever slows a group's second half (the machine's drift, state the
+ * first half left, such as connection tracking entries) then falls on the traced trials
+ * in half the blocks and on their twins in the other half, and cancels out of the mean
+ * ratio instead of showing as the observer's cost (docs/methodology.md, "Tracing").
  * The untraced trials are the block's ordinary measured trials.
  */
-export function tracingBlockOrder<C extends Cell>(cells: readonly C[], rng: Rng, byTopology = false): { cell: C; traced: boolean }[] {
+export function tracingBlockOrder<C extends Cell>(cells: readonly C[], rng: Rng, byTopology = false, tracedFirst = false): { cell: C; traced: boolean }[] {
   const groups = new Map<string, C[]>();
   for (const c of cells) groups.set(`${c.topology} ${c.path}`, [...(groups.get(`${c.topology} ${c.path}`) ?? []), c]);
   const shuffled = shuffle([...groups.values()], rng);
-  return (byTopology ? topologiesTogether(shuffled, (g) => g[0]!.topology) : shuffled).flatMap((g) => [
-    ...shuffle(g, rng).map((cell) => ({ cell, traced: false })),
-    ...[...g].sort((x, y) => sampleFor(x.workload) - sampleFor(y.workload)).map((cell) => ({ cell, traced: true })),
-  ]);
+  return (byTopology ? topologiesTogether(shuffled, (g) => g[0]!.topology) : shuffled).flatMap((g) => {
+    const untraced = shuffle(g, rng).map((cell) => ({ cell, traced: false }));
+    const traced = [...g].sort((x, y) => sampleFor(x.workload) - sampleFor(y.workload)).map((cell) => ({ cell, traced: true }));
+    return tracedFirst ? [...traced, ...untraced] : [...untraced, ...traced];
+  });
 }
 
 export interface ScheduledTrial extends Cell {
@@ -179,7 +185,7 @@ export function buildSchedule(cells: readonly Cell[], trials: number, warmup: nu
   for (let b = 0; b < trials; b++) {
     // the first `tracedBlocks` blocks pair every cell's untraced trial with a traced one
     const plain = pairs && !byTopology ? (pairing === 'adjacent' ? pairedBlockOrder(cells, pairs, rng) : chainBlockOrder(cells, pairs, rng)) : blockOrder(cells, rng, byTopology);
-    const order = b < tracedBlocks ? tracingBlockOrder(cells, rng, byTopology) : plain.map((cell) => ({ cell, traced: false }));
+    const order = b < tracedBlocks ? tracingBlockOrder(cells, rng, byTopology, b % 2 === 1) : plain.map((cell) => ({ cell, traced: false }));
     for (const { cell, traced } of order) out.push({ ...cell, index: out.length, block: b, warmup: false, traced });
   }
   return out;

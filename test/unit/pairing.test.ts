@@ -7,7 +7,7 @@ import { cellKey, nearestPairs } from '../../src/results/cell.js';
 import { comparisonSides, comparisonSpecs, specCells } from '../../src/results/comparisons.js';
 import type { Cell } from '../../src/results/types.js';
 import { seededRng } from '../../src/stats/rng.js';
-import { chainBlockOrder, coverPairs, distinctPairs, pairedBlockOrder } from '../../src/run/schedule.js';
+import { buildSchedule, chainBlockOrder, coverPairs, distinctPairs, pairedBlockOrder, tracingBlockOrder } from '../../src/run/schedule.js';
 import { trial } from '../support/synthetic.js';
 
 const ALL = ['host', 'nat', 'bridge', 'ovs', 'macvlan-bridge', 'macvlan-vepa', 'macvlan-private', 'macvlan-passthru'];
@@ -119,5 +119,36 @@ describe('pairs closest in time', () => {
     const p = nearestPairs(trials, cell('nat'), cell('host'), 'tps');
     expect([...p.a]).toEqual([[0, 100]]);
     expect([...p.b]).toEqual([[0, 500]]);
+  });
+});
+
+describe('tracing blocks: traced trials and their untraced twins', () => {
+  const cells = ['tcp-rr', 'tcp-stream', 'tcp-crr'].flatMap((w) => ['host', 'nat'].map((t) => cell(t, w as Cell['workload'])));
+
+  it('a group runs its untraced half and its traced half one after the other, the traced half first in every other block', () => {
+    const schedule = buildSchedule(cells, 4, 0, seededRng(7), 4);
+    for (let b = 0; b < 4; b++) {
+      const block = schedule.filter((t) => t.block === b);
+      expect(block).toHaveLength(cells.length * 2);
+      // each group (topology, path) is one untraced half and one traced half, in the block's order
+      for (const topology of ['host', 'nat']) {
+        const group = block.filter((t) => t.topology === topology);
+        const halves = group.map((t) => t.traced).filter((x, i, all) => i === 0 || x !== all[i - 1]);
+        expect(halves, `block ${b} ${topology}`).toEqual(b % 2 === 1 ? [true, false] : [false, true]);
+        // the group's trials are consecutive: one sampler serves its traced half
+        const at = group.map((t) => block.indexOf(t));
+        expect(Math.max(...at) - Math.min(...at), `block ${b} ${topology}`).toBe(group.length - 1);
+      }
+    }
+    // plain blocks after the tracing ones trace nothing
+    expect(buildSchedule(cells, 3, 0, seededRng(7), 1).filter((t) => t.block > 0 && t.traced)).toEqual([]);
+  });
+
+  it('the order is the same for the same seed, and the parity, not the seed, picks which half goes first', () => {
+    expect(tracingBlockOrder(cells, seededRng(3), false, true)).toEqual(tracingBlockOrder(cells, seededRng(3), false, true));
+    for (let seed = 1; seed <= 20; seed++) {
+      expect(tracingBlockOrder(cells, seededRng(seed), false, true)[0]!.traced).toBe(true);
+      expect(tracingBlockOrder(cells, seededRng(seed), false, false)[0]!.traced).toBe(false);
+    }
   });
 });
