@@ -106,9 +106,11 @@ fi
 npm run build
 # the compiled observer (docs/methodology.md, "Tracing"): built against this kernel's BTF;
 # without BTF the suite traces with bpftrace instead
+# and the ebpf topology's tc programs with their loader (docs/methodology.md, "eBPF host routing")
 if [ -e /sys/kernel/btf/vmlinux ]; then
   make -s -C bench/trace/bpf
+  make -s -C bench/datapath
 else
-  echo "setup: the kernel has no BTF (/sys/kernel/btf/vmlinux): the compiled observer is not built; runs trace with bpftrace"
+  echo "setup: the kernel has no BTF (/sys/kernel/btf/vmlinux): the compiled observer and the eBPF datapath are not built; runs trace with bpftrace, and the ebpf topology is refused"
 fi
 echo "setup: done"

@@ -17,6 +17,8 @@ export type LedgerEntry =
   | { kind: 'ssh'; host: string; config?: string }
   | { kind: 'nic'; host?: string; netns: string; name: string; mtu: number; up: boolean }
   | { kind: 'nft-table'; netns: string; family: string; table: string }
+  /** a clsact qdisc and the tc BPF filters on it (the ebpf topology's datapath): deleting it unloads the programs */
+  | { kind: 'qdisc'; netns: string; dev: string }
   | { kind: 'process'; host?: string; netns?: string; label: string; pid: number; startTime: string }
   | { kind: 'ovs'; netns: string; dir: string }
   /** a CNI plugin's ADD, undone by its DEL with the same environment and configuration */
@@ -147,6 +149,8 @@ export function isLedgerEntry(x: unknown): x is LedgerEntry {
       return str(o, 'netns') && str(o, 'name');
     case 'nft-table':
       return str(o, 'netns') && str(o, 'family') && str(o, 'table');
+    case 'qdisc':
+      return str(o, 'netns') && str(o, 'dev');
     case 'process':
       return optStr(o, 'host') && optStr(o, 'netns') && str(o, 'label') && int(o, 'pid') && str(o, 'startTime');
     case 'ovs':

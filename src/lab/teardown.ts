@@ -41,7 +41,7 @@ export function ledgerRemotes(entries: readonly LedgerEntry[], local: Runner): (
  * (seen once in CI: a macvlan child's hostA entry, while its container's namespace was
  * being destroyed); iproute2 says "Cannot find device" when the name is not found at all.
  */
-const GONE = /No such file or directory|Cannot find device|No such device|does not exist|No such process|Invalid netns|not found|Could not find/i;
+const GONE = /No such file or directory|Cannot find device|No such device|does not exist|No such process|Invalid netns|not found|Could not find|Cannot find specified qdisc/i;
 
 /** What undoing an entry will do, in words, for --dry-run and logs. */
 export function describeUndo(e: LedgerEntry): string | undefined {
@@ -58,6 +58,8 @@ export function describeUndo(e: LedgerEntry): string | undefined {
       return `stop dockerd in ${e.netns} (${e.dir}), its containers, mounts and cgroups`;
     case 'nft-table':
       return `delete nftables table ${e.family} ${e.table} in ${e.netns}`;
+    case 'qdisc':
+      return `delete the clsact qdisc of ${e.dev} in ${e.netns}, and the tc BPF programs on it`;
     case 'link':
       return `delete link ${e.name} in ${e.netns}`;
     case 'netns':
@@ -139,6 +141,10 @@ export async function undoEntry(e: LedgerEntry, deps: TeardownDeps): Promise<voi
     }
     case 'nft-table':
       if (await netnsExists(runner, e.netns)) await tolerate(['nft', 'delete', 'table', e.family, e.table], e.netns);
+      return;
+    case 'qdisc':
+      // with the namespace or the device gone, so are the qdisc and its programs
+      if (await netnsExists(runner, e.netns)) await tolerate(['tc', 'qdisc', 'del', 'dev', e.dev, 'clsact'], e.netns);
       return;
     case 'link':
       if (await netnsExists(runner, e.netns)) await tolerate(['ip', '-n', e.netns, 'link', 'del', e.name]);

@@ -30,9 +30,14 @@ export interface Comparisons {
   readonly correction: string;
 }
 
-/** A topology's name as reports give it: ovs names its datapath, since it decides ovs's speed. */
+const EBPF_LABEL = 'eBPF host routing';
+/** What the claim says the ebpf style is, where it names the alternatives. */
+const EBPF_CLAIM = 'eBPF host routing, Cilium-style, built by this suite; not Cilium itself';
+
+/** A topology's name as reports give it: ovs names its datapath, since it decides ovs's speed; ebpf says what it is and is not. */
 export function topologyLabel(results: Results, name: string): string {
   const t = results.environment.topologies.find((x) => x.name === name);
+  if (t?.driver === 'ebpf') return `${name} (${EBPF_LABEL})`;
   if (!t?.datapath) return name;
   return `${name} (${t.datapath === 'netdev' ? 'userspace netdev datapath' : 'kernel datapath'})`;
 }
@@ -135,7 +140,7 @@ export function claimSummary(rows: readonly Comparison[]): ClaimSummary {
   const who = challengers.every((a) => a.startsWith('macvlan-')) ? 'macvlan' : challengers.join(', ');
   const perAlternative = [...new Set(rows.map((r) => r.bLabel))].map((b) => {
     const mine = rows.filter((r) => r.bLabel === b);
-    return `vs ${b}: ${holds(tally(mine))}; ${tallyText(tally(mine), mine.length)}`;
+    return `vs ${b.replace(`(${EBPF_LABEL})`, `(${EBPF_CLAIM})`)}: ${holds(tally(mine))}; ${tallyText(tally(mine), mine.length)}`;
   });
   const userspace = rows.some((r) => r.bLabel.includes('userspace'));
   const note = userspace ? ' Wins against ovs on its userspace netdev datapath (this kernel has no openvswitch module) say nothing about ovs on the kernel datapath that most deployments use.' : '';

@@ -12,7 +12,7 @@ import type { Results, TrialRecord } from './types.js';
 import { type FamilyVerdicts, familyVerdicts, type PairedSample, type VerdictOptions } from './verdict.js';
 
 export const CHALLENGERS = ['macvlan-bridge', 'macvlan-vepa', 'macvlan-private', 'macvlan-passthru'];
-export const INCUMBENTS = ['nat', 'bridge', 'ovs'];
+export const INCUMBENTS = ['nat', 'bridge', 'ovs', 'ebpf'];
 
 export interface ComparisonSpec {
   readonly workload: WorkloadName;

@@ -26,7 +26,7 @@ export const BUILDER_REGISTRY: Readonly<Record<BuilderName, Builder>> = {
   iproute2: {
     name: 'iproute2',
     summary: "the suite's own drivers: every style, with ip, nft and Open vSwitch",
-    refuses: { host: null, nat: null, bridge: null, ovs: null, macvlan: null, ipvlan: null, ptp: null, vxlan: null },
+    refuses: { host: null, nat: null, bridge: null, ovs: null, macvlan: null, ipvlan: null, ptp: null, vxlan: null, ebpf: null },
     driver: (spec) => DRIVER_REGISTRY[spec.driver],
   },
   docker: {
@@ -41,6 +41,7 @@ export const BUILDER_REGISTRY: Readonly<Record<BuilderName, Builder>> = {
       ipvlan: "Docker's ipvlan driver needs a kernel with ipvlan; the iproute2 builder says whether this one has it",
       ptp: 'Docker has no point-to-point network driver',
       vxlan: "Docker's overlay driver needs a swarm; the vxlan style is built with iproute2",
+      ebpf: 'Docker has no eBPF datapath of its own; the ebpf style is built by the suite with tc BPF programs',
     },
     driver: () => dockerDriver,
   },
@@ -56,6 +57,7 @@ export const BUILDER_REGISTRY: Readonly<Record<BuilderName, Builder>> = {
       ovs: 'ovs-cni is not packaged for Debian',
       ipvlan: 'not wired to the ipvlan plugin: the iproute2 builder makes ipvlan where the kernel has it',
       vxlan: "Flannel's and Calico's vxlan backends are daemons, not CNI plugins; the vxlan style is built with iproute2 as Flannel sets it",
+      ebpf: "Cilium's and Calico's eBPF datapaths are agents, not CNI plugins; the ebpf style is built by the suite with tc BPF programs",
     },
     driver: () => cniDriver,
   },

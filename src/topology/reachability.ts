@@ -29,6 +29,7 @@ export function expectedMatrix(spec: TopologySpec): Expectation {
     case 'ovs':
     case 'ptp':
     case 'vxlan':
+    case 'ebpf':
       return base;
     case 'ipvlan':
       return { ...base, 'hostA->c1': 'no' };
@@ -55,6 +56,8 @@ export function explainCell(spec: TopologySpec, id: CellId): string {
   if (spec.driver === 'nat' && id === 'peer->c1') return 'no route to the private network';
   if (spec.driver === 'ipvlan' && id === 'hostA->c1') return 'ipvlan parent cannot reach its own children';
   if (spec.driver === 'ptp' && (id === 'c1->c2' || id === 'peer->c1')) return 'routed through hostA';
+  if (spec.driver === 'ebpf' && (id === 'c1->c2' || id === 'peer->c1')) return 'redirected into the container by tc BPF (bpf_redirect_peer)';
+  if (spec.driver === 'ebpf' && id === 'c1->peer') return 'redirected out of the uplink by tc BPF (bpf_redirect_neigh)';
   if (spec.driver === 'vxlan' && (id === 'c1->peer' || id === 'peer->c1')) return 'through the VXLAN tunnel to the peer\'s VTEP';
   return '';
 }

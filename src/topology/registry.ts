@@ -7,11 +7,12 @@ import { BUILDER_REGISTRY } from './builders.js';
 import { BUILDERS, type BuilderName, loadTopologyFile, type TopologySpec } from './spec.js';
 
 /** Order matters: reports and `--all` follow it, host first. */
-export const TOPOLOGY_NAMES = ['host', 'nat', 'bridge', 'ovs', 'macvlan-bridge', 'macvlan-vepa', 'macvlan-private', 'macvlan-passthru'] as const;
+export const TOPOLOGY_NAMES = ['host', 'nat', 'bridge', 'ovs', 'ebpf', 'macvlan-bridge', 'macvlan-vepa', 'macvlan-private', 'macvlan-passthru'] as const;
 /** Built in, named one by one or picked by --builder; `all` (the main job) leaves them out. */
 export const MORE_TOPOLOGY_NAMES = [
   'ptp',
   'vxlan',
+  'ebpf-netkit',
   'ipvlan-l2',
   'ipvlan-l3',
   'ipvlan-l3s',

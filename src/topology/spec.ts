@@ -12,10 +12,13 @@ import { TOPOLOGY_DIR } from '../locations.js';
 import { BENCHMARK_RANGE, type Cidr, contains, hostAddress, overlaps, parseCidr, size } from './cidr.js';
 
 /** The styles (a topology's `driver`): what the network is, whichever builder makes it. */
-export const DRIVERS = ['host', 'nat', 'bridge', 'ovs', 'macvlan', 'ipvlan', 'ptp', 'vxlan'] as const;
+export const DRIVERS = ['host', 'nat', 'bridge', 'ovs', 'macvlan', 'ipvlan', 'ptp', 'vxlan', 'ebpf'] as const;
 export type DriverName = (typeof DRIVERS)[number];
 export const MACVLAN_MODES = ['bridge', 'vepa', 'private', 'passthru'] as const;
 export const IPVLAN_MODES = ['l2', 'l3', 'l3s'] as const;
+/** ebpf: the containers' pairs are veths (the default) or netkit devices */
+export const EBPF_MODES = ['veth', 'netkit'] as const;
+export type EbpfMode = (typeof EBPF_MODES)[number];
 export type MacvlanMode = (typeof MACVLAN_MODES)[number];
 export type IpvlanMode = (typeof IPVLAN_MODES)[number];
 /** Who makes the style: the suite's own iproute2 drivers, Docker's daemon, or CNI plugins. */
@@ -27,7 +30,7 @@ export interface DockerOptions {
   readonly userlandProxy: boolean;
 }
 /** the drivers whose containers sit on a network of their own behind hostA (`private`) */
-const PRIVATE_NET_DRIVERS: readonly DriverName[] = ['nat', 'ptp', 'vxlan'];
+const PRIVATE_NET_DRIVERS: readonly DriverName[] = ['nat', 'ptp', 'vxlan', 'ebpf'];
 export const DATAPATHS = ['auto', 'system', 'netdev'] as const;
 export type Datapath = (typeof DATAPATHS)[number];
 
@@ -47,7 +50,7 @@ export interface TopologySpec {
   readonly name: string;
   readonly description: string;
   readonly driver: DriverName;
-  readonly mode?: MacvlanMode | IpvlanMode;
+  readonly mode?: MacvlanMode | IpvlanMode | EbpfMode;
   readonly builder: BuilderName;
   readonly docker?: DockerOptions;
   readonly source: string; // file it came from
@@ -66,7 +69,7 @@ interface RawTopology {
   name: string;
   description?: string;
   driver: DriverName;
-  mode?: MacvlanMode | IpvlanMode;
+  mode?: MacvlanMode | IpvlanMode | EbpfMode;
   builder?: BuilderName;
   docker?: { network?: 'default' | 'user'; userlandProxy?: boolean };
   lan: { cidr: string; mtu?: number };
@@ -127,11 +130,12 @@ function cidrIn(source: string, field: string, text: string, problems: string[])
 
 /** Which keys and counts each driver allows. */
 function driverRules(r: RawTopology, problems: string[]): void {
-  const modes: Partial<Record<DriverName, readonly string[]>> = { macvlan: MACVLAN_MODES, ipvlan: IPVLAN_MODES };
+  const modes: Partial<Record<DriverName, readonly string[]>> = { macvlan: MACVLAN_MODES, ipvlan: IPVLAN_MODES, ebpf: EBPF_MODES };
   const allowed = modes[r.driver];
-  if (allowed && r.mode === undefined) problems.push(`driver ${r.driver} needs a mode (valid modes: ${allowed.join(', ')})`);
+  // ebpf's mode may be left out: veth pairs
+  if (allowed && r.mode === undefined && r.driver !== 'ebpf') problems.push(`driver ${r.driver} needs a mode (valid modes: ${allowed.join(', ')})`);
   if (allowed && r.mode !== undefined && !allowed.includes(r.mode)) problems.push(`${r.driver} mode '${r.mode}' is not one of ${allowed.join(', ')}`);
-  if (!allowed && r.mode !== undefined) problems.push(`'mode' applies to the macvlan and ipvlan drivers only, not ${r.driver}`);
+  if (!allowed && r.mode !== undefined) problems.push(`'mode' applies to the macvlan, ipvlan and ebpf drivers only, not ${r.driver}`);
   const priv = PRIVATE_NET_DRIVERS.includes(r.driver);
   if (!priv && r.private !== undefined) problems.push(`'private' applies to the ${PRIVATE_NET_DRIVERS.join(', ')} drivers only`);
   if (r.driver !== 'nat' && r.publish !== undefined) problems.push(`'publish' applies to the nat driver only`);

@@ -226,8 +226,7 @@ export class BpftraceTracer implements Tracer {
     const { client, server } = res.plan;
     const roleOf = new Map(built.interfaces.map((i) => [`${i.netns} ${i.name}`, i.role]));
     const role = (netns: string, name: string) => roleOf.get(`${netns} ${name}`) ?? name;
-    // a macvlan child's packets from outside are received on its parent, hostA's uplink
-    const viaParent = built.spec.driver === 'macvlan' && built.containers.some((c) => c.netns === server.netns);
+    const lastSeen = lastSeenAt(built, client, server);
     const sample = sampleFor(trial.workload);
     const base = { index: trial.index, topology: built.spec.name, workload: trial.workload, path: trial.path, sender: role(client.netns, client.ifname), receiver: role(server.netns, server.ifname), sample };
     // on real machines the peer is another kernel: this machine's part of the journey starts or ends at its test NIC
@@ -235,7 +234,7 @@ export class BpftraceTracer implements Tracer {
     const direction = !peerElsewhere ? undefined : server.netns === built.lan.peerNs ? 'in' : client.netns === built.lan.peerNs ? 'out' : undefined;
     const file = `${String(trial.index).padStart(4, '0')}-${built.spec.name}-${trial.workload}-${trial.path}`;
     return async (run: () => Promise<CommandResult>): Promise<CommandResult> => {
-      const [local, peer] = await Promise.all([this.openLocal(built, store, base, { client, server, viaParent, peerElsewhere }), direction ? this.openPeer(built, { ...base, direction }) : undefined]);
+      const [local, peer] = await Promise.all([this.openLocal(built, store, base, { client, server, lastSeen, peerElsewhere }), direction ? this.openPeer(built, { ...base, direction }) : undefined]);
       if (typeof local === 'string') this.traces.push({ ...base, error: local, raw: null });
       let result: CommandResult;
       try {
@@ -266,7 +265,7 @@ export class BpftraceTracer implements Tracer {
     built: BuiltTopology,
     store: RunStore,
     base: { readonly sample: number },
-    where: { client: { netns: string; ifname: string }; server: { netns: string; ifname: string }; viaParent: boolean; peerElsewhere: boolean },
+    where: { client: { netns: string; ifname: string }; server: { netns: string; ifname: string }; lastSeen: { netns: string; name: string } | undefined; peerElsewhere: boolean },
   ): Promise<{ session: Session; dir: Map<number, DeviceRef> } | string> {
     const { client, server } = where;
     let dir: Map<number, DeviceRef>;
@@ -282,7 +281,7 @@ export class BpftraceTracer implements Tracer {
     const ends = {
       sender: where.peerElsewhere && client.netns === built.lan.peerNs ? loc(built.lan.hostA, built.lan.uplink, RX) : loc(client.netns, client.ifname, TX),
       receiver: where.peerElsewhere && server.netns === built.lan.peerNs ? loc(built.lan.hostA, built.lan.uplink, TX) : loc(server.netns, server.ifname, RX),
-      receiver2: where.viaParent ? loc(built.lan.hostA, built.lan.uplink, RX) : 0,
+      receiver2: where.lastSeen ? loc(where.lastSeen.netns, where.lastSeen.name, RX) : 0,
     };
     // host's own traffic leaves by the NIC itself, and a macvlan child gets a packet from the wire inside the NIC's receive
     if (ends.sender !== 0 && (ends.sender === ends.receiver || ends.sender === ends.receiver2)) return 'the journey on this machine is the test NIC alone: no step here to time';
@@ -416,6 +415,25 @@ export class BpftraceTracer implements Tracer {
     const peer = this.peerOpts ? { program: PEER_PROGRAM, available: this.peerOpts.reason === null, reason: this.peerOpts.reason, traces: this.peerTraces } : undefined;
     return aggregateTracing(results, this.traces, { program: this.program, backend: this.backend, ...(this.backend === 'libbpf' ? { variant: this.variant } : {}), available: this.available, reason: this.reason, ...(peer ? { peer } : {}) });
   }
+}
+
+/**
+ * Where a packet into a container is last seen when no receive fires on the container's
+ * own interface: the receive that hands it over ends the journey. A macvlan child's
+ * packets from outside are handed over inside the receive on its parent, hostA's uplink.
+ * The ebpf style's programs run in a receive and redirect the packet into the container
+ * with bpf_redirect_peer, which fires no second receive: from outside, the uplink's; from
+ * another container, that container's host-side interface. Undefined elsewhere.
+ */
+export function lastSeenAt(built: Pick<BuiltTopology, 'spec' | 'containers' | 'interfaces' | 'lan'>, client: { netns: string }, server: { netns: string }): { netns: string; name: string } | undefined {
+  if (!built.containers.some((c) => c.netns === server.netns)) return undefined;
+  const uplink = { netns: built.lan.hostA, name: built.lan.uplink };
+  if (built.spec.driver === 'macvlan') return uplink;
+  if (built.spec.driver !== 'ebpf') return undefined;
+  const from = built.interfaces.find((i) => i.netns === client.netns && built.containers.some((c) => c.netns === client.netns));
+  if (!from) return uplink;
+  const hostSide = built.interfaces.find((i) => i.netns === built.lan.hostA && i.role === `${from.role}h`);
+  return hostSide ? { netns: hostSide.netns, name: hostSide.name } : uplink;
 }
 
 /** The device directory as saved beside the raw output: location number, namespace, interface, role. */

@@ -1,13 +1,14 @@
 /**
- * What the compiled observer (bench/trace/bpf) may leave in the kernel: its programs
- * (by their names), any link to them, and anything pinned in bpffs beside the kernel's
- * own files. All must be gone when a run ends, however it ends.
+ * What the compiled observer (bench/trace/bpf) and the ebpf topology's datapath
+ * (bench/datapath) may leave in the kernel: their programs (by their names), any link to
+ * them, and anything pinned in bpffs beside the kernel's own files. All must be gone when
+ * a run ends, however it ends.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 
-/** the observer's program names, as the kernel keeps them (15 characters at most) */
-export const OBSERVER_PROGRAMS = ['on_queue', 'on_receive', 'on_drop', 'clock_cost', 'fentry_check'];
+/** the suite's program names, as the kernel keeps them (15 characters at most): the observer's, and the ebpf topology's datapath */
+export const OBSERVER_PROGRAMS = ['on_queue', 'on_receive', 'on_drop', 'clock_cost', 'fentry_check', 'from_container', 'to_container'];
 /** what the kernel itself puts in bpffs */
 const KERNEL_BPFFS = new Set(['maps.debug', 'progs.debug']);
 

@@ -2,17 +2,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { NetbenchError } from '../../src/errors.js';
 import { RecordingRunner } from '../../src/exec/recording-runner.js';
 import { cgroupDirs, mountsBelow } from '../../src/lab/docker.js';
-import { isLedgerEntry } from '../../src/lab/ledger.js';
+import { isLedgerEntry, parseLedger } from '../../src/lab/ledger.js';
 import { describeUndo } from '../../src/lab/teardown.js';
 import { buildTopology } from '../../src/topology/build.js';
 import { BUILDER_REGISTRY, driverFor } from '../../src/topology/builders.js';
 import { cniChain } from '../../src/topology/drivers/cni.js';
 import { dockerdArgs, publishFlags } from '../../src/topology/drivers/docker.js';
 import { vxlanPlan } from '../../src/topology/drivers/routed.js';
+import { DATAPATH_LOADER } from '../../src/topology/drivers/ebpf.js';
 import { expectedMatrix } from '../../src/topology/reachability.js';
 import { parseBuilders, resolveTopologyArg, resolveTopologyList } from '../../src/topology/registry.js';
 import { DRIVERS, resolveTopology } from '../../src/topology/spec.js';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { simulatedKernel, tempState } from '../support/fakes.js';
 import { scratchDir } from '../support/scratch.js';
@@ -216,5 +217,64 @@ describe('iproute2: the new styles', () => {
     expect(lines).toContain('ip -n nb-abcd-ipvlan-l3-c1 route replace default dev abcda-c1');
     const l2 = await build('ipvlan-l2');
     expect(l2.lines.some((l) => l.includes('route replace default'))).toBe(false);
+  });
+});
+
+describe('iproute2: the ebpf style', () => {
+  it('ptp\'s wiring, then a clsact qdisc per device in the ledger before the loader attaches the tc programs in hostA', async () => {
+    const { lines, built } = await build('ebpf');
+    // the same addressing and routes as ptp
+    expect(lines).toContain('ip -n nb-abcd-ebpf-hostA link add abcda-c1h mtu 1500 type veth peer name abcda-c1 netns nb-abcd-ebpf-c1 mtu 1500');
+    expect(lines).toContain('ip -n nb-abcd-ebpf-hostA route add 198.19.0.11/32 dev abcda-c1h src 198.19.0.1');
+    expect(lines).toContain('ip -n nb-abcd-ebpf-peer route add 198.19.0.0/24 via 198.18.0.1');
+    // the programs ask the kernel's FIB, which answers only where hostA forwards
+    expect(lines).toContain('ip netns exec nb-abcd-ebpf-hostA sysctl -qw net.ipv4.ip_forward=1');
+    // the loader runs last, in hostA, with the uplink first and every container's host-side veth
+    const attach = `ip netns exec nb-abcd-ebpf-hostA ${DATAPATH_LOADER} abcda-up abcda-c1h abcda-c2h`;
+    expect(lines.at(-1)).toBe(attach);
+    // each qdisc is in the ledger before the loader runs, after the links it sits on
+    const entries = parseLedger(readFileSync(built.ledgerPath, 'utf8'));
+    const qdiscs = entries.filter((e) => e.kind === 'qdisc');
+    expect(qdiscs).toEqual([
+      { kind: 'qdisc', netns: 'nb-abcd-ebpf-hostA', dev: 'abcda-up' },
+      { kind: 'qdisc', netns: 'nb-abcd-ebpf-hostA', dev: 'abcda-c1h' },
+      { kind: 'qdisc', netns: 'nb-abcd-ebpf-hostA', dev: 'abcda-c2h' },
+    ]);
+    expect(entries.findIndex((e) => e.kind === 'qdisc')).toBeGreaterThan(entries.findIndex((e) => e.kind === 'link' && e.name === 'abcda-c2h'));
+    expect(built.caveats.join(' ')).toMatch(/not Cilium itself/);
+    expect(describeUndo(qdiscs[0]!)).toBe('delete the clsact qdisc of abcda-up in nb-abcd-ebpf-hostA, and the tc BPF programs on it');
+  });
+
+  it('ebpf-netkit: netkit pairs made inside their namespaces, and only the uplink\'s program', async () => {
+    const { lines } = await build('ebpf-netkit');
+    expect(lines).toContain('ip -n nb-abcd-ebpf-netkit-hostA link add abcda-c1h mtu 1500 type netkit mode l3 peer name abcda-c1 netns nb-abcd-ebpf-netkit-c1 mtu 1500');
+    expect(lines).toContain('ip -n nb-abcd-ebpf-netkit-c1 addr add 198.19.0.11/32 dev abcda-c1');
+    expect(lines.at(-1)).toBe(`ip netns exec nb-abcd-ebpf-netkit-hostA ${DATAPATH_LOADER} abcda-up`);
+  });
+
+  it('ebpf-netkit on a kernel without netkit is refused with the kernel\'s words and the reason', async () => {
+    // Debian 12's iproute2 does not know netkit's options; asked bare, the kernel says it has no netkit
+    const noNetkit = new RecordingRunner((spec, argv) => (argv.includes('netkit') ? (argv.includes('mode') ? { exitCode: 255, stderr: 'Garbage instead of arguments "mode ...". Try "ip link help".\n' } : { exitCode: 2, stderr: 'Error: Unknown device type.\n' }) : undefined));
+    const t = tempState();
+    cleanup = t.cleanup;
+    const err = await buildTopology(resolveTopologyArg('ebpf-netkit'), { runner: noNetkit, state: t.state, tag: 'abcd', slot: 0, command: 'test' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NetbenchError);
+    expect((err as NetbenchError).code).toBe('UNSUPPORTED');
+    expect((err as NetbenchError).message).toMatch(/this kernel has no netkit .*Unknown device type.*CONFIG_NETKIT is not set/);
+  });
+
+  it('a datapath that cannot be attached fails the build with the loader\'s words', async () => {
+    const refusing = new RecordingRunner((spec) => (spec.program === DATAPATH_LOADER ? { exitCode: 1, stderr: 'netbench-datapath: the kernel refused the programs: Operation not permitted\n' } : undefined));
+    const t = tempState();
+    cleanup = t.cleanup;
+    const err = await buildTopology(resolveTopologyArg('ebpf'), { runner: refusing, state: t.state, tag: 'abcd', slot: 0, command: 'test' }).catch((e: unknown) => e);
+    expect((err as NetbenchError).code).toBe('BUILD_FAILED');
+    expect((err as NetbenchError).message).toMatch(/could not be attached: .*refused the programs: Operation not permitted/);
+  });
+
+  it('its reachability row is ptp\'s, and docker and cni refuse it with their reasons', () => {
+    expect(expectedMatrix(resolveTopologyArg('ebpf'))).toEqual(expectedMatrix(resolveTopologyArg('ptp')));
+    expect(BUILDER_REGISTRY.docker.refuses.ebpf).toMatch(/no eBPF datapath/);
+    expect(BUILDER_REGISTRY.cni.refuses.ebpf).toMatch(/agents, not CNI plugins/);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { familyVerdicts, PAIRS_CAP, pairsToDecide, verdictAt } from '../../src/results/verdict.js';
-import { compareAll, claimSummary, holds, rulesOut, sentence } from '../../src/report/verdicts.js';
+import { compareAll, claimSummary, holds, rulesOut, sentence, topologyLabel } from '../../src/report/verdicts.js';
 import { comparisonSides, comparisonSpecs, judge } from '../../src/results/comparisons.js';
 import { jitter } from '../support/noise.js';
 import { syntheticResults, trial } from '../support/synthetic.js';
@@ -148,6 +148,16 @@ describe('the claim', () => {
       'vs ovs (userspace netdev datapath): holds; better in 2, worse in 0, within the margin in 0, inconclusive in 0 of 2',
     ]);
     expect(claim.text).toMatch(/say nothing about ovs on the kernel datapath/);
+  });
+  it('the ebpf style is named short in charts and for what it is in the claim: Cilium-style, built by this suite, not Cilium', () => {
+    const trials = [0, 1, 2, 3, 4, 5, 6, 7].flatMap((b) => [trial('host', b, 1000 * tps(b)), trial('ebpf', b, 900 * tps(b + 1)), trial('macvlan-bridge', b, 1000 * tps(b + 2))]);
+    const base = syntheticResults(trials);
+    const env = { ...base.environment, topologies: [{ name: 'ebpf', driver: 'ebpf', mode: null, datapath: null, hairpin: false, ipForward: '1', bridgeNfCallIptables: null, interfaces: [], caveats: [], buildMs: 1, teardownMs: 1 }] };
+    const r = { ...res(['host', 'ebpf', 'macvlan-bridge'], trials, { challengers: ['macvlan-bridge'], against: ['ebpf'] }), environment: env };
+    expect(topologyLabel(r, 'ebpf')).toBe('ebpf (eBPF host routing)');
+    const { rows } = compareAll(r);
+    expect(rows.find((x) => x.metric === 'tps')!.sentence).toMatch(/^macvlan-bridge is 1\d\.\d% .* faster than ebpf \(eBPF host routing\) on tcp-rr/);
+    expect(claimSummary(rows).perAlternative[0]).toMatch(/^vs ebpf \(eBPF host routing, Cilium-style, built by this suite; not Cilium itself\): /);
   });
 });
 

@@ -18,6 +18,7 @@ const KINDS: { entry: LedgerEntry; required: string[]; optional: string[] }[] = 
   { entry: { kind: 'ssh', host: 'peer', config: '/tmp/ssh_config' }, required: ['host'], optional: ['config'] },
   { entry: { kind: 'nic', host: 'peer', netns: 'nb-ab12-h', name: 'ens5', mtu: 1500, up: true }, required: ['netns', 'name', 'mtu', 'up'], optional: ['host'] },
   { entry: { kind: 'nft-table', netns: 'nb-ab12-nat-hostA', family: 'ip', table: 'netbench' }, required: ['netns', 'family', 'table'], optional: [] },
+  { entry: { kind: 'qdisc', netns: 'nb-ab12-ebpf-hostA', dev: 'ab120-up' }, required: ['netns', 'dev'], optional: [] },
   { entry: { kind: 'process', host: 'peer', netns: 'nb-ab12-nat-peer', label: 'iperf3', pid: 77, startTime: '1234' }, required: ['label', 'pid', 'startTime'], optional: ['host', 'netns'] },
   { entry: { kind: 'ovs', netns: 'nb-ab12-ovs-hostA', dir: '/run/netbench/ovs/ab12' }, required: ['netns', 'dir'], optional: [] },
   { entry: { kind: 'cni', netns: 'nb-ab12-cni-hostA', plugin: 'bridge', containerNs: 'nb-ab12-cni-c1', ifname: 'eth0', config: '{}', path: '/usr/lib/cni' }, required: ['netns', 'plugin', 'containerNs', 'ifname', 'config', 'path'], optional: [] },

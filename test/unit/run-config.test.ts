@@ -16,7 +16,7 @@ describe('run options', () => {
   });
   it('flags override the profile', () => {
     const c = resolveRunConfig({ topology: 'all', profile: 'ci', workload: 'udp-pps,tcp-rr', path: 'all', trials: 7, duration: 4, warmup: 0, seed: 42 });
-    expect(c.topologies).toHaveLength(8);
+    expect(c.topologies).toHaveLength(9);
     expect(c.workloads).toEqual(['udp-pps', 'tcp-rr']);
     expect(c.paths).toEqual(['c1-peer', 'peer-c1', 'c1-c2']);
     expect([c.trials, c.durationS, c.warmup, c.seed]).toEqual([7, 4, 0, 42]);
@@ -88,7 +88,7 @@ describe('paths', () => {
 
 describe('adaptive runs and what they judge', () => {
   it('profiles with a budget stop adaptively; --trials keeps its fixed meaning; --budget overrides', () => {
-    expect(resolveRunConfig({ profile: 'quick' }).budgetS).toBe(270);
+    expect(resolveRunConfig({ profile: 'quick' }).budgetS).toBe(300);
     expect(resolveRunConfig({ profile: 'quick', trials: 6 }).budgetS).toBeNull();
     expect(resolveRunConfig({ profile: 'quick', budget: '1m30s' }).budgetS).toBe(90);
     expect(resolveRunConfig({ profile: 'ci' }).budgetS).toBeNull();
@@ -111,7 +111,7 @@ describe('adaptive runs and what they judge', () => {
     }
   });
   it('all topologies: macvlan modes against nat, bridge and ovs; a named topology: against host, plus --against', () => {
-    expect(resolveRunConfig({}).sides).toEqual({ challengers: ['macvlan-bridge', 'macvlan-vepa', 'macvlan-private', 'macvlan-passthru'], against: ['nat', 'bridge', 'ovs'] });
+    expect(resolveRunConfig({}).sides).toEqual({ challengers: ['macvlan-bridge', 'macvlan-vepa', 'macvlan-private', 'macvlan-passthru'], against: ['nat', 'bridge', 'ovs', 'ebpf'] });
     expect(resolveRunConfig({ topology: 'macvlan-bridge' }).sides).toEqual({ challengers: ['macvlan-bridge'], against: ['host'] });
     const c = resolveRunConfig({ topology: 'macvlan-bridge', against: 'nat,ovs' });
     expect(c.topologies.map((t) => t.name)).toEqual(['host', 'macvlan-bridge', 'nat', 'ovs']);

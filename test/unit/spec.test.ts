@@ -112,8 +112,8 @@ describe('topology files', () => {
   });
 
   it('names the valid topologies for an unknown one', () => {
-    expect(() => resolveTopologyArg('macvlan-source')).toThrow(/valid topologies: host, nat, bridge, ovs, macvlan-bridge/);
+    expect(() => resolveTopologyArg('macvlan-source')).toThrow(/valid topologies: host, nat, bridge, ovs, ebpf, macvlan-bridge/);
     expect(() => resolveTopologyList('host,host')).toThrow(/named twice/);
-    expect(resolveTopologyList('all')).toHaveLength(8);
+    expect(resolveTopologyList('all')).toHaveLength(9);
   });
 });

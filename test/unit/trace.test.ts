@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { aggregateTracing, type TrialTrace } from '../../src/trace/aggregate.js';
 import { cdf, mergeBuckets, parseBpftrace, percentile, total } from '../../src/trace/parse.js';
-import { bpftraceArgs, keepFor, peerArgs, peerProgram, sampleFor, splitBinary } from '../../src/trace/tracer.js';
+import { bpftraceArgs, keepFor, lastSeenAt, peerArgs, peerProgram, sampleFor, splitBinary } from '../../src/trace/tracer.js';
 import { deviceDirectory, location, parseLinks, splitLocation } from '../../src/trace/devices.js';
 import { RecordingRunner } from '../../src/exec/recording-runner.js';
 import { syntheticResults, trial } from '../support/synthetic.js';
@@ -229,5 +229,35 @@ describe('the peer program as sent', () => {
       const t = peerProgram(text, d);
       expect(t.split('{').length).toBe(t.split('}').length);
     }
+  });
+});
+
+describe('where a journey into a container is last seen', () => {
+  const built = (driver: string) => ({
+    spec: { driver } as never,
+    lan: { hostA: 'h', peerNs: 'p', uplink: 'up0', peerIf: 'pe0' },
+    containers: [
+      { netns: 'c1ns', address: '198.19.0.11', ifname: 'c1if' },
+      { netns: 'c2ns', address: '198.19.0.12', ifname: 'c2if' },
+    ],
+    interfaces: [
+      { netns: 'h', name: 'up0', role: 'up' },
+      { netns: 'h', name: 'c1h0', role: 'c1h' },
+      { netns: 'c1ns', name: 'c1if', role: 'c1' },
+      { netns: 'h', name: 'c2h0', role: 'c2h' },
+      { netns: 'c2ns', name: 'c2if', role: 'c2' },
+    ],
+  });
+  it('macvlan: the parent\'s receive, whoever sends; ebpf: the receive that redirects, the uplink\'s from outside and the sender\'s host-side veth\'s from a container', () => {
+    expect(lastSeenAt(built('macvlan'), { netns: 'p' }, { netns: 'c1ns' })).toEqual({ netns: 'h', name: 'up0' });
+    expect(lastSeenAt(built('macvlan'), { netns: 'c2ns' }, { netns: 'c1ns' })).toEqual({ netns: 'h', name: 'up0' });
+    expect(lastSeenAt(built('ebpf'), { netns: 'p' }, { netns: 'c1ns' })).toEqual({ netns: 'h', name: 'up0' });
+    expect(lastSeenAt(built('ebpf'), { netns: 'c1ns' }, { netns: 'c2ns' })).toEqual({ netns: 'h', name: 'c1h0' });
+    expect(lastSeenAt(built('ebpf'), { netns: 'c2ns' }, { netns: 'c1ns' })).toEqual({ netns: 'h', name: 'c2h0' });
+  });
+  it('nowhere else: a packet to the peer, and the styles whose container receives it itself', () => {
+    expect(lastSeenAt(built('ebpf'), { netns: 'c1ns' }, { netns: 'p' })).toBeUndefined();
+    expect(lastSeenAt(built('macvlan'), { netns: 'c1ns' }, { netns: 'p' })).toBeUndefined();
+    for (const d of ['ptp', 'bridge', 'nat', 'ovs']) expect(lastSeenAt(built(d), { netns: 'p' }, { netns: 'c1ns' }), d).toBeUndefined();
   });
 });

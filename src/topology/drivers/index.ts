@@ -6,6 +6,7 @@ import { ovsDriver } from './ovs.js';
 import { bridgeDriver, hostDriver } from './simple.js';
 import { ipvlanDriver } from './ipvlan.js';
 import { ptpDriver, vxlanDriver } from './routed.js';
+import { ebpfDriver } from './ebpf.js';
 import type { Driver } from './types.js';
 
 export const DRIVER_REGISTRY: Readonly<Record<DriverName, Driver>> = {
@@ -17,4 +18,5 @@ export const DRIVER_REGISTRY: Readonly<Record<DriverName, Driver>> = {
   ipvlan: ipvlanDriver,
   ptp: ptpDriver,
   vxlan: vxlanDriver,
+  ebpf: ebpfDriver,
 };

@@ -9,7 +9,7 @@ import type { BuildContext } from '../context.js';
 import { type Driver, type Endpoint, type LanBase, vethContainers } from './types.js';
 
 /** The peer reaches the containers' network through hostA, as a routed cluster's nodes do. */
-async function routeViaHostA(ctx: BuildContext, spec: TopologySpec, lan: LanBase): Promise<void> {
+export async function routeViaHostA(ctx: BuildContext, spec: TopologySpec, lan: LanBase): Promise<void> {
   await ctx.sysctl(lan.hostA, 'net.ipv4.ip_forward', '1');
   await ctx.ip(lan.peerNs, 'route', 'add', spec.private!.cidr.text, 'via', spec.lan.hostA);
 }
@@ -19,25 +19,30 @@ export const ptpDriver: Driver = {
   needs: [],
   hairpin: () => false,
   async build(ctx, spec, lan) {
-    const gw = spec.private!.gateway;
     await ctx.address(lan.hostA, lan.uplink, spec.lan.hostA, spec.lan.prefix);
     const containers: Endpoint[] = [];
     for (const c of spec.containers) {
       const ns = await ctx.addNetns(c.name);
       const [hostIf, cIf] = await ctx.addVeth({ netns: lan.hostA, role: `${c.name}h` }, { netns: ns, role: c.name }, spec.containerMtu);
-      await ctx.address(lan.hostA, hostIf, gw, 32);
-      await ctx.up(lan.hostA, hostIf);
-      await ctx.ip(lan.hostA, 'route', 'add', `${c.address}/32`, 'dev', hostIf, 'src', gw);
-      await ctx.address(ns, cIf, c.address, 32);
-      await ctx.up(ns, cIf);
-      await ctx.ip(ns, 'route', 'add', `${gw}/32`, 'dev', cIf, 'scope', 'link');
-      await ctx.ip(ns, 'route', 'add', 'default', 'via', gw, 'dev', cIf);
-      containers.push({ netns: ns, address: c.address, ifname: cIf });
+      containers.push(await routedContainer(ctx, spec, lan, ns, hostIf, cIf, c.address));
     }
     await routeViaHostA(ctx, spec, lan);
     return { hostAIf: lan.uplink, containers, caveats: [] };
   },
 };
+
+/** ptp's addressing of one container's pair: the gateway /32 on hostA's end, the container's /32 and its routes. */
+export async function routedContainer(ctx: BuildContext, spec: TopologySpec, lan: LanBase, ns: string, hostIf: string, cIf: string, address: string): Promise<Endpoint> {
+  const gw = spec.private!.gateway;
+  await ctx.address(lan.hostA, hostIf, gw, 32);
+  await ctx.up(lan.hostA, hostIf);
+  await ctx.ip(lan.hostA, 'route', 'add', `${address}/32`, 'dev', hostIf, 'src', gw);
+  await ctx.address(ns, cIf, address, 32);
+  await ctx.up(ns, cIf);
+  await ctx.ip(ns, 'route', 'add', `${gw}/32`, 'dev', cIf, 'scope', 'link');
+  await ctx.ip(ns, 'route', 'add', 'default', 'via', gw, 'dev', cIf);
+  return { netns: ns, address, ifname: cIf };
+}
 
 /** VXLAN's own header costs: outer Ethernet is the LAN's; IPv4 20 + UDP 8 + VXLAN 8 + inner Ethernet 14. */
 export const VXLAN_OVERHEAD = 50;
