@@ -10,6 +10,7 @@ import { bench, benchBackground } from '../support/cli.js';
 import { ourBpf, pinnedBpf } from '../support/bpf.js';
 import { ourNetns } from '../support/netns.js';
 import { waitFor } from '../support/poll.js';
+import { loadResults } from '../../src/results/validate.js';
 import { scratchDir } from '../support/scratch.js';
 
 interface Up {
@@ -56,6 +57,22 @@ describe('the ebpf style', () => {
     expect(ebpf.forwarded).toBe(0);
     expect(ebpf.filters).toMatch(/bpf .*to_container.* direct-action/);
     expect(ourNetns()).toEqual([]);
+    expect(ourBpf()).toEqual([]);
+  });
+
+  it('the tracer shows what the redirects skip: into the container, no host-side transmit and no container receive', async () => {
+    const out = scratchDir('ebpf-trace');
+    const r = await bench(['run', '--topology', 'ptp,ebpf', '--workload', 'tcp-rr', '--path', 'c1-peer,peer-c1', '--trials', '1', '--traced', '1', '--duration', '0.25', '--warmup', '0', '--busy', 'keep', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    // a run with the style reads back against the schema
+    const results = loadResults(out);
+    const hops = (t: string, p: string) => results.tracing!.cells.find((c) => c.topology === t && c.path === p)!.hops.filter((h) => h.onPath).map((h) => h.hop);
+    expect(hops('ptp', 'peer-c1').slice(-2)).toEqual(['up rx → c1h tx', 'c1h tx → c1 rx']);
+    expect(hops('ebpf', 'peer-c1').at(-1)).toBe('swa tx → up rx');
+    expect(hops('ebpf', 'peer-c1').some((h) => h.includes('c1h') || h.includes('c1 rx'))).toBe(false);
+    // out of the machine the redirect is a transmit on the uplink: the same places as ptp's forwarding
+    expect(hops('ebpf', 'c1-peer')).toEqual(hops('ptp', 'c1-peer'));
+    expect(results.environment.topologies.find((t) => t.name === 'ebpf')?.driver).toBe('ebpf');
     expect(ourBpf()).toEqual([]);
   });
 

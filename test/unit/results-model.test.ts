@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FailedTrial, HopSummary, Interference, MetricSummary, NoiseEnv, ObserverCost, OkTrial, Overhead, PeerTracing, PeerTracingCell, ReachabilityCell, ReachabilityResult, TopologyEnv, TracingCell, TracingSummary, TrialTracing } from '../../src/results/types.js';
 import { parseResults, resultsSchemaErrors } from '../../src/results/validate.js';
+import { DRIVERS } from '../../src/topology/spec.js';
 import { syntheticResults, trial } from '../support/synthetic.js';
 
 interface SchemaDef {
@@ -88,5 +89,12 @@ describe('results model and schema', () => {
     // a failed trial carries its reason and no figures; an ok one has no error
     expect(bad({ trials: [{ ...failedTrial, metrics: { tps: { value: 1, unit: 'x' } } }] })).toMatch(/\/trials\/0\/metrics must NOT have more than 0 properties/);
     expect(bad({ trials: [{ ...ok, error: 'x' }] })).toMatch(/\/trials\/0 must NOT be valid/);
+  });
+});
+
+describe('the results schema knows every style', () => {
+  it('its topology drivers are the registry\'s: a run of any style can be read back', () => {
+    const env = (schema.definitions['topologyEnv'] as { properties: { driver: { enum: string[] } } }).properties.driver.enum;
+    expect([...env].sort()).toEqual([...DRIVERS].sort());
   });
 });
