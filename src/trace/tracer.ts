@@ -1,9 +1,11 @@
 /**
- * Tracing trials with bpftrace: the sampler starts before the traffic and is confirmed
- * attached (its BEGIN line) before the client starts. It stays attached across the
+ * Tracing trials with a sampler: the compiled observer (trace/libbpf.ts, the default where
+ * the kernel has BTF) or bpftrace; one tracer class drives both (its name is bpftrace's,
+ * from before there was a choice). The sampler starts before the traffic and is confirmed
+ * attached (its ready line) before the client starts. It stays attached across the
  * traced trials of one topology and path that run in a row, so its start-up is paid
- * once: around each trial the suite asks it to print and clear its maps, which splits
- * the data per trial. It is stopped before any untraced trial. The kernel side speaks
+ * once: around each trial the suite asks it to print and clear its maps (bpftrace: a call that
+ * its uprobe watches; the compiled observer: SIGUSR1), which splits the data per trial. It is stopped before any untraced trial. The kernel side speaks
  * in location numbers; the suite names them from the interfaces it created
  * (trace/devices.ts). Raw output is kept; a sampler that cannot attach is a recorded
  * reason, never a hung run.
@@ -106,7 +108,7 @@ export interface Tracer {
 export interface BpftraceTracerOptions {
   /** which observer samples (default bpftrace); the peer machine of a real-host run is always traced with bpftrace */
   readonly backend?: TracerName;
-  /** the compiled observer's variant (trace/libbpf.ts): full, attached-only or no-stats */
+  /** the compiled observer's variant (trace/libbpf.ts): full, attached-only, no-stats or stats-always */
   readonly variant?: LibbpfVariant;
   /** how the compiled observer is told to split (SIGUSR1 to its pid); tests stand in for it */
   readonly signal?: (pid: number) => void;
