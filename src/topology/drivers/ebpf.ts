@@ -58,8 +58,8 @@ async function attachDatapath(ctx: BuildContext, lan: LanBase, hostIfs: readonly
   for (const dev of [lan.uplink, ...hostIfs]) ctx.record({ kind: 'qdisc', netns: lan.hostA, dev });
   const r = await ctx.runner.run({ program: DATAPATH_LOADER, args: [lan.uplink, ...hostIfs], netns: lan.hostA, timeoutMs: 20_000 });
   if (succeeded(r)) return;
-  // not built, or no BTF: say so rather than "program not found"
-  const why = r.spawnError !== undefined ? datapathUnavailable() : undefined;
+  // not built, or no BTF: say so rather than ip netns exec's "No such file or directory"
+  const why = datapathUnavailable();
   if (why) throw new NetbenchError('UNSUPPORTED', why);
   throw new NetbenchError('BUILD_FAILED', `the eBPF datapath could not be attached: ${describeFailure(r)}`);
 }
