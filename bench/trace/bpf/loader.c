@@ -44,23 +44,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "path-latency.skel.h"
-
-struct slot_key {
-	__u64 from;
-	__u64 to;
-	__u32 slot;
-	__u32 pad;
-};
-
-struct slot_val {
-	__u64 count;
-	__u64 sum_ns;
-};
-
-struct drop_key {
-	__u64 loc;
-	__u64 reason;
-};
+#include "path-latency.h"
 
 static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list args)
 {

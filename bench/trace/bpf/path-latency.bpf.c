@@ -25,6 +25,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_core_read.h>
+#include "path-latency.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -58,18 +59,6 @@ struct {
 	__type(value, struct follow);
 } st SEC(".maps");
 
-struct slot_key {
-	__u64 from; /* 0 for the end-to-end journey */
-	__u64 to;
-	__u32 slot;
-	__u32 pad;
-};
-
-struct slot_val {
-	__u64 count;
-	__u64 sum_ns;
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 32768);
@@ -96,11 +85,6 @@ static __always_inline void count(__u32 which)
 	if (n)
 		*n += 1;
 }
-
-struct drop_key {
-	__u64 loc;
-	__u64 reason;
-};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
