@@ -193,3 +193,29 @@ describe('a dry run', () => {
     }
   });
 });
+
+describe('undoing an ebpf datapath qdisc', () => {
+  const q = { kind: 'qdisc', netns: 'nb-abcd-ebpf-hostA', dev: 'abcd0-up' } as const;
+  const runner = (present: boolean, reply: { exitCode: number; stderr: string }) => {
+    const r = new RecordingRunner((spec, argv) => {
+      if (argv.join(' ') === 'ip netns list') return { stdout: present ? 'nb-abcd-ebpf-hostA (id: 3)\n' : '' };
+      if (spec.program === 'tc') return reply;
+      return undefined;
+    });
+    return r;
+  };
+
+  it('deletes the clsact qdisc in its namespace, which unloads the programs on it', async () => {
+    const r = runner(true, { exitCode: 0, stderr: '' });
+    await undoEntry(q, { runner: r, stateRoot: '/run/netbench' });
+    expect(r.commandLines).toContain('ip netns exec nb-abcd-ebpf-hostA tc qdisc del dev abcd0-up clsact');
+  });
+
+  it('a qdisc already gone, or a namespace gone with it, is done; any other refusal fails with tc\'s words', async () => {
+    await expect(undoEntry(q, { runner: runner(true, { exitCode: 2, stderr: 'Error: Cannot find specified qdisc on specified device.\n' }), stateRoot: '/run/netbench' })).resolves.toBeUndefined();
+    const gone = runner(false, { exitCode: 1, stderr: 'should not be asked' });
+    await undoEntry(q, { runner: gone, stateRoot: '/run/netbench' });
+    expect(gone.commandLines.some((l) => l.includes('tc qdisc'))).toBe(false);
+    await expect(undoEntry(q, { runner: runner(true, { exitCode: 2, stderr: 'RTNETLINK answers: Operation not permitted\n' }), stateRoot: '/run/netbench' })).rejects.toThrow(/tc qdisc del dev abcd0-up clsact: exit 2: RTNETLINK answers: Operation not permitted/);
+  });
+});
