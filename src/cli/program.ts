@@ -148,6 +148,7 @@ function runOptions(c: Command, defaults: boolean): Command {
     .option('--no-trace', 'do not trace packets')
     .option('--tracer <name>', 'the observer: libbpf (compiled programs on BTF tracepoints, the default where the kernel has BTF) or bpftrace (kernels without BTF, and --trace-program); bench doctor says which a run will use and why')
     .option('--trace-variant <name>', "the compiled observer's variant, to measure its cost: full (the default: the kernel's run-time statistics on a tenth of the time), attached-only (the same probes, returning at once), no-stats (never on) or stats-always (on through every traced trial)")
+    .option('--estimator <name>', "how each comparison's interval is made: robust (the default: a betting sequence on the Huber location of the per-block log ratios beside the t-mixture sequence on their mean, each at half the level, so that one glitching trial cannot sway a verdict or end a run early) or mean (the t-mixture sequence alone); docs/methodology.md")
     .option('--pairing <design>', "how a block orders its trials: chain (each cell once, a comparison's two sides side by side where they can be; the default), adjacent (every comparison back to back: cells repeat, blocks cost about twice) or block (each cell once, shuffled; the design before)")
     .option('--quiet', 'no progress while the run works (by default a line on a terminal, plain lines per phase and minute elsewhere)')
     .option('--busy <policy>', 'a trial taken while other processes used the CPU: rerun (left out and taken again, at most twice; the default) or keep (counted, and the run says how many and who; for a machine that is never quiet)')
@@ -211,8 +212,9 @@ function maintenanceCommands(program: Command, act: Act): void {
     .command('report <run>')
     .description('render a run (its directory or results.json) as a self-contained HTML report and a Markdown summary')
     .option('--out <file>', 'HTML file (default <run-dir>/report.html; the .md goes beside it)')
+    .option('--estimator <name>', "judge the saved trials again with this estimator: robust (the Huber betting sequence beside the mean's, the default for new runs) or mean (the t-mixture sequence alone, as runs before it were judged); the run's own by default")
     .option('--svg [dir]', 'also render every chart to SVG (default <run-dir>/svg)')
-    .action(act((s, run: string, opts: { out?: string; svg?: string | boolean }) => reportCommand(s, run, opts)));
+    .action(act((s, run: string, opts: { out?: string; svg?: string | boolean; estimator?: string }) => reportCommand(s, run, opts)));
 
   program
     .command('publish <runs...>')

@@ -253,6 +253,8 @@ export interface RunSettings {
   readonly pairing?: 'chain' | 'adjacent' | 'block';
   /** a trial taken while other processes used the CPU: left out and re-run (rerun; runs from before it was recorded) or counted (keep) */
   readonly busy?: 'rerun' | 'keep';
+  /** how each comparison's interval was made (results/verdict.ts); absent in runs from before: 'mean' */
+  readonly estimator?: 'robust' | 'mean';
 }
 
 /** 'killed': the run's process died without finishing (SIGKILL, a crash, the machine); `bench clean` found it 'running' and said so */

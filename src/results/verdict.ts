@@ -15,7 +15,8 @@
  *   a comparison that its budget cannot decide). See docs/methodology.md.
  */
 import { mean, sampleStandardDeviation } from 'simple-statistics';
-import { confidenceSequence, firstN, sequenceFromMoments, tThreshold } from '../stats/sequential.js';
+import { firstN, sequenceFromMoments, tThreshold } from '../stats/sequential.js';
+import { growthRate, huberLocation, projectedLogWealth, robustInterval, wealthProfile } from '../stats/robust.js';
 import { cov } from '../stats/summary.js';
 import { type Better, improvement, improvementInterval } from '../workloads/metrics.js';
 
@@ -39,7 +40,19 @@ export interface Verdict {
   readonly margin: number;
 }
 
+/**
+ * How a comparison's interval is made: 'robust' (the default), the betting confidence
+ * sequence on the Huber location of the log ratios (stats/robust.ts), which a few glitching
+ * trials cannot sway; 'mean', the Gaussian-mixture t confidence sequence on their mean
+ * (stats/sequential.ts), as verdicts were made before. docs/methodology.md, "Robust verdicts".
+ */
+export type Estimator = 'robust' | 'mean';
+export const ESTIMATORS: readonly Estimator[] = ['robust', 'mean'];
+export const DEFAULT_ESTIMATOR: Estimator = 'robust';
+
 export interface VerdictOptions {
+  /** how each comparison's interval is made (default 'robust') */
+  readonly estimator?: Estimator;
   /** the family's error rate: false coverage rate of the decided verdicts */
   readonly alpha?: number;
   /** the ±margin of "no difference", and the least effect that counts as better or worse */
@@ -60,14 +73,14 @@ export interface PairedSample {
   readonly margin?: number;
 }
 
-/** log(a/b) for every block where both sides measured a positive figure. */
+/** log(a/b) for every block where both sides measured a positive figure, in block order (the robust sequence bets on them in the order they came). */
 export function pairedLogRatios(a: ReadonlyMap<number, number>, b: ReadonlyMap<number, number>): number[] {
-  const d: number[] = [];
+  const d: [number, number][] = [];
   for (const [block, va] of a) {
     const vb = b.get(block);
-    if (vb !== undefined && va > 0 && vb > 0) d.push(Math.log(va / vb));
+    if (vb !== undefined && va > 0 && vb > 0) d.push([block, Math.log(va / vb)]);
   }
-  return d;
+  return d.sort((x, y) => x[0] - y[0]).map((x) => x[1]);
 }
 
 const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
@@ -85,15 +98,29 @@ function decide(mean: number, low: number, high: number, better: Better, margin:
 /** Paired trials this many or more are not worth projecting: far beyond any budget. */
 export const PAIRS_CAP = 2000;
 
+/** The log ratios at the edges of ±margin: an improvement within ±margin is a log ratio within [ln(1 − margin), ln(1 + margin)]. */
+export function marginEdges(margin: number): readonly [number, number] {
+  return [Math.log(1 - margin), Math.log(1 + margin)];
+}
+
 /**
  * Roughly how many paired trials in all would decide a comparison if its mean and spread
  * stayed as measured so far: the smallest n at which an interval of the width the
  * procedure gives n pairs of that spread would be decided. Infinity when not even
  * PAIRS_CAP would (the effect sits at the margin); NaN with fewer than three pairs (no
  * spread to project from). An estimate: the spread of a few pairs is itself uncertain.
+ * With the robust estimator the projection is of the same bets: how fast each would grow
+ * if the pairs went on falling as they have, so a glitch moves it as little as it moves
+ * the interval.
  */
-export function pairsToDecide(d: readonly number[], alpha: number, better: Better, margin = DEFAULT_MARGIN): number {
+export function pairsToDecide(d: readonly number[], alpha: number, better: Better, margin = DEFAULT_MARGIN, estimator: Estimator = DEFAULT_ESTIMATOR): number {
   if (d.length < 3) return NaN;
+  if (estimator === 'robust') return Math.min(bettingPairsToDecide(d, alpha / 2, better, margin), meanPairsToDecide(d, alpha / 2, better, margin));
+  return meanPairsToDecide(d, alpha, better, margin);
+}
+
+/** pairsToDecide for the t-mixture sequence on the mean alone. */
+function meanPairsToDecide(d: readonly number[], alpha: number, better: Better, margin: number): number {
   const m = mean([...d]);
   const s = sampleStandardDeviation([...d]);
   const decidedAt = (n: number): boolean => {
@@ -106,21 +133,76 @@ export function pairsToDecide(d: readonly number[], alpha: number, better: Bette
   return firstN(d.length, PAIRS_CAP, decidedAt);
 }
 
+/** pairsToDecide for the Huber betting sequence alone: how fast each bet would grow if the pairs went on falling as they have. */
+function bettingPairsToDecide(d: readonly number[], alpha: number, better: Better, margin: number): number {
+  const effect = improvement(Math.exp(huberLocation(d)), better);
+  const t = Math.log(1 / alpha);
+  const [xl, xh] = marginEdges(margin);
+  const g0 = Math.abs(effect) > margin ? growthRate(d, 0) : 0;
+  const gl = growthRate(d, xl);
+  const gh = growthRate(d, xh);
+  const decidedAt = (n: number): boolean => projectedLogWealth(g0, n) >= t || (projectedLogWealth(gl, n) >= t && projectedLogWealth(gh, n) >= t);
+  return firstN(d.length, PAIRS_CAP, decidedAt);
+}
+
+/** One comparison's log ratios, ready to give its interval at any level (the robust profile is computed once). */
+interface Estimate {
+  readonly d: readonly number[];
+  /** the point estimate of the log ratio: the mean, or the Huber location */
+  readonly center: number;
+  /** the interval and e-value at level 1 − alpha; `refine` false: the ends only as exact as deciding needs */
+  interval(alpha: number, refine?: boolean): { low: number; high: number; e: number };
+}
+
+function estimate(d: readonly number[], margin: number, estimator: Estimator): Estimate {
+  const n = d.length;
+  const m = n ? mean([...d]) : NaN;
+  const sd = n >= 2 ? sampleStandardDeviation([...d]) : NaN;
+  const tInterval = (alpha: number) => (n < 2 ? { low: -Infinity, high: Infinity, e: 1 } : sequenceFromMoments(n, m, sd, alpha));
+  if (estimator === 'mean') return { d, center: m, interval: tInterval };
+  // robust: the Huber betting sequence and the t-mixture sequence, each at half the level, intersected
+  const profile = wealthProfile(d, marginEdges(margin));
+  return {
+    d,
+    center: profile.center,
+    interval: (alpha, refine = true) => {
+      const r = robustInterval(profile, alpha / 2, refine);
+      const t = tInterval(alpha / 2);
+      const low = Math.max(r.low, t.low);
+      const high = Math.min(r.high, t.high);
+      // the two e-values' average is an e-value: past 1/alpha whenever either is past 2/alpha
+      const e = (r.e + t.e) / 2;
+      return low <= high ? { low, high, e } : { low: profile.center, high: profile.center, e };
+    },
+  };
+}
+
+/** Whether an estimate is decided at level 1 − alpha (verdictAt's rule, without its words). */
+function decidedAt(x: Estimate, alpha: number, better: Better, margin: number): boolean {
+  if (x.d.length === 0) return false;
+  const cs = x.interval(alpha, false);
+  if (!Number.isFinite(cs.low) || !Number.isFinite(cs.high)) return false;
+  const k = decide(x.center, cs.low, cs.high, better, margin);
+  return k !== 'small' && k !== 'wide';
+}
+
 /** One comparison's verdict with its interval at level 1 − alpha. */
-export function verdictAt(s: PairedSample, alpha: number, opts: VerdictOptions = {}): Verdict {
+export function verdictAt(s: PairedSample, alpha: number, opts: VerdictOptions = {}, given?: Estimate): Verdict {
   const margin = s.margin ?? opts.margin ?? DEFAULT_MARGIN;
-  const d = pairedLogRatios(s.a, s.b);
-  const cs = confidenceSequence(d, alpha);
-  const effect = d.length ? improvement(Math.exp(cs.mean), s.better) : NaN;
+  const estimator = opts.estimator ?? DEFAULT_ESTIMATOR;
+  const x = given ?? estimate(pairedLogRatios(s.a, s.b), margin, estimator);
+  const d = x.d;
+  const cs = d.length ? x.interval(alpha) : { low: -Infinity, high: Infinity, e: 1 };
+  const effect = d.length ? improvement(Math.exp(x.center), s.better) : NaN;
   const [lo, hi] = improvementInterval(Math.exp(cs.low), Math.exp(cs.high), s.better);
   const base = { effect, effectLow: lo, effectHigh: hi, level: 1 - alpha, e: cs.e, n: d.length, margin };
   const m = `±${Math.round(margin * 100)}%`;
   if (d.length === 0) return { ...base, kind: 'inconclusive', reason: 'no paired trials: both sides must succeed in the same block' };
-  const needed = pairsToDecide(d, alpha, s.better, margin);
+  const needed = pairsToDecide(d, alpha, s.better, margin, estimator);
   const outlook = Number.isNaN(needed) ? '' : needed === Infinity ? `; at this spread not even ${PAIRS_CAP} paired trials would decide it: the effect (${pct(effect)}) sits at the ${m} margin` : `; at this spread about ${needed} paired trials in all would decide it`;
   const undecided = { ...base, kind: 'inconclusive' as const, pairsToDecide: needed };
   if (!Number.isFinite(cs.low) || !Number.isFinite(cs.high)) return { ...undecided, reason: `${d.length} paired trials are too few to bound the difference at this level${outlook}` };
-  const kind = decide(cs.mean, cs.low, cs.high, s.better, margin);
+  const kind = decide(x.center, cs.low, cs.high, s.better, margin);
   if (kind === 'better' || kind === 'worse') return { ...base, kind, reason: `interval excludes no change and the effect is beyond ${m}, over ${d.length} paired trials` };
   if (kind === 'same') return { ...base, kind: 'same', reason: `the interval lies within ${m}, over ${d.length} paired trials` };
   if (kind === 'small') return { ...undecided, reason: `a real but small difference: the interval [${pct(lo)}, ${pct(hi)}] excludes no change but reaches inside ${m}${outlook}` };
@@ -134,6 +216,8 @@ export interface FamilyVerdicts {
   /** the per-comparison level used: α·R/m (α/m when nothing is decided) */
   readonly alpha: number;
   readonly decided: number;
+  /** how the intervals were made */
+  readonly estimator: Estimator;
 }
 
 /**
@@ -143,27 +227,18 @@ export interface FamilyVerdicts {
  */
 export function familyVerdicts(samples: readonly PairedSample[], opts: VerdictOptions = {}): FamilyVerdicts {
   const alpha = opts.alpha ?? DEFAULT_ALPHA;
+  const estimator = opts.estimator ?? DEFAULT_ESTIMATOR;
   const m = samples.length;
-  // each sample's log ratios and moments once; at each level only whether it is decided (verdictAt's rule), the full verdicts at the level chosen
-  const moments = samples.map((s) => {
-    const d = pairedLogRatios(s.a, s.b);
-    return d.length < 2 ? undefined : { n: d.length, mean: mean(d), sd: sampleStandardDeviation(d), better: s.better, margin: s.margin ?? opts.margin ?? DEFAULT_MARGIN };
-  });
-  const decidedAt = (level: number) =>
-    moments.filter((x) => {
-      if (!x) return false;
-      const cs = sequenceFromMoments(x.n, x.mean, x.sd, level);
-      if (!Number.isFinite(cs.low) || !Number.isFinite(cs.high)) return false;
-      const k = decide(cs.mean, cs.low, cs.high, x.better, x.margin);
-      return k !== 'small' && k !== 'wide';
-    }).length;
+  // each sample's estimate once; at each level only whether it is decided, the full verdicts at the level chosen
+  const estimates = samples.map((s) => ({ s, margin: s.margin ?? opts.margin ?? DEFAULT_MARGIN, x: estimate(pairedLogRatios(s.a, s.b), s.margin ?? opts.margin ?? DEFAULT_MARGIN, estimator) }));
+  const count = (level: number) => estimates.filter((e) => decidedAt(e.x, level, e.s.better, e.margin)).length;
+  const at = (level: number): FamilyVerdicts => {
+    const verdicts = estimates.map((e) => verdictAt(e.s, level, opts, e.x));
+    return { verdicts, alpha: level, decided: verdicts.filter((v) => v.kind !== 'inconclusive').length, estimator };
+  };
   for (let r = m; r >= 1; r--) {
     const level = (alpha * r) / m;
-    if (decidedAt(level) >= r) {
-      const verdicts = samples.map((s) => verdictAt(s, level, opts));
-      return { verdicts, alpha: level, decided: verdicts.filter((v) => v.kind !== 'inconclusive').length };
-    }
+    if (count(level) >= r) return at(level);
   }
-  const level = m ? alpha / m : alpha;
-  return { verdicts: samples.map((s) => verdictAt(s, level, opts)), alpha: level, decided: 0 };
+  return at(m ? alpha / m : alpha);
 }

@@ -11,6 +11,7 @@
 import { byCell, type Cell, cellKey } from '../results/cell.js';
 import { type ComparisonSpec, judge, specCells } from '../results/comparisons.js';
 import type { TrialRecord } from '../results/types.js';
+import type { Estimator } from '../results/verdict.js';
 import { median } from '../stats/summary.js';
 import { seededRng } from '../stats/rng.js';
 import { MAX_RERUNS, type Planner, rerunRule } from './plan.js';
@@ -39,6 +40,8 @@ export interface AdaptiveOptions {
   readonly switchMs?: () => number;
   /** 'chain' (the default): each cell once, comparisons side by side where they can be; 'adjacent': every open comparison back to back (cells repeat); 'block': each cell once, shuffled (the design before) */
   readonly pairing?: Pairing;
+  /** how the comparisons' intervals are made (results/verdict.ts): the robust sequence by default */
+  readonly estimator?: Estimator;
   /** what the plan measures until: the run's comparisons (`specs`) by default; `bench gate --run` gives its gated metrics (gate/sequential.ts) */
   readonly goal?: PlanGoal;
 }
@@ -98,8 +101,8 @@ export const FUTILE_SLACK = 2;
  * a verdict wrong, so this keeps the error guarantee; it only ends a run that could not
  * decide more before its budget.
  */
-export function activeCells(cells: readonly Cell[], trials: readonly TrialRecord[], specs: readonly ComparisonSpec[], blocksLeft = Infinity): GoalState {
-  const { specs: judged, family } = judge(trials, specs);
+export function activeCells(cells: readonly Cell[], trials: readonly TrialRecord[], specs: readonly ComparisonSpec[], blocksLeft = Infinity, estimator?: Estimator): GoalState {
+  const { specs: judged, family } = judge(trials, specs, estimator ? { estimator } : {});
   const verdictOf = new Map(judged.map((s, i) => [s, family.verdicts[i]!]));
   const open = specs.filter((s) => (verdictOf.get(s)?.kind ?? 'inconclusive') === 'inconclusive');
   const futile = (s: ComparisonSpec): boolean => {
@@ -124,8 +127,8 @@ export function withHost(cells: readonly Cell[], needed: readonly Cell[]): Cell[
 }
 
 /** The default goal: every comparison of the run decided, or out of reach (activeCells). */
-export function comparisonGoal(cells: readonly Cell[], specs: readonly ComparisonSpec[], outOfReach = true): PlanGoal {
-  return { total: specs.length, noun: 'comparisons', assess: (trials, _blocks, blocksLeft) => activeCells(cells, trials, specs, outOfReach ? blocksLeft : Infinity) };
+export function comparisonGoal(cells: readonly Cell[], specs: readonly ComparisonSpec[], outOfReach = true, estimator?: Estimator): PlanGoal {
+  return { total: specs.length, noun: 'comparisons', assess: (trials, _blocks, blocksLeft) => activeCells(cells, trials, specs, outOfReach ? blocksLeft : Infinity, estimator) };
 }
 
 /** What trials of these cells will take, from the median duration of each cell's plain trials so far (of any cell's, before it has one). */
@@ -179,7 +182,7 @@ export function adaptivePlanner(cells: readonly Cell[], opts: AdaptiveOptions): 
   let index = 0;
   let block = -1;
   let stopped: string | null = null;
-  const goal = opts.goal ?? comparisonGoal(cells, opts.specs, opts.outOfReach !== false);
+  const goal = opts.goal ?? comparisonGoal(cells, opts.specs, opts.outOfReach !== false, opts.estimator);
   let undecided = goal.total;
   let outOfReach = 0;
   let active: readonly Cell[] = cells;

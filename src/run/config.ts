@@ -14,6 +14,7 @@ import { parseBuilders, resolveTopologyArg, resolveTopologyList } from '../topol
 import type { TopologySpec } from '../topology/spec.js';
 import { type Injection, parseInjection } from './inject.js';
 import { type ComparisonSides, comparisonSides } from '../results/comparisons.js';
+import { DEFAULT_ESTIMATOR, type Estimator, ESTIMATORS } from '../results/verdict.js';
 import { parseDuration } from '../util/format.js';
 import { LIBBPF_VARIANTS, type LibbpfVariant } from '../trace/libbpf.js';
 import { defaultTracer, TRACERS, type TracerName } from '../trace/tracer.js';
@@ -72,6 +73,8 @@ export interface RunFlags extends RealHostFlags {
   readonly pairing?: string;
   /** seconds of the host path's noise profile before the trials (0: none) */
   readonly noiseProfile?: number;
+  /** how each comparison's interval is made: robust (the default) or mean */
+  readonly estimator?: string;
 }
 
 export interface RunConfig {
@@ -113,6 +116,8 @@ export interface RunConfig {
   readonly noiseS: number;
   /** a trial taken while other processes used the CPU: left out and re-run (rerun), or counted and said (keep) */
   readonly busy: BusyPolicy;
+  /** how each comparison's interval is made, for the planner's stops and the verdicts (results/verdict.ts) */
+  readonly estimator: Estimator;
 }
 
 export const BUSY_POLICIES = ['rerun', 'keep'] as const;
@@ -313,5 +318,6 @@ export function resolveRunConfig(flags: RunFlags, now = new Date()): RunConfig {
     pairing: flags.pairing === undefined ? 'chain' : parseList(flags.pairing, PAIRINGS, 'pairing')[0]!,
     noiseS: inRange('noise-profile', flags.noiseProfile ?? noiseSeconds(profile.noise ?? 0, budgetS)),
     busy: flags.busy === undefined ? 'rerun' : busyPolicy(flags.busy),
+    estimator: flags.estimator === undefined ? DEFAULT_ESTIMATOR : parseList(flags.estimator, ESTIMATORS, 'estimator')[0]!,
   });
 }

@@ -53,7 +53,7 @@ export function defaultPlanner(startedMs: number, byTopology = false, switchMs?:
     const specs = comparisonSpecs(cfg.sides, cfg.workloads, cfg.paths);
     if (cfg.budgetS === null && !goal) return fixedPlanner(cells, { ...cfg, byTopology, pairs: specs.map(specCells) }, tracedBlocks);
     const deadlineMs = cfg.budgetS === null ? Infinity : startedMs + (cfg.budgetS - teardownReserveS(cfg.topologies.length)) * 1000;
-    return adaptivePlanner(cells, { specs, seed: cfg.seed, warmup: cfg.warmup, tracedBlocks, maxBlocks: cfg.trials, durationS: cfg.durationS, deadlineMs, byTopology, pairing: cfg.pairing, ...(switchMs ? { switchMs } : {}), ...(goal ? { goal: goal(cells, cfg) } : {}) });
+    return adaptivePlanner(cells, { specs, seed: cfg.seed, warmup: cfg.warmup, tracedBlocks, maxBlocks: cfg.trials, durationS: cfg.durationS, deadlineMs, byTopology, pairing: cfg.pairing, estimator: cfg.estimator, ...(switchMs ? { switchMs } : {}), ...(goal ? { goal: goal(cells, cfg) } : {}) });
   };
 }
 

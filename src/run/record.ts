@@ -37,7 +37,7 @@ export class RunRecord {
       runId: cfg.runId,
       seed: cfg.seed,
       profile: cfg.profile,
-      config: { topologies: cfg.topologies.map((t) => t.name), workloads: cfg.workloads, paths: cfg.paths, durationS: cfg.durationS, trials: cfg.trials, warmup: cfg.warmup, budgetS: cfg.budgetS, challengers: cfg.sides.challengers, against: cfg.sides.against, pairing: this.realHosts ? 'block' : cfg.pairing, busy: cfg.busy },
+      config: { topologies: cfg.topologies.map((t) => t.name), workloads: cfg.workloads, paths: cfg.paths, durationS: cfg.durationS, trials: cfg.trials, warmup: cfg.warmup, budgetS: cfg.budgetS, challengers: cfg.sides.challengers, against: cfg.sides.against, pairing: this.realHosts ? 'block' : cfg.pairing, busy: cfg.busy, estimator: cfg.estimator },
       status: this.status,
       statusReason: this.statusReason,
       startedAt: this.startedAt,

@@ -4,9 +4,15 @@ import { loadResults } from '../../results/validate.js';
 import { writeReport, writeSvgs } from '../../report/write.js';
 import { checkWritable } from '../../util/files.js';
 import type { Session } from '../session.js';
+import { compareAll } from '../../report/verdicts.js';
+import { ESTIMATORS } from '../../results/verdict.js';
+import { parseList } from '../../run/config.js';
 
-export async function reportCommand(session: Session, source: string, opts: { out?: string; svg?: string | boolean }): Promise<number> {
-  const results = loadResults(source);
+export async function reportCommand(session: Session, source: string, opts: { out?: string; svg?: string | boolean; estimator?: string }): Promise<number> {
+  const saved = loadResults(source);
+  // --estimator judges the saved trials again with another estimator; the report says which
+  const estimator = opts.estimator === undefined ? undefined : parseList(opts.estimator, ESTIMATORS, 'estimator')[0]!;
+  const results = estimator ? { ...saved, config: { ...saved.config, estimator } } : saved;
   const runDir = source.endsWith('.json') ? dirname(source) : source;
   const out = opts.out ?? join(runDir, 'report.html');
   const svgDir = opts.svg ? (typeof opts.svg === 'string' ? opts.svg : join(runDir, 'svg')) : undefined;
@@ -15,6 +21,10 @@ export async function reportCommand(session: Session, source: string, opts: { ou
   const written = writeReport(results, out);
   // a run that did not finish says so first: its figures are partial
   if (results.status !== 'complete') session.io.out(`run ${results.runId} is ${results.status}, not complete${results.statusReason ? `: ${results.statusReason}` : ''}\n`);
+  const judged = compareAll(results);
+  const decided = (rows: typeof judged.rows) => rows.filter((r) => r.verdict.kind !== 'inconclusive').length;
+  const against = [...new Set(judged.rows.map((r) => r.b))].map((b) => `${decided(judged.rows.filter((r) => r.b === b))} of ${judged.rows.filter((r) => r.b === b).length} against ${b}`);
+  session.io.out(`verdicts (${results.config.estimator ?? 'mean'} estimator): ${decided(judged.rows)} of ${judged.rows.length} decided${against.length ? ` (${against.join(', ')})` : ''}\n`);
   session.io.out(`report: ${written.html} (${Math.round(written.htmlBytes / 1024)} KiB, self-contained)\nsummary: ${written.markdown}\n`);
   if (svgDir) {
     const files = await writeSvgs(results, svgDir);

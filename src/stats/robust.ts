@@ -1,0 +1,248 @@
+/**
+ * A robust, anytime-valid confidence sequence for the centre of paired differences (here:
+ * per-block log ratios), made so that a few arbitrary trials cannot sway it. Pure
+ * functions; docs/methodology.md ("Robust verdicts") explains the choice and the replays.
+ *
+ * The test of "the centre is θ" is a bet. Before pair i is seen, a scale s_i is taken
+ * from the pairs before it (their median absolute deviation) and a stake λ_i in [−c, c]
+ * from how the earlier pairs fell about θ. Pair i then pays
+ *
+ *     1 + λ_i · ψ((d_i − θ) / (k · s_i)),   ψ(x) = max(−1, min(1, x))
+ *
+ * a Huber score: linear near θ, so it weighs ordinary pairs by how far they lie, and
+ * capped at ±1, so one glitch, however large, moves the wealth by a factor between
+ * 1 − c and 1 + c and no more. When the pairs are symmetric about θ given the past (the
+ * model of the paired design, whose two sides swap order from block to block), ψ has mean
+ * zero whatever its scale, so the wealth K_t(θ) is a nonnegative martingale and, by
+ * Ville's inequality, P(sup_t K_t(θ) ≥ 1/α) ≤ α. The set of θ not yet rejected at any
+ * look is a (1 − α) confidence sequence for the centre, valid however often it is looked
+ * at; it is intersected over time (a θ once rejected stays rejected).
+ *
+ * The stake is the growth-rate-adaptive bet of Waudby-Smith and Ramdas (aGRAPA): the
+ * running mean of the earlier scores over their mean square, shrunk towards no bet while
+ * there are few of them. The point estimate is the Huber M-estimate of location.
+ */
+
+/** Huber's tuning: scores are linear within this many (MAD-based) deviations of the centre. */
+export const HUBER_K = 1.5;
+/** The largest stake: a glitch against the bet costs at most a factor 1 − STAKE_CAP of the wealth. */
+export const STAKE_CAP = 0.8;
+/** Pseudo-observations of "no effect" that the stake is shrunk with. */
+const PRIOR_WEIGHT = 1;
+/** The consistent MAD of a normal sample: 1.4826 × the median absolute deviation. */
+const MAD_NORMAL = 1.4826;
+/** A scale floor, in log units (0.01%): identical pairs still give finite scores. */
+const SCALE_FLOOR = 1e-4;
+
+function sortedMedian(s: readonly number[]): number {
+  const n = s.length;
+  return n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
+}
+
+/** The MAD-based scale of xs (1.4826 × median |x − median|), floored. */
+export function madScale(xs: readonly number[]): number {
+  if (xs.length < 2) return SCALE_FLOOR;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = sortedMedian(s);
+  const dev = s.map((x) => Math.abs(x - m)).sort((a, b) => a - b);
+  return Math.max(SCALE_FLOOR, MAD_NORMAL * sortedMedian(dev));
+}
+
+/**
+ * The predictable scales: scales[i] is taken from d[0..i-1] only (NaN before two pairs:
+ * no stake is placed on the first two).
+ */
+export function predictableScales(d: readonly number[]): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < d.length; i++) out.push(i < 2 ? NaN : madScale(d.slice(0, i)));
+  return out;
+}
+
+const clip1 = (x: number) => (x > 1 ? 1 : x < -1 ? -1 : x);
+
+/**
+ * The log of the largest wealth so far, max over t ≤ n of log K_t(θ), betting that the
+ * centre is not θ. `scales` must be predictableScales(d) (passed in: it does not depend on θ).
+ */
+export function logWealth(d: readonly number[], scales: readonly number[], theta: number, k = HUBER_K, cap = STAKE_CAP): { max: number; last: number } {
+  let sum = 0;
+  let sumSq = 0;
+  let seen = 0;
+  let log = 0;
+  let max = 0;
+  for (let i = 0; i < d.length; i++) {
+    const s = scales[i]!;
+    if (!(s > 0)) continue;
+    const psi = clip1((d[i]! - theta) / (k * s));
+    // the stake from the earlier scores only, shrunk towards 0 by PRIOR_WEIGHT pseudo-scores of 0 with mean square 1
+    const m = sum / (seen + PRIOR_WEIGHT);
+    const v = (sumSq + PRIOR_WEIGHT) / (seen + PRIOR_WEIGHT);
+    const lambda = Math.max(-cap, Math.min(cap, m / v));
+    log += Math.log1p(lambda * psi);
+    if (log > max) max = log;
+    sum += psi;
+    sumSq += psi * psi;
+    seen++;
+  }
+  return { max, last: log };
+}
+
+/** Huber's M-estimate of location of xs with scale s (iteratively reweighted; the median when s is tiny). */
+export function huberLocation(xs: readonly number[], s = madScale(xs), k = HUBER_K): number {
+  if (xs.length === 0) return NaN;
+  const sorted = [...xs].sort((a, b) => a - b);
+  let mu = sortedMedian(sorted);
+  const c = k * s;
+  for (let iter = 0; iter < 100; iter++) {
+    let num = 0;
+    let den = 0;
+    for (const x of xs) {
+      const r = x - mu;
+      const w = Math.abs(r) <= c ? 1 : c / Math.abs(r);
+      num += w * x;
+      den += w;
+    }
+    const next = num / den;
+    if (Math.abs(next - mu) < 1e-12 * Math.max(1, Math.abs(mu))) return next;
+    mu = next;
+  }
+  return mu;
+}
+
+/**
+ * One sample's wealth at the values of θ a verdict needs: a grid over where the
+ * confidence sequence can end, and the points it is tested at (no change, the margins'
+ * edges, the estimate), so that whether they are inside the sequence at any level is read
+ * from the grid exactly. Computed once per sample; intervals at any level come from it.
+ */
+export interface WealthProfile {
+  readonly n: number;
+  /** the Huber location of the pairs */
+  readonly center: number;
+  /** ascending θ, and the largest log wealth so far at each */
+  readonly theta: readonly number[];
+  readonly logMax: readonly number[];
+  /** a θ below, and one above, every pair (every score +1, or −1), and the largest log wealth so far at each */
+  readonly below: number;
+  readonly above: number;
+  readonly belowAll: number;
+  readonly aboveAll: number;
+  /** log wealth now (not the maximum) against θ = 0: log of the e-value of "no difference" at this look */
+  readonly logE: number;
+  /** the largest log wealth so far against θ = 0 */
+  readonly logEMax: number;
+  /** evaluate the largest log wealth at any θ (for refining the interval's ends) */
+  readonly at: (theta: number) => number;
+}
+
+/** The wealth profile of d, with `extra` values of θ (the margins' edges) tested exactly. */
+export function wealthProfile(d: readonly number[], extra: readonly number[] = [], grid = 96): WealthProfile {
+  const n = d.length;
+  const scales = predictableScales(d);
+  const at = (theta: number) => logWealth(d, scales, theta).max;
+  const center = huberLocation(d);
+  if (n === 0) return { n, center, theta: [], logMax: [], below: -Infinity, above: Infinity, belowAll: 0, aboveAll: 0, logE: 0, logEMax: 0, at };
+  const s = madScale(d);
+  const usable = scales.filter((x) => x > 0);
+  const reach = HUBER_K * (usable.length ? Math.max(...usable) : s);
+  const lo = Math.min(...d) - reach;
+  const hi = Math.max(...d) + reach;
+  const pts = new Set<number>([0, center, ...extra]);
+  // coarse over every θ where a score is not yet ±1 for all pairs, fine where the bulk of the pairs lie
+  for (let i = 0; i <= grid / 3; i++) pts.add(lo + ((hi - lo) * i) / (grid / 3));
+  const fLo = center - 6 * s;
+  const fHi = center + 6 * s;
+  for (let i = 0; i <= grid; i++) pts.add(fLo + ((fHi - fLo) * i) / grid);
+  const theta = [...pts].filter(Number.isFinite).sort((a, b) => a - b);
+  const zero = logWealth(d, scales, 0);
+  return {
+    n,
+    center,
+    theta,
+    logMax: theta.map(at),
+    below: lo - 1,
+    above: hi + 1,
+    belowAll: at(lo - 1),
+    aboveAll: at(hi + 1),
+    logE: zero.last,
+    logEMax: zero.max,
+    at,
+  };
+}
+
+export interface RobustInterval {
+  readonly n: number;
+  readonly center: number;
+  readonly low: number;
+  readonly high: number;
+  /** e-value against a centre of zero at this look */
+  readonly e: number;
+}
+
+/**
+ * The (1 − alpha) robust confidence sequence from a profile: the hull of the θ not
+ * rejected (largest log wealth below log(1/alpha)). The grid decides which grid points
+ * are in; with `refine`, the ends are bisected between grid points for the report.
+ */
+export function robustInterval(p: WealthProfile, alpha: number, refine = true): RobustInterval {
+  const t = Math.log(1 / alpha);
+  const e = Math.exp(p.logE);
+  if (p.n < 3) return { n: p.n, center: p.center, low: -Infinity, high: Infinity, e };
+  const inside: number[] = [];
+  for (let i = 0; i < p.theta.length; i++) if (p.logMax[i]! < t) inside.push(i);
+  if (inside.length === 0) return { n: p.n, center: p.center, low: p.center, high: p.center, e };
+  const first = inside[0]!;
+  const last = inside[inside.length - 1]!;
+  const bisect = (outside: number, inside_: number): number => {
+    if (!refine) return inside_;
+    let a = outside;
+    let b = inside_;
+    for (let i = 0; i < 30 && Math.abs(a - b) > 1e-6; i++) {
+      const mid = (a + b) / 2;
+      if (p.at(mid) < t) b = mid;
+      else a = mid;
+    }
+    return b;
+  };
+  const low = first === 0 ? (p.belowAll < t ? -Infinity : bisect(p.below, p.theta[0]!)) : bisect(p.theta[first - 1]!, p.theta[first]!);
+  const high = last === p.theta.length - 1 ? (p.aboveAll < t ? Infinity : bisect(p.above, p.theta[last]!)) : bisect(p.theta[last + 1]!, p.theta[last]!);
+  return { n: p.n, center: p.center, low, high, e };
+}
+
+/** The (1 − alpha) robust confidence sequence of d at its length. */
+export function robustSequence(d: readonly number[], alpha: number): RobustInterval {
+  return robustInterval(wealthProfile(d), alpha);
+}
+
+/**
+ * The log wealth a bet at θ would grow by per pair if the pairs went on falling as they
+ * have (scores taken with the scale of all pairs so far): the best constant stake's mean
+ * log growth, for projecting how many pairs would decide.
+ */
+export function growthRate(d: readonly number[], theta: number, k = HUBER_K, cap = STAKE_CAP): number {
+  if (d.length === 0) return 0;
+  const s = madScale(d);
+  const psi = d.map((x) => clip1((x - theta) / (k * s)));
+  const g = (lambda: number) => psi.reduce((acc, x) => acc + Math.log1p(lambda * x), 0) / psi.length;
+  // concave in λ: golden-section search on [−cap, cap]
+  let a = -cap;
+  let b = cap;
+  const r = (Math.sqrt(5) - 1) / 2;
+  for (let i = 0; i < 60; i++) {
+    const x1 = b - r * (b - a);
+    const x2 = a + r * (b - a);
+    if (g(x1) < g(x2)) a = x1;
+    else b = x2;
+  }
+  return Math.max(0, g((a + b) / 2));
+}
+
+/** What learning the stake costs a bet over n pairs, in log wealth: about half a log n, and the two pairs with no stake. */
+export function stakeRegret(n: number): number {
+  return 0.5 * Math.log(Math.max(1, n)) + 1;
+}
+
+/** The projected largest log wealth at θ after n pairs in all, from the pairs so far. */
+export function projectedLogWealth(rate: number, n: number): number {
+  return Math.max(0, n - 2) * rate - stakeRegret(n);
+}
