@@ -194,7 +194,8 @@ function measureCommands(program: Command, act: Act): void {
     .option('--absolute', 'resample absolute figures instead of ratios to host')
     .addOption(new Option('--repeats <n>', 'resamples per trial count').default(400).argParser(intOption('--repeats', 50, 10_000)))
     .option('--sequential', "the design of bench gate --run: each trial count is the baseline's, the current run grows to twice it, and the gate looks up to 4 times at alpha / looks")
-    .action(act((s, run: string, opts: { shift: string; trialCounts: string; metric?: string; absolute?: boolean; repeats: number; sequential?: boolean }) => powerCommand(s, run, opts)));
+    .option('--estimator <name>', "the gate's test: robust (the rank-sum test, the default) or mean (the test on the logs' means); bench/gate.json's by default")
+    .action(act((s, run: string, opts: { shift: string; trialCounts: string; metric?: string; absolute?: boolean; repeats: number; sequential?: boolean; estimator?: string }) => powerCommand(s, run, opts)));
 }
 
 function maintenanceCommands(program: Command, act: Act): void {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { NetbenchError, errorMessage, usageError } from '../errors.js';
 import { BENCH_DIR, SCHEMA_DIR } from '../locations.js';
+import type { Estimator } from '../results/verdict.js';
 import { isWorkloadName, metricDef, WORKLOAD_NAMES, workload } from '../workloads/registry.js';
 
 export interface GateConfig {
@@ -13,6 +14,8 @@ export interface GateConfig {
   readonly metric: Readonly<Record<string, number>>;
   readonly workload: Readonly<Record<string, number>>;
   readonly workloadMetric: Readonly<Record<string, number>>;
+  /** the test: on ranks (robust, the default) or on the logs' means (mean); gate/decide.ts */
+  readonly estimator?: Estimator;
 }
 
 export const DEFAULT_GATE_CONFIG = join(BENCH_DIR, 'gate.json');
@@ -61,7 +64,7 @@ export function loadGateConfig(path = DEFAULT_GATE_CONFIG): GateConfig {
   if (!schemaErrors(path, data)) throw usageError(`gate config ${path} is invalid`);
   const problems = semanticErrors(data);
   if (problems.length) throw usageError(`gate config ${path}: ${problems.join('; ')}`);
-  return { threshold: data.threshold ?? 0.05, alpha: data.alpha ?? 0.05, ignore: data.ignore ?? [], metric: data.metric ?? {}, workload: data.workload ?? {}, workloadMetric: data.workloadMetric ?? {} };
+  return { threshold: data.threshold ?? 0.05, alpha: data.alpha ?? 0.05, ignore: data.ignore ?? [], metric: data.metric ?? {}, workload: data.workload ?? {}, workloadMetric: data.workloadMetric ?? {}, estimator: data.estimator ?? 'robust' };
 }
 
 export function thresholdFor(cfg: GateConfig, workloadName: string, metric: string): number {

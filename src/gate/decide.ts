@@ -4,7 +4,8 @@
  * the bad direction; "undecided" is a change the noise cannot rule in or out.
  */
 import { median } from '../stats/summary.js';
-import { permutationTest, ratioOfMediansCI } from '../stats/twosample.js';
+import { permutationTest, rankPermutationTest, ratioOfMediansCI } from '../stats/twosample.js';
+import type { Estimator } from '../results/verdict.js';
 import { type Better, improvement, improvementInterval } from '../workloads/metrics.js';
 
 export type GateVerdict = 'regression' | 'improvement' | 'ok' | 'undecided';
@@ -30,31 +31,37 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 const usable = (xs: readonly number[]) => xs.filter((x) => x > 0 && Number.isFinite(x));
 
-/** The test and the point change: p of the permutation test on logs, and the signed change of current's median over baseline's in the good direction (-0.1: 10% slower, or latency 10% higher). */
-function tested(a: readonly number[], b: readonly number[], better: Better): { p: number; change: number } {
-  return { p: permutationTest(a.map(Math.log), b.map(Math.log)), change: improvement(median(b) / median(a), better) };
+/**
+ * The test and the point change: p of the permutation test, on the ranks (robust, the
+ * default: the Wilcoxon–Mann–Whitney test, which one glitching trial cannot sway) or on
+ * the logs' means (mean), and the signed change of current's median over baseline's in
+ * the good direction (-0.1: 10% slower, or latency 10% higher).
+ */
+function tested(a: readonly number[], b: readonly number[], better: Better, estimator: Estimator): { p: number; change: number } {
+  const p = estimator === 'mean' ? permutationTest(a.map(Math.log), b.map(Math.log)) : rankPermutationTest(a, b);
+  return { p, change: improvement(median(b) / median(a), better) };
 }
 
 /**
  * Whether decide() would call it a regression, without the bootstrap interval that only
  * the other verdicts need: for resampling the gate many times (gate/power.ts).
  */
-export function isRegression(baseline: readonly number[], current: readonly number[], better: Better, threshold: number, alpha = 0.05): boolean {
+export function isRegression(baseline: readonly number[], current: readonly number[], better: Better, threshold: number, alpha = 0.05, estimator: Estimator = 'robust'): boolean {
   const a = usable(baseline);
   const b = usable(current);
   if (a.length < 2 || b.length < 2) return false;
-  const { p, change } = tested(a, b, better);
+  const { p, change } = tested(a, b, better, estimator);
   return p < alpha && change < -threshold;
 }
 
-export function decide(baseline: readonly number[], current: readonly number[], better: Better, threshold: number, alpha = 0.05): MetricDecision {
+export function decide(baseline: readonly number[], current: readonly number[], better: Better, threshold: number, alpha = 0.05, estimator: Estimator = 'robust'): MetricDecision {
   const a = usable(baseline);
   const b = usable(current);
   const counts = { nBaseline: a.length, nCurrent: b.length, threshold };
   if (a.length < 2 || b.length < 2) {
     return { ...counts, baselineMedian: median(a), currentMedian: median(b), change: NaN, changeLow: NaN, changeHigh: NaN, p: 1, verdict: 'undecided', suspect: false, reason: `too few trials (${a.length} baseline, ${b.length} current; need 2 or more each)` };
   }
-  const { p, change } = tested(a, b, better);
+  const { p, change } = tested(a, b, better, estimator);
   const ci = ratioOfMediansCI(a, b);
   const [lo, hi] = improvementInterval(ci.low, ci.high, better);
   const d = { ...counts, baselineMedian: median(a), currentMedian: median(b), change, changeLow: lo, changeHigh: hi, p, suspect: false };

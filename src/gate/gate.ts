@@ -89,7 +89,7 @@ export function gateRows(baseline: Results, current: CurrentTrials, cfg: GateCon
           const a = gateSamples(baseline, cell, def.name, mode);
           const b = gateSamples(current, cell, def.name, mode);
           if (a.length === 0 && b.length === 0) continue;
-          const d = decide(a, b, def.better, thresholdFor(cfg, workload, def.name), cfg.alpha);
+          const d = decide(a, b, def.better, thresholdFor(cfg, workload, def.name), cfg.alpha, cfg.estimator);
           rows.push({ topology, workload, path, metric: def.name, unit: mode === 'relative' ? `× host (${def.unit})` : def.unit, ...d, pAdjusted: d.p });
         }
       }

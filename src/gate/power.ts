@@ -7,6 +7,7 @@ import { seededRng } from '../stats/rng.js';
 import type { Cell, Results } from '../results/types.js';
 import { metricDef } from '../workloads/registry.js';
 import { isRegression } from './decide.js';
+import type { Estimator } from '../results/verdict.js';
 import { gateSamples } from './gate.js';
 import { gateSequence } from './sequential.js';
 
@@ -32,7 +33,7 @@ function resampler(results: Results, cell: Cell & { readonly metric: string }, o
 export function estimatePower(
   results: Results,
   cell: Cell & { readonly metric: string },
-  opts: { shift: number; trials: readonly number[]; threshold: number; mode: 'relative' | 'absolute'; repeats?: number; seed?: number },
+  opts: { shift: number; trials: readonly number[]; threshold: number; mode: 'relative' | 'absolute'; repeats?: number; seed?: number; estimator?: Estimator },
 ): PowerRow[] {
   const r = resampler(results, cell, opts);
   if (!r) return [];
@@ -41,8 +42,8 @@ export function estimatePower(
     let hits = 0;
     let alarms = 0;
     for (let i = 0; i < repeats; i++) {
-      if (isRegression(draw(n), draw(n).map((x) => x * worse), def.better, opts.threshold)) hits++;
-      if (isRegression(draw(n), draw(n), def.better, opts.threshold)) alarms++;
+      if (isRegression(draw(n), draw(n).map((x) => x * worse), def.better, opts.threshold, 0.05, opts.estimator)) hits++;
+      if (isRegression(draw(n), draw(n), def.better, opts.threshold, 0.05, opts.estimator)) alarms++;
     }
     return { ...cell, trials: n, shift: opts.shift, power: hits / repeats, falseAlarms: alarms / repeats, pool: pool.length };
   });
@@ -67,7 +68,7 @@ export interface SequentialPowerRow extends PowerRow {
 export function estimateSequentialPower(
   results: Results,
   cell: Cell & { readonly metric: string },
-  opts: { shift: number; first: readonly number[]; threshold: number; mode: 'relative' | 'absolute'; alpha?: number; repeats?: number; seed?: number },
+  opts: { shift: number; first: readonly number[]; threshold: number; mode: 'relative' | 'absolute'; alpha?: number; repeats?: number; seed?: number; estimator?: Estimator },
 ): SequentialPowerRow[] {
   const r = resampler(results, cell, opts);
   if (!r) return [];
@@ -79,7 +80,7 @@ export function estimateSequentialPower(
     const run = (factor: number): { hit: boolean; used: number } => {
       const base = draw(first);
       const cur = draw(last).map((x) => x * factor);
-      for (const n of seq.looks) if (isRegression(base, cur.slice(0, n), def.better, opts.threshold, seq.alphaPerLook)) return { hit: true, used: n };
+      for (const n of seq.looks) if (isRegression(base, cur.slice(0, n), def.better, opts.threshold, seq.alphaPerLook, opts.estimator)) return { hit: true, used: n };
       return { hit: false, used: last };
     };
     let hits = 0;

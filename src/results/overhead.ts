@@ -2,16 +2,19 @@
  * The cost of observing: per cell, each block's traced trial set against the same
  * block's untraced trial on the workload's primary metric. The ratio is expressed as
  * performance (traced / untraced for a rate, untraced / traced for a time), so 0.93 means
- * tracing made the cell 7% slower. Its interval is a Student t interval on the mean
- * per-block log ratio: the number of pairs is fixed before the run (the profile's traced
- * blocks), so a fixed-n interval is valid. The per-packet figures of a cell count as
+ * tracing made the cell 7% slower. From 6 pairs its estimate is the Hodges–Lehmann
+ * location of the per-block log ratios with the Wilcoxon signed-rank interval (one
+ * glitching pair moves it by a rank, not by its size: on the reference machine's 20-block
+ * runs it was about half as wide as the t interval); with 2 to 5, a Student t interval on
+ * their mean. The number of pairs is fixed before the run (the profile's traced blocks),
+ * so a fixed-n interval is valid. The per-packet figures of a cell count as
  * measurements only when that interval lies within ±5% of 1: tracing is then shown to
  * change the traffic by less than the margin the verdicts use. See docs/methodology.md.
  */
 import { mean, sampleStandardDeviation } from 'simple-statistics';
 import { blockValues, type Cell, tracedTrials } from './cell.js';
 import type { Overhead, TrialRecord } from './types.js';
-import { median } from '../stats/summary.js';
+import { hodgesLehmann, median } from '../stats/summary.js';
 import { studentT975 } from '../stats/student.js';
 import { workload } from '../workloads/registry.js';
 
@@ -39,10 +42,16 @@ export function overheadOf(trials: readonly TrialRecord[], cell: Cell, margin = 
   const tm = median([...traced.values()]);
   const um = untraced.size ? median([...untraced.values()]) : NaN;
   const n = logs.length;
-  const center = n ? mean(logs) : better === 'higher' ? Math.log(tm / um) : Math.log(um / tm);
+  // from 6 pairs, the Hodges–Lehmann estimate with the Wilcoxon signed-rank interval (one glitching pair moves it by a rank, not by its size); below, the t interval on the mean
+  const hl = hodgesLehmann(logs);
+  let center = n ? mean(logs) : better === 'higher' ? Math.log(tm / um) : Math.log(um / tm);
   let low: number | null = null;
   let high: number | null = null;
-  if (n >= 2) {
+  if (hl) {
+    center = hl.center;
+    low = Math.exp(hl.low);
+    high = Math.exp(hl.high);
+  } else if (n >= 2) {
     const half = studentT975(n - 1) * (sampleStandardDeviation(logs) / Math.sqrt(n));
     low = Math.exp(center - half);
     high = Math.exp(center + half);
@@ -57,7 +66,7 @@ export function overheadOf(trials: readonly TrialRecord[], cell: Cell, margin = 
     ratio: Number.isFinite(ratio) ? ratio : null,
     ratioLow: low,
     ratioHigh: high,
-    level: 0.95,
+    level: hl ? hl.level : 0.95,
     kind: overheadKind(low, high, margin),
   };
 }

@@ -170,8 +170,8 @@ function estimate(d: readonly number[], margin: number, estimator: Estimator): E
       const t = tInterval(alpha / 2);
       const low = Math.max(r.low, t.low);
       const high = Math.min(r.high, t.high);
-      // the two e-values' average is an e-value: past 1/alpha whenever either is past 2/alpha
-      const e = (r.e + t.e) / 2;
+      // the evidence against no change, on the scale of 1/alpha: half the larger of the two bets' (the robust bet's largest so far, as it is tested), so that it is past 1/alpha exactly when either sequence, at half the level, excludes no change
+      const e = Math.max(r.eMax, t.e) / 2;
       return low <= high ? { low, high, e } : { low: profile.center, high: profile.center, e };
     },
   };

@@ -177,6 +177,8 @@ export interface RobustInterval {
   readonly high: number;
   /** e-value against a centre of zero at this look */
   readonly e: number;
+  /** the largest it has been (the running maximum, which Ville's inequality bounds as it bounds the e-value) */
+  readonly eMax: number;
 }
 
 /**
@@ -187,10 +189,11 @@ export interface RobustInterval {
 export function robustInterval(p: WealthProfile, alpha: number, refine = true): RobustInterval {
   const t = Math.log(1 / alpha);
   const e = Math.exp(p.logE);
-  if (p.n < 3) return { n: p.n, center: p.center, low: -Infinity, high: Infinity, e };
+  const eMax = Math.exp(p.logEMax);
+  if (p.n < 3) return { n: p.n, center: p.center, low: -Infinity, high: Infinity, e, eMax };
   const inside: number[] = [];
   for (let i = 0; i < p.theta.length; i++) if (p.logMax[i]! < t) inside.push(i);
-  if (inside.length === 0) return { n: p.n, center: p.center, low: p.center, high: p.center, e };
+  if (inside.length === 0) return { n: p.n, center: p.center, low: p.center, high: p.center, e, eMax };
   const first = inside[0]!;
   const last = inside[inside.length - 1]!;
   const bisect = (outside: number, inside_: number): number => {
@@ -206,7 +209,7 @@ export function robustInterval(p: WealthProfile, alpha: number, refine = true): 
   };
   const low = first === 0 ? (p.belowAll < t ? -Infinity : bisect(p.below, p.theta[0]!)) : bisect(p.theta[first - 1]!, p.theta[first]!);
   const high = last === p.theta.length - 1 ? (p.aboveAll < t ? Infinity : bisect(p.above, p.theta[last]!)) : bisect(p.theta[last + 1]!, p.theta[last]!);
-  return { n: p.n, center: p.center, low, high, e };
+  return { n: p.n, center: p.center, low, high, e, eMax };
 }
 
 /** The (1 − alpha) robust confidence sequence of d at its length. */

@@ -218,8 +218,8 @@ describe('a gate config file, whole messages', async () => {
   };
 
   it('fills every field it is not given; a full file is taken as written', () => {
-    expect(loadGateConfig(write('{}'))).toEqual({ threshold: 0.05, alpha: 0.05, ignore: [], metric: {}, workload: {}, workloadMetric: {} });
-    const full = { threshold: 0.1, alpha: 0.01, ignore: ['retransmits'], metric: { p99_us: 0.2 }, workload: { 'tcp-rr': 0.07 }, workloadMetric: { 'tcp-rr.tps': 0.03 } };
+    expect(loadGateConfig(write('{}'))).toEqual({ threshold: 0.05, alpha: 0.05, ignore: [], metric: {}, workload: {}, workloadMetric: {}, estimator: 'robust' });
+    const full = { threshold: 0.1, alpha: 0.01, ignore: ['retransmits'], metric: { p99_us: 0.2 }, workload: { 'tcp-rr': 0.07 }, workloadMetric: { 'tcp-rr.tps': 0.03 }, estimator: 'mean' };
     expect(loadGateConfig(write(JSON.stringify({ description: 'x', ...full })))).toEqual(full);
   });
 
@@ -261,5 +261,21 @@ describe('a gate config file, whole messages', async () => {
     expect(loadGateConfig(at).threshold).toBe(0.05);
     const over = write(`{}${' '.repeat(64 * 1024 - 1)}`);
     expect(() => loadGateConfig(over)).toThrow(`gate config ${over} is larger than 64 KiB: not a gate config`);
+  });
+});
+
+describe('one glitching trial', () => {
+  // eight trials a side, current 15% down; one of its trials a glitch far the other way (a stall in the baseline's host trial makes such a ratio)
+  const base = [100, 101, 99, 102, 98, 100.5, 99.5, 101.5];
+  const cur = [85, 84, 86, 85.5, 84.5, 83, 85.2, 10_000];
+  it('the robust test (ranks, the default) still calls the drop a regression; the test on the means is swayed and does not', () => {
+    const robust = decide(base, cur, 'higher', 0.05);
+    expect(robust.verdict).toBe('regression');
+    expect(robust.p).toBeLessThan(0.05);
+    const mean = decide(base, cur, 'higher', 0.05, 0.05, 'mean');
+    expect(mean.verdict).not.toBe('regression');
+    expect(mean.p).toBeGreaterThan(0.3);
+    expect(isRegression(base, cur, 'higher', 0.05)).toBe(true);
+    expect(isRegression(base, cur, 'higher', 0.05, 0.05, 'mean')).toBe(false);
   });
 });
