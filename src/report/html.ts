@@ -208,7 +208,7 @@ ${results.status === 'complete' ? '' : `<p class="claim caveat">This run is ${es
 ${claim.perAlternative.length ? `<ul class="alternatives">${claim.perAlternative.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>` : ''}
 ${verdictTable(cmp)}
 ${sameDatapath(results).map((d) => `<p class="${d.same ? 'datapath' : 'datapath caveat'}">${esc(datapathSentence(d))}</p>`).join('\n')}
-<p>Per-block log ratios (trials interleaved in a seeded random order), judged with anytime-valid confidence sequences so that the run could stop as soon as the answer was known; effect = geometric-mean paired ratio with the interval the decision used. Green: better; red: worse; grey: within the metric's margin (±5% for rates, ±10% for P99 latency) or inconclusive.</p>
+<p>Per-block log ratios (trials interleaved in a seeded random order), judged with anytime-valid confidence sequences so that the run could stop as soon as the answer was known; effect = the robust centre of the paired ratios (their Huber location; the geometric mean for runs judged with the mean estimator) with the interval the decision used. Green: better; red: worse; grey: within the metric's margin (±5% for rates, ±10% for P99 latency) or inconclusive.</p>
 ${machinesSection(results)}
 <h2>Ratios to host</h2>
 ${ratioTable(results)}

@@ -2,8 +2,10 @@
  * The verdict rule for paired comparisons (a macvlan mode against an alternative, or a
  * topology against host), made for a run that looks after every block:
  *
- * - each comparison has a time-uniform confidence sequence for the mean per-block log
- *   ratio (stats/sequential.ts), valid however often it is looked at;
+ * - each comparison has a time-uniform confidence sequence for the centre of its per-block
+ *   log ratios, valid however often it is looked at: by default the robust one (a bet on
+ *   their Huber location, stats/robust.ts, intersected with the t-mixture sequence on
+ *   their mean, stats/sequential.ts, each at half the level), or the mean's alone;
  * - the family of comparisons made at once is corrected with the e-BY rule: with R of m
  *   comparisons decided, every interval is reported at level 1 − αR/m, which bounds the
  *   false coverage rate (the expected share of decided verdicts whose interval misses)
@@ -30,7 +32,7 @@ export interface Verdict {
   readonly effectHigh: number;
   /** the coverage of [effectLow, effectHigh]: 1 − αR/m */
   readonly level: number;
-  /** e-value against "no difference" (evidence: 20 means odds of 20 to 1 against chance) */
+  /** evidence against "no difference" (20 means odds of 20 to 1 against chance): the mean's e-value, or with the robust estimator half the larger of its two sequences' (past 1/α exactly when either excludes no change at α/2) */
   readonly e: number;
   readonly n: number;
   readonly reason: string;
@@ -85,7 +87,7 @@ export function pairedLogRatios(a: ReadonlyMap<number, number>, b: ReadonlyMap<n
 
 const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
 
-/** The verdict rule on an interval [low, high] of the mean log ratio around `mean`. */
+/** The verdict rule on an interval [low, high] of the log ratio's centre (mean or Huber location) around `mean`. */
 function decide(mean: number, low: number, high: number, better: Better, margin: number): 'better' | 'worse' | 'same' | 'small' | 'wide' {
   const effect = improvement(Math.exp(mean), better);
   const [lo, hi] = improvementInterval(Math.exp(low), Math.exp(high), better);
