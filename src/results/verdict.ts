@@ -174,7 +174,8 @@ function estimate(d: readonly number[], margin: number, estimator: Estimator): E
       const high = Math.min(r.high, t.high);
       // the evidence against no change, on the scale of 1/alpha: half the larger of the two bets' (the robust bet's largest so far, as it is tested), so that it is past 1/alpha exactly when either sequence, at half the level, excludes no change
       const e = Math.max(r.eMax, t.e) / 2;
-      return low <= high ? { low, high, e } : { low: profile.center, high: profile.center, e };
+      // two sequences that do not meet disagree about the centre: their hull, not an empty interval, is what is shown
+      return low <= high ? { low, high, e } : { low: Math.min(r.low, t.low), high: Math.max(r.high, t.high), e };
     },
   };
 }

@@ -193,7 +193,8 @@ export function robustInterval(p: WealthProfile, alpha: number, refine = true): 
   if (p.n < 3) return { n: p.n, center: p.center, low: -Infinity, high: Infinity, e, eMax };
   const inside: number[] = [];
   for (let i = 0; i < p.theta.length; i++) if (p.logMax[i]! < t) inside.push(i);
-  if (inside.length === 0) return { n: p.n, center: p.center, low: p.center, high: p.center, e, eMax };
+  // every θ rejected: the pairs fit no fixed centre (a drift the model does not have); the bet then bounds nothing
+  if (inside.length === 0) return { n: p.n, center: p.center, low: -Infinity, high: Infinity, e, eMax };
   const first = inside[0]!;
   const last = inside[inside.length - 1]!;
   const bisect = (outside: number, inside_: number): number => {

@@ -175,3 +175,11 @@ describe('the Hodges–Lehmann estimate and the signed-rank interval (the tracin
     expect(bad.high - bad.low).toBeLessThan(1.5 * (r.high - r.low));
   });
 });
+
+describe('pairs that fit no fixed centre', () => {
+  it('a centre that jumps mid-run: the bet rejects every θ and then bounds nothing, rather than a point', () => {
+    const d = [...Array.from({ length: 40 }, (_, i) => 0.5 + 0.001 * (i % 3)), ...Array.from({ length: 40 }, (_, i) => -0.5 + 0.001 * (i % 3))];
+    const r = robustSequence(d, 0.05);
+    expect([r.low, r.high]).toEqual([-Infinity, Infinity]);
+  });
+});
