@@ -33,7 +33,7 @@ const usable = (xs: readonly number[]) => xs.filter((x) => x > 0 && Number.isFin
 
 /**
  * The test and the point change: p of the permutation test, on the ranks (robust, the
- * default: the Wilcoxon–Mann–Whitney test, which one glitching trial cannot sway) or on
+ * default: the Wilcoxon–Mann–Whitney test, in which one glitching trial counts as one rank whatever its size) or on
  * the logs' means (mean), and the signed change of current's median over baseline's in
  * the good direction (-0.1: 10% slower, or latency 10% higher).
  */

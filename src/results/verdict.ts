@@ -44,8 +44,8 @@ export interface Verdict {
 
 /**
  * How a comparison's interval is made: 'robust' (the default), the betting confidence
- * sequence on the Huber location of the log ratios (stats/robust.ts), which a few glitching
- * trials cannot sway; 'mean', the Gaussian-mixture t confidence sequence on their mean
+ * sequence on the Huber location of the log ratios (stats/robust.ts), in which one glitching
+ * trial moves the evidence by a bounded factor; 'mean', the Gaussian-mixture t confidence sequence on their mean
  * (stats/sequential.ts), as verdicts were made before. docs/methodology.md, "Robust verdicts".
  */
 export type Estimator = 'robust' | 'mean';

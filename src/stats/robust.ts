@@ -1,6 +1,6 @@
 /**
  * A robust, anytime-valid confidence sequence for the centre of paired differences (here:
- * per-block log ratios), made so that a few arbitrary trials cannot sway it. Pure
+ * per-block log ratios), in which one arbitrary trial moves the evidence by a bounded factor. Pure
  * functions; docs/methodology.md ("Robust verdicts") explains the choice and the replays.
  *
  * The test of "the centre is θ" is a bet. Before pair i is seen, a scale s_i is taken
