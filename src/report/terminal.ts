@@ -34,15 +34,15 @@ function observerCostTable(cells: readonly TracingCell[]): string {
   if (!withCost.length) return '';
   const rows = withCost.map((c) => {
     const o = c.observer!;
-    return [c.topology, c.workload, c.path, String(o.events), fmtNum(o.eventsPerPacket), fmtNum(o.nsPerEvent), fmtNum(o.statsNsPerEvent), fmtNum(o.netNsPerEvent), fmtPct(o.cpuShare)];
+    return [c.topology, c.workload, c.path, String(o.events), fmtNum(o.eventsPerPacket), fmtNum(o.nsPerEvent), fmtNum(o.statsNsPerEvent), fmtNum(o.netNsPerEvent), fmtNum(o.attachNsPerEvent ?? null), fmtPct(o.cpuShare), fmtPct(o.trafficShare ?? null)];
   });
-  return `\nthe observer's own cost (the kernel's statistics of its programs, on a tenth of the time; they add two clock reads per event they time, stated and taken off):\n${table(['topology', 'workload', 'path', 'events', 'events/packet', 'ns/event', 'of which statistics', 'ns/event net', 'share of CPU'], rows)}`;
+  return `\nthe observer's own cost (the kernel's statistics of its programs, on a tenth of the time; they add two clock reads per event they time, stated and taken off; the dispatch to the programs, which the kernel does not time, measured at start and added):\n${table(['topology', 'workload', 'path', 'events', 'events/packet', 'ns/event', 'of which statistics', 'ns/event net', 'dispatch ns', 'share of CPU', 'share of traffic'], rows)}`;
 }
 
 /** "0.97 [0.95, 0.99] measured" or "0.71 [0.66, 0.77] upper bound" */
 function overheadText(o: Overhead): string {
   const iv = o.ratioLow !== null && o.ratioHigh !== null ? ` [${fmtNum(o.ratioLow)}, ${fmtNum(o.ratioHigh)}]` : '';
-  return `${fmtNum(o.ratio)}${iv} ${o.kind === 'within' ? 'measured' : 'upper bound'}`;
+  return `${fmtNum(o.ratio)}${iv} ${o.kind === 'within' ? 'measured' : o.kind === 'bounded' ? `measured (observer ${fmtPct(o.observerShare ?? null)} of traffic)` : 'upper bound'}`;
 }
 
 function ratioText(s: Results['summary'][number]): string {

@@ -46,8 +46,15 @@ export interface Overhead extends Cell {
   readonly ratioLow: number | null;
   readonly ratioHigh: number | null;
   readonly level: number;
-  /** within: the interval lies inside 1 ± 5%, so per-packet figures are measurements; otherwise they are upper bounds */
-  readonly kind: 'within' | 'slower' | 'faster' | 'unresolved';
+  /** the compiled observer's own time as a share of the traced trials' traffic time (ObserverCost.trafficShare), when measured */
+  readonly observerShare?: number;
+  /**
+   * within: the interval lies inside 1 ± 5%; bounded: the interval does not resolve the
+   * effect, and the observer's own time, measured in the kernel, is within 5% of the
+   * traffic's. Either way the per-packet figures are measurements; otherwise they are
+   * upper bounds (results/overhead.ts)
+   */
+  readonly kind: 'within' | 'bounded' | 'slower' | 'faster' | 'unresolved';
 }
 
 /** A cell's sampled journeys, merged over its traced trials: what both machines' cells report. */
@@ -84,8 +91,16 @@ export interface ObserverCost {
   readonly netNsPerEvent: number | null;
   /** events per packet delivered end to end: events / (followed packets × sample) */
   readonly eventsPerPacket: number | null;
-  /** the programs' time (every event at its net cost, plus the statistics on the timed ones) as a share of the traced trials' busy CPU time */
+  /** one event's cost outside the program (the tracepoint's call into BPF), which the kernel does not time: measured by the loader; null from older loaders */
+  readonly attachNsPerEvent?: number | null;
+  /** the observer's time (every event at its net cost and its dispatch, plus the statistics on the timed ones) as a share of the traced trials' busy CPU time */
   readonly cpuShare: number | null;
+  /**
+   * the observer's time as a share of the traced trials' traffic time (their count × the
+   * trial duration): how much slower the traffic would be were all of it on the traffic's
+   * critical path, a bound measured in the kernel (results/overhead.ts); null without the dispatch's cost
+   */
+  readonly trafficShare?: number | null;
   readonly programs: readonly { readonly name: string; readonly events: number; readonly nsPerEvent: number | null }[];
 }
 

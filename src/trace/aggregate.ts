@@ -5,7 +5,7 @@
  * (traced against untraced trials paired by block: results/overhead.ts). Pure.
  */
 import { byCell } from '../results/cell.js';
-import { overheadMeaning, overheadOf } from '../results/overhead.js';
+import { isMeasured, OVERHEAD_MARGIN, overheadMeaning, overheadOf } from '../results/overhead.js';
 import type { Cell, HopSummary, PeerTracing, PeerTracingCell, Results, SampledLatency, TracingCell, TracingSummary, TrialRecord, TrialTracing } from '../results/types.js';
 import { observerCost } from './observer.js';
 import { type Bucket, cdf, mergeBuckets, percentile, type TraceData, total } from './parse.js';
@@ -140,24 +140,24 @@ function trialFigures(t: { raw: string | null; error?: string; data?: TraceData 
   return { raw: t.raw, ...(t.error ? { error: t.error } : {}), packets: total(e2e), p50Us: finite(percentile(e2e, 0.5, log)), p99Us: finite(percentile(e2e, 0.99, log)) };
 }
 
-function tracingCell(trials: readonly TrialRecord[], ts: readonly TrialTrace[]): TracingCell {
+function tracingCell(trials: readonly TrialRecord[], ts: readonly TrialTrace[], durationS: number): TracingCell {
   const first = ts[0]!;
   const cell: Cell = { topology: first.topology, workload: first.workload, path: first.path };
   const { ok, ...figures } = sampledLatency(ts);
   const hops = hopSummaries(ok, first, figures.packets);
-  const observer = observerCost(ts, trials, figures.packets);
-  return { ...cell, ...figures, hops, hopMeanSumUs: hops.reduce((s, h) => s + (h.shareUs ?? 0), 0), overhead: overheadOf(trials, cell), ...(observer ? { observer } : {}) };
+  const observer = observerCost(ts, trials, figures.packets, durationS);
+  return { ...cell, ...figures, hops, hopMeanSumUs: hops.reduce((s, h) => s + (h.shareUs ?? 0), 0), overhead: overheadOf(trials, cell, OVERHEAD_MARGIN, observer?.trafficShare ?? null), ...(observer ? { observer } : {}) };
 }
 
 /** One line for the overhead, however many cells it touched: the per-cell figures are in tracing.overhead. */
 function tracingCaveats(cells: readonly TracingCell[]): string[] {
   const out: string[] = [];
-  const bounds = cells.filter((c) => c.overhead?.kind !== 'within');
+  const bounds = cells.filter((c) => !isMeasured(c.overhead));
   if (bounds.length === 1) out.push(`tracing ${bounds[0]!.topology} ${bounds[0]!.workload} ${bounds[0]!.path}: ${overheadMeaning(bounds[0]!.overhead)}`);
   else if (bounds.length > 1) {
     const ratios = bounds.flatMap((c) => (c.overhead?.ratio != null ? [c.overhead.ratio] : []));
     const range = ratios.length ? ` (traced/untraced ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})` : '';
-    out.push(`tracing was not shown to change the traffic by less than 5% in ${bounds.length} of ${cells.length} traced cells${range}: their per-packet figures are upper bounds; every other figure comes from untraced trials`);
+    out.push(`tracing was not shown to change the traffic by less than 5% in ${bounds.length} of ${cells.length} traced cells${range}, neither by the traffic nor by the observer's own time: their per-packet figures are upper bounds; every other figure comes from untraced trials`);
   }
   // one line per reason, naming every cell it hit (a real-host run has several cells with no step on this machine)
   const byReason = new Map<string, string[]>();
@@ -191,7 +191,7 @@ export function aggregateTracing(results: Results, traces: readonly TrialTrace[]
   const wrank = new Map(results.config.workloads.map((w, i) => [w, i]));
   const order = (a: Cell, b: Cell) => (rank.get(a.topology) ?? 99) - (rank.get(b.topology) ?? 99) || (wrank.get(a.workload) ?? 99) - (wrank.get(b.workload) ?? 99) || a.path.localeCompare(b.path);
   const groups = [...byCell(traces).values()];
-  const cells = groups.map((ts) => tracingCell(results.trials, ts));
+  const cells = groups.map((ts) => tracingCell(results.trials, ts, results.config.durationS));
   cells.sort(order);
   const peer = meta.peer ? peerSummary(meta.peer, order) : undefined;
   const tracing: TracingSummary = {

@@ -77,7 +77,7 @@ function rows(data: unknown, width: number): Row[] {
 
 function observerOf(data: unknown): ObserverStats | undefined {
   if (typeof data !== 'object' || data === null) return undefined;
-  const d = data as { stats?: unknown; statsShare?: unknown; clockReadNs?: unknown; programs?: unknown };
+  const d = data as { stats?: unknown; statsShare?: unknown; clockReadNs?: unknown; attachNs?: unknown; programs?: unknown };
   const num = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) && x >= 0 ? x : undefined);
   const programs = Array.isArray(d.programs)
     ? d.programs.flatMap((p: unknown) => {
@@ -86,7 +86,7 @@ function observerOf(data: unknown): ObserverStats | undefined {
         return typeof q?.name === 'string' && events !== undefined && runCnt !== undefined && runTimeNs !== undefined ? [{ name: q.name, events, runCnt, runTimeNs }] : [];
       })
     : [];
-  return { backend: 'libbpf', stats: d.stats === true, statsShare: num(d.statsShare) ?? 0, clockReadNs: num(d.clockReadNs) ?? null, programs };
+  return { backend: 'libbpf', stats: d.stats === true, statsShare: num(d.statsShare) ?? 0, clockReadNs: num(d.clockReadNs) ?? null, attachNs: num(d.attachNs) ?? null, programs };
 }
 
 /**

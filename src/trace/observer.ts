@@ -5,9 +5,16 @@
  * programs count every event themselves. The statistics add two reads of the kernel
  * clock to every event they time; the loader measures one read, and that cost is stated
  * beside the figure and taken off it. Pure.
+ *
+ * The kernel times only the program's own run. Reaching it from the tracepoint (the
+ * call into BPF, the recursion guard, the RCU section) is a cost of every event that
+ * the statistics cannot see; the loader measures it at start (the empty program on
+ * task_rename against none: loader.c, attach_ns), and it is added here. On the reference
+ * machine it is larger than the program's own run (docs/methodology.md, "Tracing").
  */
 import type { ObserverCost, TrialRecord } from '../results/types.js';
 import type { ProgramStats, TraceData } from './parse.js';
+import { median } from '../stats/summary.js';
 
 interface Traced {
   readonly index: number;
@@ -22,7 +29,7 @@ function eventsOf(p: ProgramStats, share: number): number {
 }
 
 /** The cell's observer cost over its traced trials; null when no trial carried the kernel's statistics. */
-export function observerCost(traces: readonly Traced[], trials: readonly TrialRecord[], delivered: number): ObserverCost | null {
+export function observerCost(traces: readonly Traced[], trials: readonly TrialRecord[], delivered: number, durationS: number | null = null): ObserverCost | null {
   const withStats = traces.filter((t) => t.data?.observer?.stats === true && t.data.observer.programs.length > 0);
   if (withStats.length === 0) return null;
   const byName = new Map<string, { events: number; runCnt: number; runTimeNs: number }>();
@@ -40,8 +47,11 @@ export function observerCost(traces: readonly Traced[], trials: readonly TrialRe
   const clocks = withStats.flatMap((t) => (t.data!.observer!.clockReadNs !== null ? [t.data!.observer!.clockReadNs] : []));
   const statsNsPerEvent = clocks.length ? 2 * Math.min(...clocks) : null;
   const netNsPerEvent = nsPerEvent !== null && statsNsPerEvent !== null ? Math.max(0, nsPerEvent - statsNsPerEvent) : null;
-  // what the programs cost the trials: every event at its net cost, and the statistics on the events they timed
-  const spentNs = nsPerEvent === null ? 0 : netNsPerEvent !== null ? events * netNsPerEvent + sampledEvents * statsNsPerEvent! : events * nsPerEvent;
+  const attaches = withStats.flatMap((t) => (t.data!.observer!.attachNs != null ? [t.data!.observer!.attachNs] : []));
+  const attachNsPerEvent = attaches.length ? median(attaches) : null;
+  // what the observer cost the trials: every event at its net cost and its dispatch, and the statistics on the events they timed
+  const programNs = nsPerEvent === null ? 0 : netNsPerEvent !== null ? events * netNsPerEvent + sampledEvents * statsNsPerEvent! : events * nsPerEvent;
+  const spentNs = programNs + events * (attachNsPerEvent ?? 0);
   const indices = new Set(withStats.map((t) => t.index));
   const cpuS = trials.filter((t) => indices.has(t.index)).reduce((s, t) => s + (t.metrics['cpu_busy_s']?.value ?? 0), 0);
   const shares = withStats.map((t) => t.data!.observer!.statsShare);
@@ -54,7 +64,10 @@ export function observerCost(traces: readonly Traced[], trials: readonly TrialRe
     statsNsPerEvent,
     netNsPerEvent,
     eventsPerPacket: delivered > 0 ? events / (delivered * withStats[0]!.sample) : null,
+    attachNsPerEvent,
     cpuShare: cpuS > 0 && nsPerEvent !== null ? spentNs / 1e9 / cpuS : null,
+    // the observer's time against the traffic's: were all of it on the traffic's critical path, the traffic would be this much slower
+    trafficShare: durationS !== null && durationS > 0 && nsPerEvent !== null && attachNsPerEvent !== null ? spentNs / 1e9 / (withStats.length * durationS) : null,
     programs: [...byName].map(([name, p]) => ({ name, events: p.events, nsPerEvent: p.runCnt > 0 ? p.runTimeNs / p.runCnt : null })),
   };
 }

@@ -39,6 +39,13 @@ export interface ObserverStats {
   readonly statsShare: number;
   /** one read of the kernel clock, measured by the loader at start; null when it could not be */
   readonly clockReadNs: number | null;
+  /**
+   * What one event costs outside the program, which the kernel's statistics do not time:
+   * the tracepoint's call into BPF and a program that returns at once, measured by the
+   * loader at start (loader.c, attach_ns); null when it could not be, or from a loader
+   * that did not measure it
+   */
+  readonly attachNs: number | null;
   readonly programs: readonly ProgramStats[];
 }
 

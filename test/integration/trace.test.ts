@@ -129,6 +129,11 @@ describe('tracing', () => {
       expect(c.observer!.sampledEvents).toBeGreaterThan(0);
       expect(c.observer!.statsNsPerEvent).toBeGreaterThan(0);
       expect(c.observer!.nsPerEvent).toBeGreaterThan(c.observer!.statsNsPerEvent!);
+      // the dispatch the kernel does not time, measured by the loader, and the bound it gives on the traffic
+      expect(c.observer!.attachNsPerEvent, `${c.topology} ${c.path}`).toBeGreaterThan(0);
+      expect(c.observer!.trafficShare).toBeGreaterThan(0);
+      expect(c.observer!.trafficShare).toBeLessThan(1);
+      expect(c.overhead?.observerShare).toBe(c.observer!.trafficShare);
     }
     expect(ourNetns()).toEqual([]);
     expect(ourBpf()).toEqual([]);

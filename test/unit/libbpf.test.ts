@@ -52,7 +52,9 @@ describe('the compiled observer\'s output (saved real loader output)', () => {
   });
 
   it('ends a macvlan journey from outside on the parent\'s receive, as bpftrace does', () => {
+    // an older loader's output, from before the dispatch was measured: read all the same
     const d = parseLoader(fixtureText('libbpf', 'macvlan-bridge-tcp-rr-peer-c1.json'), namer('libbpf', 'macvlan-bridge'));
+    expect(d.observer?.attachNs).toBeNull();
     expect(total(d.e2e)).toBeGreaterThan(100);
     expect(d.hops.some((h) => h.fromDev === 'swa' && h.toDev === 'up' && h.toEv === 3)).toBe(true);
     expect(d.hops.some((h) => h.toDev === 'c1h')).toBe(false);
@@ -62,6 +64,8 @@ describe('the compiled observer\'s output (saved real loader output)', () => {
     const o = bridge.observer!;
     expect(o.stats).toBe(true);
     expect(o.clockReadNs).toBeGreaterThan(0);
+    // the dispatch the kernel does not time, measured by the loader at start
+    expect(o.attachNs).toBeGreaterThan(0);
     expect(o.programs.map((p) => p.name)).toEqual(['net_dev_queue', 'netif_receive_skb', 'kfree_skb']);
     // every hit counted; about a tenth of them timed by the kernel
     expect(o.programs[0]!.events).toBeGreaterThan(total(bridge.e2e));
@@ -107,11 +111,12 @@ describe('the compiled observer\'s output (saved real loader output)', () => {
 
 describe("the observer's own cost per cell", () => {
   /** a trial's observer record: each program hit `events` times, `timed` of them timed at `ns` each, the statistics on `share` of the time */
-  const stats = (events: number, timed: number, ns: number, clockReadNs: number | null = 30, share = 0.1) => ({
+  const stats = (events: number, timed: number, ns: number, clockReadNs: number | null = 30, share = 0.1, attachNs: number | null = null) => ({
     backend: 'libbpf' as const,
     stats: true,
     statsShare: share,
     clockReadNs,
+    attachNs,
     programs: [
       { name: 'net_dev_queue', events, runCnt: timed, runTimeNs: timed * ns },
       { name: 'netif_receive_skb', events, runCnt: timed, runTimeNs: (timed * ns) / 2 },
@@ -138,6 +143,18 @@ describe("the observer's own cost per cell", () => {
       { name: 'net_dev_queue', events: 40_000, nsPerEvent: 100 },
       { name: 'netif_receive_skb', events: 40_000, nsPerEvent: 50 },
     ]);
+  });
+
+  it('adds the dispatch the kernel does not time, and bounds the traffic\'s slowdown by the observer\'s time over the traffic\'s', () => {
+    // two trials of 0.25 s; the loader measured the dispatch at 60 and 64 ns (their median, 62, is taken)
+    const cost = observerCost([{ index: 1, sample: 8, data: data(stats(10_000, 1000, 100, 31, 0.1, 60)) }, { index: 2, sample: 8, data: data(stats(30_000, 3000, 100, 29, 0.1, 64)) }], [cpu(1, 0.5), cpu(2, 1.5)], 1000, 0.25)!;
+    expect(cost.attachNsPerEvent).toBe(62);
+    const spent = 80_000 * (17 + 62) + 8000 * 58;
+    expect(cost.cpuShare).toBeCloseTo(spent / 1e9 / 2, 12);
+    expect(cost.trafficShare).toBeCloseTo(spent / 1e9 / 0.5, 12);
+    // without the dispatch's cost (an older loader) there is no bound, and without the trial's duration neither
+    expect(observerCost([{ index: 1, sample: 8, data: data(stats(10_000, 1000, 100, 31)) }], [cpu(1, 0.5)], 1000, 0.25)!.trafficShare).toBeNull();
+    expect(observerCost([{ index: 1, sample: 8, data: data(stats(10_000, 1000, 100, 31, 0.1, 60)) }], [cpu(1, 0.5)], 1000)!.trafficShare).toBeNull();
   });
 
   it('estimates the events of the attached-only programs, which count nothing, from the timed ones and the share of time', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { overheadKind, overheadMeaning, overheadOf } from '../../src/results/overhead.js';
+import { isMeasured, overheadKind, overheadMeaning, overheadOf } from '../../src/results/overhead.js';
 import { parseResults } from '../../src/results/validate.js';
 import { studentT975 } from '../../src/stats/student.js';
 import { trial } from '../support/synthetic.js';
@@ -52,6 +52,27 @@ describe('tracing overhead, paired by block', () => {
     expect(o?.metric).toBe('tps');
     expect(o?.ratio).toBeLessThan(0.81);
     expect(o?.kind).toBe('slower');
+  });
+
+  it("counts a cell's figures as measurements when the traffic leaves the effect unresolved and the observer's own time is within the margin", () => {
+    // one traced pair: no interval, whatever the ratio
+    const one = [trial('bridge', 0, 10000), traced(0, 9100)];
+    const o = overheadOf(one, cell, 0.05, 0.032)!;
+    expect(o.kind).toBe('bounded');
+    expect(o.observerShare).toBe(0.032);
+    expect(overheadMeaning(o)).toBe("the observer's own time, measured in the kernel, is 3.2% of the traffic's (at most that much slower); the traffic, traced/untraced 0.910 (1 pair: no interval), did not resolve it: per-packet figures are measurements");
+    expect(isMeasured(o)).toBe(true);
+    // beyond the margin, or not measured (bpftrace), they stay upper bounds
+    expect(overheadOf(one, cell, 0.05, 0.051)!.kind).toBe('unresolved');
+    expect(overheadOf(one, cell)!.kind).toBe('unresolved');
+    expect(isMeasured(overheadOf(one, cell))).toBe(false);
+    // a slowdown the traffic shows outweighs the kernel's figure: what it does not count (caches, branch predictors) is what the traffic is for
+    const untraced = [10000, 10400, 9800, 10100, 10200];
+    const slow = [...untraced.map((v, b) => trial('bridge', b, v)), ...untraced.map((v, b) => traced(b, v * (0.85 + b * 0.01)))];
+    expect(overheadOf(slow, cell, 0.05, 0.01)!.kind).toBe('slower');
+    // and a resolved one stays "within", the stronger finding
+    const tight = [...untraced.map((v, b) => trial('bridge', b, v)), ...untraced.map((v, b) => traced(b, v * (0.99 + b * 0.002)))];
+    expect(overheadOf(tight, cell, 0.05, 0.01)!.kind).toBe('within');
   });
 
   it('classifies intervals against the ±5% margin', () => {

@@ -12,7 +12,13 @@
  * - per step, one lookup in a per-CPU hash whose key is (from, to, slot) and whose value
  *   is (count, sum): the histogram and the sum of a step are one update, on this CPU's
  *   own copy, with no atomic operation;
- * - nothing is sent per packet: the loader reads and clears the maps between trials.
+ * - nothing is sent per packet: the loader reads and clears the maps between trials;
+ * - its own time is kept out of what it times: a step ends when the next probe reads the
+ *   clock (before any map work) and starts when the previous one was done with the packet
+ *   (a second reading, for followed packets only), so the map work of a followed packet is
+ *   in neither the steps nor the journey. What remains in each step is the dispatch from
+ *   one probe back to the kernel and from the kernel into the next, which the loader
+ *   measures (loader.c, attach_ns).
  *
  * A place is one number, as in the bpftrace program: (netns inode & 0xffffff) << 24 |
  * ifindex << 2 | event (1 transmit at net_dev_queue, 3 receive at netif_receive_skb).
@@ -47,8 +53,11 @@ const volatile bool attached_only = false;
 
 struct follow {
 	__u64 start;
+	/* when this program last let the packet go: the next step starts there */
 	__u64 prev;
 	__u64 loc;
+	/* the time spent in this program's own work between steps, kept out of the journey */
+	__u64 own;
 };
 
 /* a followed packet's state: shared by every CPU, since a packet changes CPU on its way */
@@ -161,12 +170,19 @@ static __always_inline int event(struct sk_buff *skb, __u32 ev)
 	__u64 k = identity(skb);
 	if (!k)
 		return 0;
-	__u64 now = bpf_ktime_get_ns(); /* one clock reading per event: the steps add up to the journey */
+	__u64 now = bpf_ktime_get_ns(); /* the step ends here; the steps add up to the journey */
 	__u64 loc = place(skb, ev);
 	if (loc == sender) {
-		/* the journey starts: at the sender's transmit (or a real-host run's test NIC receive) */
-		struct follow s = { .start = now, .prev = now, .loc = loc };
+		/*
+		 * The journey starts at the sender's transmit (or a real-host run's test NIC
+		 * receive), once this program has stored the packet: the insertion is the
+		 * observer's work, not the path's, so the clock is read again after it.
+		 */
+		struct follow s = { .start = now, .prev = now, .loc = loc, .own = 0 };
 		bpf_map_update_elem(&st, &k, &s, BPF_ANY);
+		struct follow *f = bpf_map_lookup_elem(&st, &k);
+		if (f)
+			f->start = f->prev = bpf_ktime_get_ns();
 		return 0;
 	}
 	struct follow *s = bpf_map_lookup_elem(&st, &k);
@@ -179,12 +195,19 @@ static __always_inline int event(struct sk_buff *skb, __u32 ev)
 	}
 	add(s->loc, loc, now - s->prev);
 	if (loc == receiver || (ev == EV_RX && receiver2 && loc == receiver2)) {
-		add(0, 0, now - s->start);
+		add(0, 0, now - s->start - s->own);
 		bpf_map_delete_elem(&st, &k);
 		return 0;
 	}
-	s->prev = now;
 	s->loc = loc;
+	/*
+	 * The next step starts when this program is done with the packet: its own map work
+	 * (a few hundred ns for a followed packet) is the observer's time, not the path's, and
+	 * is kept out of the steps and the journey alike (docs/methodology.md, "Tracing").
+	 */
+	__u64 done = bpf_ktime_get_ns();
+	s->own += done - now;
+	s->prev = done;
 	return 0;
 }
 
@@ -239,6 +262,21 @@ int clock_cost(void *ctx)
 		bpf_ktime_get_ns();
 	__u64 t1 = bpf_ktime_get_ns();
 	clock_ns_per_read = (t1 - t0) / 1000;
+	return 0;
+}
+
+/*
+ * Calibration of what the kernel's statistics cannot see: the cost of reaching a program
+ * from a tracepoint (the tracepoint's call, the recursion guard, the RCU section) and of
+ * running one that does nothing. The kernel times only the program's own run, so this
+ * part of an event's cost is measured apart: the loader renames itself in a loop with this
+ * program attached to task_rename and without it, and takes the difference per event.
+ * task_rename fires only for a task that renames itself, so nothing else is touched.
+ * Attached by the loader for that loop only, never through the skeleton.
+ */
+SEC("tp_btf/task_rename")
+int attach_cost(void *ctx)
+{
 	return 0;
 }
 
