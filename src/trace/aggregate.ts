@@ -7,7 +7,7 @@
 import { byCell } from '../results/cell.js';
 import { isMeasured, OVERHEAD_MARGIN, overheadMeaning, overheadOf } from '../results/overhead.js';
 import type { Cell, HopSummary, PeerTracing, PeerTracingCell, Results, SampledLatency, TracingCell, TracingSummary, TrialRecord, TrialTracing } from '../results/types.js';
-import { observerCost } from './observer.js';
+import { observerCost, runAttachNs } from './observer.js';
 import { type Bucket, cdf, mergeBuckets, percentile, type TraceData, total } from './parse.js';
 
 export interface TrialTrace extends Cell {
@@ -140,12 +140,12 @@ function trialFigures(t: { raw: string | null; error?: string; data?: TraceData 
   return { raw: t.raw, ...(t.error ? { error: t.error } : {}), packets: total(e2e), p50Us: finite(percentile(e2e, 0.5, log)), p99Us: finite(percentile(e2e, 0.99, log)) };
 }
 
-function tracingCell(trials: readonly TrialRecord[], ts: readonly TrialTrace[], durationS: number): TracingCell {
+function tracingCell(trials: readonly TrialRecord[], ts: readonly TrialTrace[], durationS: number, attachNs: number | null): TracingCell {
   const first = ts[0]!;
   const cell: Cell = { topology: first.topology, workload: first.workload, path: first.path };
   const { ok, ...figures } = sampledLatency(ts);
   const hops = hopSummaries(ok, first, figures.packets);
-  const observer = observerCost(ts, trials, figures.packets, durationS);
+  const observer = observerCost(ts, trials, figures.packets, durationS, attachNs);
   return { ...cell, ...figures, hops, hopMeanSumUs: hops.reduce((s, h) => s + (h.shareUs ?? 0), 0), overhead: overheadOf(trials, cell, OVERHEAD_MARGIN, observer?.trafficShare ?? null), ...(observer ? { observer } : {}) };
 }
 
@@ -191,7 +191,9 @@ export function aggregateTracing(results: Results, traces: readonly TrialTrace[]
   const wrank = new Map(results.config.workloads.map((w, i) => [w, i]));
   const order = (a: Cell, b: Cell) => (rank.get(a.topology) ?? 99) - (rank.get(b.topology) ?? 99) || (wrank.get(a.workload) ?? 99) - (wrank.get(b.workload) ?? 99) || a.path.localeCompare(b.path);
   const groups = [...byCell(traces).values()];
-  const cells = groups.map((ts) => tracingCell(results.trials, ts, results.config.durationS));
+  // the dispatch is one mechanism for every cell: the run's loaders' median, steadier than any one loader's start
+  const attachNs = runAttachNs(traces);
+  const cells = groups.map((ts) => tracingCell(results.trials, ts, results.config.durationS, attachNs));
   cells.sort(order);
   const peer = meta.peer ? peerSummary(meta.peer, order) : undefined;
   const tracing: TracingSummary = {

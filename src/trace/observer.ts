@@ -28,8 +28,18 @@ function eventsOf(p: ProgramStats, share: number): number {
   return share > 0 ? Math.round(p.runCnt / share) : 0;
 }
 
-/** The cell's observer cost over its traced trials; null when no trial carried the kernel's statistics. */
-export function observerCost(traces: readonly Traced[], trials: readonly TrialRecord[], delivered: number, durationS: number | null = null): ObserverCost | null {
+/**
+ * The dispatch's cost for a whole run: the median of what its loaders measured at their
+ * start. It is the same mechanism for every cell, and one loader's figure moves by ±15%
+ * from start to start on the reference machine; null when none measured it.
+ */
+export function runAttachNs(traces: readonly Traced[]): number | null {
+  const xs = traces.flatMap((t) => (t.data?.observer?.attachNs != null ? [t.data.observer.attachNs] : []));
+  return xs.length ? median(xs) : null;
+}
+
+/** The cell's observer cost over its traced trials; null when no trial carried the kernel's statistics. `attachNs`: the run's dispatch cost (runAttachNs), else the cell's own loaders'. */
+export function observerCost(traces: readonly Traced[], trials: readonly TrialRecord[], delivered: number, durationS: number | null = null, attachNs: number | null = null): ObserverCost | null {
   const withStats = traces.filter((t) => t.data?.observer?.stats === true && t.data.observer.programs.length > 0);
   if (withStats.length === 0) return null;
   const byName = new Map<string, { events: number; runCnt: number; runTimeNs: number }>();
@@ -47,8 +57,7 @@ export function observerCost(traces: readonly Traced[], trials: readonly TrialRe
   const clocks = withStats.flatMap((t) => (t.data!.observer!.clockReadNs !== null ? [t.data!.observer!.clockReadNs] : []));
   const statsNsPerEvent = clocks.length ? 2 * Math.min(...clocks) : null;
   const netNsPerEvent = nsPerEvent !== null && statsNsPerEvent !== null ? Math.max(0, nsPerEvent - statsNsPerEvent) : null;
-  const attaches = withStats.flatMap((t) => (t.data!.observer!.attachNs != null ? [t.data!.observer!.attachNs] : []));
-  const attachNsPerEvent = attaches.length ? median(attaches) : null;
+  const attachNsPerEvent = attachNs ?? runAttachNs(withStats);
   // what the observer cost the trials: every event at its net cost and its dispatch, and the statistics on the events they timed
   const programNs = nsPerEvent === null ? 0 : netNsPerEvent !== null ? events * netNsPerEvent + sampledEvents * statsNsPerEvent! : events * nsPerEvent;
   const spentNs = programNs + events * (attachNsPerEvent ?? 0);

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { aggregateTracing, type TrialTrace } from '../../src/trace/aggregate.js';
 import { LINEAR_US, libbpfArgs, libbpfUnavailable, parseLoader, slotOf } from '../../src/trace/libbpf.js';
-import { observerCost } from '../../src/trace/observer.js';
+import { observerCost, runAttachNs } from '../../src/trace/observer.js';
 import { parseBpftrace, percentile, total } from '../../src/trace/parse.js';
 import { resolveRunConfig } from '../../src/run/config.js';
 import { resultsSchemaErrors } from '../../src/results/validate.js';
@@ -152,6 +152,12 @@ describe("the observer's own cost per cell", () => {
     const spent = 80_000 * (17 + 62) + 8000 * 58;
     expect(cost.cpuShare).toBeCloseTo(spent / 1e9 / 2, 12);
     expect(cost.trafficShare).toBeCloseTo(spent / 1e9 / 0.5, 12);
+    // the run's figure, when given, is used over the cell's own loaders': the median of every loader's start
+    const traces = [60, 90, 64, 30, 62].map((a, i) => ({ index: i + 1, sample: 8, data: data(stats(10_000, 1000, 100, 31, 0.1, a)) }));
+    expect(runAttachNs(traces)).toBe(62);
+    expect(runAttachNs([{ index: 1, sample: 8, data: data(stats(10_000, 1000, 100, 31)) }])).toBeNull();
+    expect(observerCost([traces[1]!], [cpu(2, 0.5)], 1000, 0.25, 62)!.attachNsPerEvent).toBe(62);
+    expect(observerCost([traces[1]!], [cpu(2, 0.5)], 1000, 0.25)!.attachNsPerEvent).toBe(90);
     // without the dispatch's cost (an older loader) there is no bound, and without the trial's duration neither
     expect(observerCost([{ index: 1, sample: 8, data: data(stats(10_000, 1000, 100, 31)) }], [cpu(1, 0.5)], 1000, 0.25)!.trafficShare).toBeNull();
     expect(observerCost([{ index: 1, sample: 8, data: data(stats(10_000, 1000, 100, 31, 0.1, 60)) }], [cpu(1, 0.5)], 1000)!.trafficShare).toBeNull();

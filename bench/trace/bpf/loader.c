@@ -269,23 +269,26 @@ static long clock_read_ns(struct path_latency_bpf *skel)
 /*
  * What one event costs outside the program, in ns: the tracepoint's call into BPF and a
  * program that returns at once (the kernel's statistics time only the program's own run).
- * The loader renames itself ATTACH_CALLS times with the empty program attached to
- * task_rename and as many times without, in alternating rounds; the least time per call
- * of each side is taken, and their difference is the cost. -1 when it cannot be measured.
+ * In each of ATTACH_ROUNDS rounds the loader renames itself ATTACH_CALLS times with the
+ * empty program attached to task_rename and as many times without (which side goes first
+ * alternates); the round's difference per call is the cost, and the median over the
+ * rounds is taken, so that a round slowed by something else on the machine (on either
+ * side) does not move it. -1 when it cannot be measured.
  */
-#define ATTACH_CALLS 20000
-#define ATTACH_ROUNDS 7
+#define ATTACH_CALLS 4000
+#define ATTACH_ROUNDS 25
 static double attach_ns(struct path_latency_bpf *skel)
 {
 	char name[16] = "";
 	if (prctl(PR_GET_NAME, name))
 		return -1;
-	double best[2] = { -1, -1 };
+	double diff[ATTACH_ROUNDS];
 	for (int r = 0; r < ATTACH_ROUNDS; r++) {
-		for (int on = 0; on < 2; on++) {
-			int side = (r & 1) ? 1 - on : on; /* alternate which side goes first */
+		double per[2] = { 0, 0 };
+		for (int k = 0; k < 2; k++) {
+			int on = (r & 1) ? 1 - k : k;
 			struct bpf_link *link = NULL;
-			if (side) {
+			if (on) {
 				link = bpf_program__attach(skel->progs.attach_cost);
 				if (!link)
 					return -1;
@@ -293,14 +296,20 @@ static double attach_ns(struct path_latency_bpf *skel)
 			long long t0 = now_ns();
 			for (int i = 0; i < ATTACH_CALLS; i++)
 				prctl(PR_SET_NAME, name);
-			double per = (double)(now_ns() - t0) / ATTACH_CALLS;
+			per[on] = (double)(now_ns() - t0) / ATTACH_CALLS;
 			if (link)
 				bpf_link__destroy(link);
-			if (best[side] < 0 || per < best[side])
-				best[side] = per;
 		}
+		diff[r] = per[1] - per[0];
 	}
-	double d = best[1] - best[0];
+	/* the median of the rounds' differences (insertion sort: 25 values) */
+	for (int i = 1; i < ATTACH_ROUNDS; i++)
+		for (int j = i; j > 0 && diff[j - 1] > diff[j]; j--) {
+			double t = diff[j];
+			diff[j] = diff[j - 1];
+			diff[j - 1] = t;
+		}
+	double d = diff[ATTACH_ROUNDS / 2];
 	return d > 0 ? d : 0;
 }
 
