@@ -161,6 +161,9 @@ describe("the observer's own cost per cell", () => {
     // without the dispatch's cost (an older loader) there is no bound, and without the trial's duration neither
     expect(observerCost([{ index: 1, sample: 8, data: data(stats(10_000, 1000, 100, 31)) }], [cpu(1, 0.5)], 1000, 0.25)!.trafficShare).toBeNull();
     expect(observerCost([{ index: 1, sample: 8, data: data(stats(10_000, 1000, 100, 31, 0.1, 60)) }], [cpu(1, 0.5)], 1000)!.trafficShare).toBeNull();
+    expect(observerCost([{ index: 1, sample: 8, data: data(stats(10_000, 1000, 100, 31, 0.1, 60)) }], [cpu(1, 0.5)], 1000, 0)!.trafficShare).toBeNull();
+    // no event timed (the statistics' window never opened in the trial): no cost per event, so no bound
+    expect(observerCost([{ index: 1, sample: 8, data: data(stats(10_000, 0, 0, 31, 0.1, 60)) }], [cpu(1, 0.5)], 1000, 0.25)!.trafficShare).toBeNull();
   });
 
   it('estimates the events of the attached-only programs, which count nothing, from the timed ones and the share of time', () => {

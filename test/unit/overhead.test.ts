@@ -62,8 +62,14 @@ describe('tracing overhead, paired by block', () => {
     expect(o.observerShare).toBe(0.032);
     expect(overheadMeaning(o)).toBe("the observer's own time, measured in the kernel, is 3.2% of the traffic's (at most that much slower); the traffic, traced/untraced 0.910 (1 pair: no interval), did not resolve it: per-packet figures are measurements");
     expect(isMeasured(o)).toBe(true);
-    // beyond the margin, or not measured (bpftrace), they stay upper bounds
-    expect(overheadOf(one, cell, 0.05, 0.051)!.kind).toBe('unresolved');
+    // the margin itself counts as within it
+    expect(overheadOf(one, cell, 0.05, 0.05)!.kind).toBe('bounded');
+    // beyond the margin, or not measured (bpftrace), they stay upper bounds, said as such
+    const beyond = overheadOf(one, cell, 0.05, 0.051)!;
+    expect(beyond.kind).toBe('unresolved');
+    expect(beyond.observerShare).toBe(0.051);
+    expect(overheadMeaning(beyond)).toBe("tracing's effect is not resolved (1 pair: no interval): per-packet figures are upper bounds");
+    expect(overheadMeaning(o, false)).toBe("the observer's own time, measured in the kernel, is 3.2% of the traffic's (at most that much slower): per-packet figures are measurements");
     expect(overheadOf(one, cell)!.kind).toBe('unresolved');
     expect(isMeasured(overheadOf(one, cell))).toBe(false);
     // a slowdown the traffic shows outweighs the kernel's figure: what it does not count (caches, branch predictors) is what the traffic is for
@@ -73,6 +79,9 @@ describe('tracing overhead, paired by block', () => {
     // and a resolved one stays "within", the stronger finding
     const tight = [...untraced.map((v, b) => trial('bridge', b, v)), ...untraced.map((v, b) => traced(b, v * (0.99 + b * 0.002)))];
     expect(overheadOf(tight, cell, 0.05, 0.01)!.kind).toBe('within');
+    expect(isMeasured(overheadOf(tight, cell))).toBe(true);
+    expect(isMeasured(overheadOf(slow, cell, 0.05, 0.01))).toBe(false);
+    expect(isMeasured(null)).toBe(false);
   });
 
   it('classifies intervals against the ±5% margin', () => {
