@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 
 /** the suite's program names, as the kernel keeps them (15 characters at most): the observer's, and the ebpf topology's datapath */
-export const OBSERVER_PROGRAMS = ['on_queue', 'on_receive', 'on_drop', 'clock_cost', 'fentry_check', 'from_container', 'to_container'];
+export const OBSERVER_PROGRAMS = ['on_queue', 'on_receive', 'on_drop', 'clock_cost', 'attach_cost', 'fentry_check', 'from_container', 'to_container'];
 /** what the kernel itself puts in bpffs */
 const KERNEL_BPFFS = new Set(['maps.debug', 'progs.debug']);
 

@@ -4,6 +4,7 @@
  * the same topology, its own cost per cell from the kernel's statistics, its arguments,
  * and the choice between the two observers.
  */
+import { parseLoaderCheck } from '../../src/cli/commands/doctor.js';
 import { describe, expect, it } from 'vitest';
 import { aggregateTracing, type TrialTrace } from '../../src/trace/aggregate.js';
 import { LINEAR_US, libbpfArgs, libbpfUnavailable, parseLoader, slotOf } from '../../src/trace/libbpf.js';
@@ -231,5 +232,16 @@ describe('choosing the observer', () => {
     const d = resolveRunConfig({ out: out() });
     expect(d.tracer).toBe(libbpfUnavailable() === undefined ? 'libbpf' : 'bpftrace');
     expect(d.tracerWhy.length).toBeGreaterThan(10);
+  });
+});
+
+describe("the loader's --check, as bench doctor reads it", () => {
+  it('reads what the kernel allows and the dispatch it measured (this machine\'s answer)', () => {
+    expect(parseLoaderCheck('tp_btf: yes\ndispatch: 65.4 ns\nfentry: no (Operation not permitted)\n', 'not answered')).toEqual({ tp: 'yes', fentry: 'Operation not permitted', dispatchNs: 65.4 });
+  });
+
+  it('has no dispatch when the programs did not load, and says what was not answered', () => {
+    expect(parseLoaderCheck('tp_btf: no (Invalid argument)\nfentry: no (Invalid argument)\n', 'not answered')).toEqual({ tp: 'Invalid argument', fentry: 'Invalid argument', dispatchNs: null });
+    expect(parseLoaderCheck('', 'not answered (exit 1)')).toEqual({ tp: 'not answered (exit 1)', fentry: 'not answered (exit 1)', dispatchNs: null });
   });
 });

@@ -5,7 +5,8 @@
  *
  *   netbench-trace [--attached-only] [--no-stats | --stats-always] <sender> <receiver> <receiver2> <keep>
  *   netbench-trace --check      what this kernel allows: loads the programs, and an fentry
- *                               program, then exits (bench doctor)
+ *                               program, measures the dispatch (attach_ns), then exits
+ *                               (bench doctor)
  *
  * The arguments are the bpftrace program's (bench/trace/path-latency.bt). Output is one
  * JSON object per line, like bpftrace's -f json:
@@ -331,6 +332,12 @@ static int check(void)
 	int err = path_latency_bpf__load(skel);
 	printf(err ? "tp_btf: no (%s)\n" : "tp_btf: yes\n", strerror(-err));
 	rc = err ? 1 : 0;
+	if (!err) {
+		/* what an event costs before any program work: the floor of a tracepoint observer here */
+		double d = attach_ns(skel);
+		if (d >= 0)
+			printf("dispatch: %.1f ns\n", d);
+	}
 	path_latency_bpf__destroy(skel);
 	skel = path_latency_bpf__open();
 	if (!skel)

@@ -132,13 +132,23 @@ export async function observerChecks(runner: Runner): Promise<Check[]> {
     return checks;
   }
   const r = await runner.run({ program: LOADER, args: ['--check'], timeoutMs: 20_000 });
-  // "yes", or the reason of a "no (<reason>)"
-  const line = (what: string) => r.stdout.split('\n').find((l) => l.startsWith(`${what}: `))?.slice(what.length + 2).replace(/^no \((.*)\)$/, '$1') ?? `not answered (${describeFailure(r)})`;
-  const tp = line('tp_btf');
+  const { tp, fentry, dispatchNs } = parseLoaderCheck(r.stdout, `not answered (${describeFailure(r)})`);
   checks.push({ item: 'tracer: compiled observer (libbpf, tp_btf)', ok: tp === 'yes', required: false, detail: tp === 'yes' ? 'its programs load on this kernel' : `refused: ${tp}; runs fall back to bpftrace with --tracer bpftrace` });
-  const fentry = line('fentry');
+  if (tp === 'yes' && dispatchNs !== null) checks.push({ item: 'kernel: dispatch from a tracepoint to BPF', ok: true, required: false, detail: `${dispatchNs.toFixed(0)} ns an event, measured with a program that does nothing: what any tracepoint observer costs every packet at every device here, before its own work (docs/methodology.md, "Tracing")` });
   checks.push({ item: 'kernel: fentry (time inside a step)', ok: true, required: false, detail: fentry === 'yes' ? 'allowed: the time inside a step could be split further (not used yet)' : `refused here (${fentry}): steps are timed device to device only` });
   return checks;
+}
+
+/**
+ * The loader's --check answer: "tp_btf: yes" or "tp_btf: no (<reason>)", the same for
+ * fentry, and "dispatch: <ns> ns" when the programs loaded. A line that is missing reads
+ * as `missing`; the dispatch as null.
+ */
+export function parseLoaderCheck(stdout: string, missing: string): { tp: string; fentry: string; dispatchNs: number | null } {
+  // "yes", or the reason of a "no (<reason>)"
+  const line = (what: string) => stdout.split('\n').find((l) => l.startsWith(`${what}: `))?.slice(what.length + 2).replace(/^no \((.*)\)$/, '$1') ?? missing;
+  const d = /^dispatch: (\d+(?:\.\d+)?) ns$/m.exec(stdout);
+  return { tp: line('tp_btf'), fentry: line('fentry'), dispatchNs: d ? Number(d[1]) : null };
 }
 
 /** What the docker and cni builders need beyond their programs (docs/architecture.md). */
