@@ -195,6 +195,10 @@ describe("the observer's own cost per cell", () => {
     expect(cost.events).toBe(d.observer!.programs.reduce((s, p) => s + p.events, 0));
     expect(cost.sampledEvents).toBe(d.observer!.programs.reduce((s, p) => s + p.runCnt, 0));
     expect(cost.eventsPerPacket).toBeGreaterThan(2);
+    // the loader's dispatch reaches the cell, and with it the bound on the traffic and the overhead's kind
+    expect(cost.attachNsPerEvent).toBe(d.observer!.attachNs);
+    expect(cost.trafficShare).toBeGreaterThan(0);
+    expect(out.tracing!.cells[0]!.overhead?.observerShare).toBe(cost.trafficShare);
     expect(resultsSchemaErrors(JSON.parse(JSON.stringify(out)))).toEqual([]);
   });
 });
