@@ -28,6 +28,7 @@ import type { Overhead, TrialRecord } from './types.js';
 import { hodgesLehmann, median } from '../stats/summary.js';
 import { studentT975 } from '../stats/student.js';
 import { workload } from '../workloads/registry.js';
+import { fmtPct } from '../util/format.js';
 
 export const OVERHEAD_MARGIN = 0.05;
 
@@ -101,8 +102,6 @@ export function isMeasured(o: Pick<Overhead, 'kind'> | null | undefined): boolea
   return o?.kind === 'within' || o?.kind === 'bounded';
 }
 
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-
 const FINDING: Readonly<Record<Overhead['kind'], [string, string]>> = {
   within: [`tracing changed the traffic by less than ${OVERHEAD_MARGIN * 100}%`, 'per-packet figures are measurements'],
   bounded: ["the observer's own time, measured in the kernel, bounds its effect", 'per-packet figures are measurements'],
@@ -119,7 +118,7 @@ export function overheadMeaning(o: Overhead | null, withInterval = true): string
   if (o.kind === 'bounded' && o.observerShare != null) {
     // the kernel's bound first; then what the traffic said, which did not resolve the effect
     const traffic = o.ratio !== null ? `; the traffic, traced/untraced ${o.ratio.toFixed(3)}${iv}, did not resolve it` : '';
-    return `the observer's own time, measured in the kernel, is ${pct(o.observerShare)} of the traffic's (at most that much slower)${withInterval ? traffic : ''}: ${consequence}`;
+    return `the observer's own time, measured in the kernel, is ${fmtPct(o.observerShare)} of the traffic's (at most that much slower)${withInterval ? traffic : ''}: ${consequence}`;
   }
   return `${finding}${iv}: ${consequence}`;
 }
