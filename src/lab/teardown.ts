@@ -40,8 +40,11 @@ export function ledgerRemotes(entries: readonly LedgerEntry[], local: Runner): (
  * kernel's answer when a link's name was found but the link vanished before the delete
  * (seen once in CI: a macvlan child's hostA entry, while its container's namespace was
  * being destroyed); iproute2 says "Cannot find device" when the name is not found at all.
+ * "setting the network namespace … failed: Invalid argument" is a name in /run/netns that
+ * holds no namespace (a run killed inside `ip netns add`, seen in the fault campaign):
+ * nothing can be inside it, and the namespace entry removes the name.
  */
-const GONE = /No such file or directory|Cannot find device|No such device|does not exist|No such process|Invalid netns|not found|Could not find|Cannot find specified qdisc/i;
+const GONE = /No such file or directory|Cannot find device|No such device|does not exist|No such process|Invalid netns|not found|Could not find|Cannot find specified qdisc|setting the network namespace "[^"]*" failed: Invalid argument/i;
 
 /** What undoing an entry will do, in words, for --dry-run and logs. */
 export function describeUndo(e: LedgerEntry): string | undefined {

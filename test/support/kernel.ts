@@ -47,6 +47,12 @@ export interface KernelInit {
   procs?: Record<number, { startTime: string; netns: string }>;
   /** namespaces whose delete fails, with what the kernel says */
   refuse?: Record<string, string>;
+  /**
+   * names `ip netns list` shows that hold no namespace: the file in /run/netns was made but
+   * never bound to one (a run killed inside `ip netns add`). Nothing can be entered there;
+   * `ip netns del` removes the name.
+   */
+  hollow?: string[];
 }
 
 /** A remote stop (src/exec/ssh.ts): `sh -c <script> sh <pid> <start time or empty> <polls>`. */
@@ -59,9 +65,13 @@ export function kernelModel(init: KernelInit = {}): KernelModel {
   const procs = new Map(Object.entries(init.procs ?? {}).map(([pid, p]) => [Number(pid), { ...p }]));
   const stopped: { pid: number; startTime: string }[] = [];
   const lost: string[] = [];
+  const hollow = new Set(init.hollow ?? []);
+  for (const h of hollow) namespaces.add(h);
+  const cannotEnter = (ns: string) => fail(`setting the network namespace "${ns}" failed: Invalid argument`, 255);
 
   const link = (ns: string, argv: readonly string[]): Reply | undefined => {
     if (ns !== ROOT && !namespaces.has(ns)) return noNetns(ns);
+    if (hollow.has(ns)) return cannotEnter(ns);
     const [verb, ...rest] = argv;
     const dev = rest[0] === 'dev' ? rest[1] : rest[0];
     const opts = rest[0] === 'dev' ? rest.slice(2) : rest.slice(1);
@@ -103,6 +113,7 @@ export function kernelModel(init: KernelInit = {}): KernelModel {
     if (verb === 'del' || verb === 'delete') {
       if (init.refuse?.[name] !== undefined && namespaces.has(name)) return fail(init.refuse[name]);
       if (!namespaces.delete(name)) return fail(`Cannot remove namespace file "/run/netns/${name}": No such file or directory`);
+      hollow.delete(name);
       for (const [n, l] of links) {
         if (l.netns !== name) continue;
         if (l.physical) l.netns = ROOT;
@@ -113,6 +124,7 @@ export function kernelModel(init: KernelInit = {}): KernelModel {
     }
     if (verb === 'pids') {
       if (!namespaces.has(name)) return fail(`Invalid netns name "${name}"`);
+      if (hollow.has(name)) return { stderr: 'Error: Peer netns reference is invalid.\n' };
       return { stdout: [...procs].filter(([, p]) => p.netns === name).map(([pid]) => `${pid}\n`).join('') };
     }
     return fail(`Command "${verb}" is unknown, try "ip netns help".`, 255);
@@ -128,6 +140,7 @@ export function kernelModel(init: KernelInit = {}): KernelModel {
   const handle = (spec: CommandSpec): Reply | undefined => {
     const ns = spec.netns ?? ROOT;
     if (spec.netns !== undefined && !namespaces.has(spec.netns)) return noNetns(spec.netns);
+    if (spec.netns !== undefined && hollow.has(spec.netns)) return cannotEnter(spec.netns);
     if (spec.program === 'ip') return ip(spec.args, ns);
     if (spec.program === 'nft') {
       const [verb, what, family, table, ...more] = spec.args;

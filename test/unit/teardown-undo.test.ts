@@ -70,6 +70,24 @@ describe('undoing each entry on the model machine', () => {
     expect(m.runner.commandLines.slice(calls)).toEqual(['ip netns list', 'ip netns list', 'ip netns list']);
   });
 
+  it('a name in /run/netns that holds no namespace (a run killed inside `ip netns add`): what was to be deleted inside it is gone, and the name itself is removed', async () => {
+    const m = kernelModel({ namespaces: ['nb-other-x'], hollow: [A], links: { other0: { netns: 'nb-other-x' } } });
+    const { ledger, state, cleanup } = ledgerWith([
+      { kind: 'netns', name: A },
+      { kind: 'link', netns: A, name: 'abcda-sw' },
+      { kind: 'nft-table', netns: A, family: 'ip', table: 'netbench_abcd' },
+      { kind: 'qdisc', netns: A, dev: 'abcda-up' },
+    ]);
+    try {
+      await teardown(ledger, { runner: m.runner, stateRoot: state.root, processes: fakeProcesses(new Map()) });
+      expect([...m.namespaces]).toEqual(['nb-other-x']);
+      expect(m.links.get('other0')?.netns).toBe('nb-other-x');
+      expect(existsSync(ledger.path)).toBe(false);
+    } finally {
+      cleanup();
+    }
+  });
+
   it('a namespace the kernel will not delete fails with its words, after its processes were stopped', async () => {
     const m = kernelModel({ namespaces: [A], procs: { 77: { startTime: '5', netns: A } }, refuse: { [A]: 'Cannot remove namespace file "/run/netns/x": Device or resource busy' } });
     const procs = fakeProcesses(new Map([[77, '5']]));
