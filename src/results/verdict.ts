@@ -4,8 +4,9 @@
  *
  * - each comparison has a time-uniform confidence sequence for the centre of its per-block
  *   log ratios, valid however often it is looked at: by default the robust one (a bet on
- *   their Huber location, stats/robust.ts, intersected with the t-mixture sequence on
- *   their mean, stats/sequential.ts, each at half the level), or the mean's alone;
+ *   their Huber location, stats/robust.ts, at two thirds of the level, intersected with
+ *   the t-mixture sequence on their mean, stats/sequential.ts, at the third left), or the
+ *   mean's alone;
  * - the family of comparisons made at once is corrected with the e-BY rule: with R of m
  *   comparisons decided, every interval is reported at level 1 − αR/m, which bounds the
  *   false coverage rate (the expected share of decided verdicts whose interval misses)
@@ -32,7 +33,7 @@ export interface Verdict {
   readonly effectHigh: number;
   /** the coverage of [effectLow, effectHigh]: 1 − αR/m */
   readonly level: number;
-  /** evidence against "no difference" (20 means odds of 20 to 1 against chance): the mean's e-value, or with the robust estimator half the larger of its two sequences' (past 1/α exactly when either excludes no change at α/2) */
+  /** evidence against "no difference" (20 means odds of 20 to 1 against chance): the mean's e-value, or with the robust estimator the larger of its two sequences', each times its share of α (past 1/α exactly when either excludes no change at its share) */
   readonly e: number;
   readonly n: number;
   readonly reason: string;
@@ -97,6 +98,14 @@ function decide(mean: number, low: number, high: number, better: Better, margin:
   return excludesZero ? 'small' : 'wide';
 }
 
+/**
+ * The robust estimator's split of α: the betting sequence is tested at BET_SHARE·α and the
+ * t-mixture sequence at the rest, so that the intersection's error is at most α. The bet
+ * takes the larger share because it is the one a glitch cannot undo; the t sequence's
+ * third is for the few pairs of a large effect, which a bounded bet cannot decide
+ * (docs/methodology.md, "Robust verdicts").
+ */
+export const BET_SHARE = 2 / 3;
 /** Paired trials this many or more are not worth projecting: far beyond any budget. */
 export const PAIRS_CAP = 2000;
 
@@ -117,7 +126,7 @@ export function marginEdges(margin: number): readonly [number, number] {
  */
 export function pairsToDecide(d: readonly number[], alpha: number, better: Better, margin = DEFAULT_MARGIN, estimator: Estimator = DEFAULT_ESTIMATOR): number {
   if (d.length < 3) return NaN;
-  if (estimator === 'robust') return Math.min(bettingPairsToDecide(d, alpha / 2, better, margin), meanPairsToDecide(d, alpha / 2, better, margin));
+  if (estimator === 'robust') return Math.min(bettingPairsToDecide(d, alpha * BET_SHARE, better, margin), meanPairsToDecide(d, alpha * (1 - BET_SHARE), better, margin));
   return meanPairsToDecide(d, alpha, better, margin);
 }
 
@@ -162,18 +171,18 @@ function estimate(d: readonly number[], margin: number, estimator: Estimator): E
   const sd = n >= 2 ? sampleStandardDeviation([...d]) : NaN;
   const tInterval = (alpha: number) => (n < 2 ? { low: -Infinity, high: Infinity, e: 1 } : sequenceFromMoments(n, m, sd, alpha));
   if (estimator === 'mean') return { d, center: m, interval: tInterval };
-  // robust: the Huber betting sequence and the t-mixture sequence, each at half the level, intersected
+  // robust: the Huber betting sequence at BET_SHARE of the level and the t-mixture sequence at the rest, intersected
   const profile = wealthProfile(d, marginEdges(margin));
   return {
     d,
     center: profile.center,
     interval: (alpha, refine = true) => {
-      const r = robustInterval(profile, alpha / 2, refine);
-      const t = tInterval(alpha / 2);
+      const r = robustInterval(profile, alpha * BET_SHARE, refine);
+      const t = tInterval(alpha * (1 - BET_SHARE));
       const low = Math.max(r.low, t.low);
       const high = Math.min(r.high, t.high);
-      // the evidence against no change, on the scale of 1/alpha: half the larger of the two bets' (the robust bet's largest so far, as it is tested), so that it is past 1/alpha exactly when either sequence, at half the level, excludes no change
-      const e = Math.max(r.eMax, t.e) / 2;
+      // the evidence against no change, on the scale of 1/alpha: the larger of the two bets' (the robust bet's largest so far, as it is tested), each times its share, so that it is past 1/alpha exactly when either sequence, at its share of the level, excludes no change
+      const e = Math.max(r.eMax * BET_SHARE, t.e * (1 - BET_SHARE));
       // two sequences that do not meet disagree about the centre: their hull, not an empty interval, is what is shown
       return low <= high ? { low, high, e } : { low: Math.min(r.low, t.low), high: Math.max(r.high, t.high), e };
     },

@@ -4,27 +4,42 @@
  * functions; docs/methodology.md ("Robust verdicts") explains the choice and the replays.
  *
  * The test of "the centre is θ" is a bet. Before pair i is seen, a scale s_i is taken
- * from the pairs before it (their median absolute deviation) and a stake λ_i in [−c, c]
- * from how the earlier pairs fell about θ. Pair i then pays
+ * from the pairs before it (their median absolute deviation), their median m_i, and a stake
+ * λ_i in [−c, c] from how the earlier pairs fell about θ. Pair i then pays
  *
- *     1 + λ_i · ψ((d_i − θ) / (k · s_i)),   ψ(x) = max(−1, min(1, x))
+ *     1 + λ_i · ψ_i(d_i − θ),   ψ_i(x) = max(−1, min(1, x / (k · s_i)))  if |x| ≤ |m_i − θ| + R · s_i,
+ *                                       0                               beyond
  *
- * a Huber score: linear near θ, so it weighs ordinary pairs by how far they lie, and
- * capped at ±1, so one glitch, however large, moves the wealth by a factor between
- * 1 − c and 1 + c and no more. When the pairs are symmetric about θ given the past (the
- * model of the paired design, whose two sides swap order from block to block), ψ has mean
- * zero whatever its scale, so the wealth K_t(θ) is a nonnegative martingale and, by
- * Ville's inequality, P(sup_t K_t(θ) ≥ 1/α) ≤ α. The set of θ not yet rejected at any
- * look is a (1 − α) confidence sequence for the centre, valid however often it is looked
- * at; it is intersected over time (a θ once rejected stays rejected).
+ * a Huber score inside a window: linear near θ, so it weighs ordinary pairs by how far
+ * they lie, capped at ±1, and zero for a pair farther from θ than the earlier pairs' median
+ * is, by more than R scales. The window follows the pairs: for a θ far below them it
+ * reaches as far above θ as they do, so every ordinary pair still counts, while a glitch
+ * on the far side of θ (a trial at a third of its neighbours' rate) falls outside it and
+ * pays nothing either way. Until WINDOW_FROM pairs there is no window (the median and
+ * scale of a few pairs are too unsure to call one an outlier): there one glitch moves the
+ * wealth by a factor between 1 − c and 1 + c and no more.
+ *
+ * ψ_i is odd about θ, and s_i, m_i and λ_i depend only on earlier pairs. So when the pairs
+ * are symmetric about θ given the past (the model of the paired design, whose two sides
+ * swap order from block to block), each payment has mean 1 whatever the stake, scale and
+ * window, the wealth K_t(θ) is a nonnegative martingale and, by Ville's inequality,
+ * P(sup_t K_t(θ) ≥ 1/α) ≤ α. The set of θ not yet rejected at any look is a (1 − α)
+ * confidence sequence for the centre, valid however often it is looked at; it is
+ * intersected over time (a θ once rejected stays rejected).
  *
  * The stake is the growth-rate-adaptive bet of Waudby-Smith and Ramdas (aGRAPA): the
  * running mean of the earlier scores over their mean square, shrunk towards no bet while
  * there are few of them. The point estimate is the Huber M-estimate of location.
  */
 
-/** Huber's tuning: scores are linear within this many (MAD-based) deviations of the centre. */
+/** Huber's tuning of the point estimate: pairs within this many (MAD-based) scales of it count in full. */
 export const HUBER_K = 1.5;
+/** The bet's tuning: scores are linear within this many scales of θ, ±1 beyond. */
+export const SCORE_K = 1;
+/** The window's reach: a pair farther from θ than the earlier pairs' median, by more than this many scales, pays nothing. */
+export const WINDOW_REACH = 6;
+/** The window applies from this many earlier pairs on. */
+export const WINDOW_FROM = 8;
 /** The largest stake: a glitch against the bet costs at most a factor 1 − STAKE_CAP of the wealth. */
 export const STAKE_CAP = 0.8;
 /** Pseudo-observations of "no effect" that the stake is shrunk with. */
@@ -58,13 +73,42 @@ export function predictableScales(d: readonly number[]): number[] {
   return out;
 }
 
+/** The predictable centres: centres[i] is the median of d[0..i-1] (NaN before two pairs). */
+export function predictableCentres(d: readonly number[]): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < d.length; i++) out.push(i < 2 ? NaN : sortedMedian(d.slice(0, i).sort((a, b) => a - b)));
+  return out;
+}
+
 const clip1 = (x: number) => (x > 1 ? 1 : x < -1 ? -1 : x);
 
 /**
- * The log of the largest wealth so far, max over t ≤ n of log K_t(θ), betting that the
- * centre is not θ. `scales` must be predictableScales(d) (passed in: it does not depend on θ).
+ * A pair's score against θ: Huber's clipped score with scale s, or 0 when the pair lies
+ * farther from θ than `centre` does by more than `reach` scales (no window: reach Infinity).
+ * Odd in d − θ for fixed centre and scale.
  */
-export function logWealth(d: readonly number[], scales: readonly number[], theta: number, k = HUBER_K, cap = STAKE_CAP): { max: number; last: number } {
+export function windowedScore(d: number, theta: number, s: number, centre: number, reach: number, k = SCORE_K): number {
+  const x = d - theta;
+  if (Math.abs(x) > Math.abs(centre - theta) + reach * s) return 0;
+  return clip1(x / (k * s));
+}
+
+/** The earlier pairs each pair is scored with: their scales and medians. Computed once per sample (they do not depend on θ). */
+export interface Predictable {
+  readonly scales: readonly number[];
+  readonly centres: readonly number[];
+}
+
+export function predictable(d: readonly number[]): Predictable {
+  return { scales: predictableScales(d), centres: predictableCentres(d) };
+}
+
+/**
+ * The log of the largest wealth so far, max over t ≤ n of log K_t(θ), betting that the
+ * centre is not θ. `pre` must be predictable(d) (passed in: it does not depend on θ).
+ */
+export function logWealth(d: readonly number[], pre: Predictable, theta: number, k = SCORE_K, cap = STAKE_CAP): { max: number; last: number } {
+  const { scales, centres } = pre;
   let sum = 0;
   let sumSq = 0;
   let seen = 0;
@@ -73,7 +117,7 @@ export function logWealth(d: readonly number[], scales: readonly number[], theta
   for (let i = 0; i < d.length; i++) {
     const s = scales[i]!;
     if (!(s > 0)) continue;
-    const psi = clip1((d[i]! - theta) / (k * s));
+    const psi = windowedScore(d[i]!, theta, s, centres[i]!, i >= WINDOW_FROM ? WINDOW_REACH : Infinity, k);
     // the stake from the earlier scores only, shrunk towards 0 by PRIOR_WEIGHT pseudo-scores of 0 with mean square 1
     const m = sum / (seen + PRIOR_WEIGHT);
     const v = (sumSq + PRIOR_WEIGHT) / (seen + PRIOR_WEIGHT);
@@ -138,8 +182,9 @@ export interface WealthProfile {
 /** The wealth profile of d, with `extra` values of θ (the margins' edges) tested exactly. */
 export function wealthProfile(d: readonly number[], extra: readonly number[] = [], grid = 96): WealthProfile {
   const n = d.length;
-  const scales = predictableScales(d);
-  const at = (theta: number) => logWealth(d, scales, theta).max;
+  const pre = predictable(d);
+  const { scales } = pre;
+  const at = (theta: number) => logWealth(d, pre, theta).max;
   const center = huberLocation(d);
   if (n === 0) return { n, center, theta: [], logMax: [], below: -Infinity, above: Infinity, belowAll: 0, aboveAll: 0, logE: 0, logEMax: 0, at };
   const s = madScale(d);
@@ -154,7 +199,7 @@ export function wealthProfile(d: readonly number[], extra: readonly number[] = [
   const fHi = center + 6 * s;
   for (let i = 0; i <= grid; i++) pts.add(fLo + ((fHi - fLo) * i) / grid);
   const theta = [...pts].filter(Number.isFinite).sort((a, b) => a - b);
-  const zero = logWealth(d, scales, 0);
+  const zero = logWealth(d, pre, 0);
   return {
     n,
     center,
@@ -220,13 +265,15 @@ export function robustSequence(d: readonly number[], alpha: number): RobustInter
 
 /**
  * The log wealth a bet at θ would grow by per pair if the pairs went on falling as they
- * have (scores taken with the scale of all pairs so far): the best constant stake's mean
- * log growth, for projecting how many pairs would decide.
+ * have (scores taken with the scale and median of all pairs so far, in the window): the
+ * best constant stake's mean log growth, for projecting how many pairs would decide.
  */
-export function growthRate(d: readonly number[], theta: number, k = HUBER_K, cap = STAKE_CAP): number {
+export function growthRate(d: readonly number[], theta: number, k = SCORE_K, cap = STAKE_CAP): number {
   if (d.length === 0) return 0;
   const s = madScale(d);
-  const psi = d.map((x) => clip1((x - theta) / (k * s)));
+  const m = sortedMedian([...d].sort((a, b) => a - b));
+  const reach = d.length >= WINDOW_FROM ? WINDOW_REACH : Infinity;
+  const psi = d.map((x) => windowedScore(x, theta, s, m, reach, k));
   const g = (lambda: number) => psi.reduce((acc, x) => acc + Math.log1p(lambda * x), 0) / psi.length;
   // concave in λ: golden-section search on [−cap, cap]
   let a = -cap;

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { comparisonSidesFromConfig, glitched, judgeWith, type SavedRun } from '../support/saved-run.js';
-import { HUBER_K, STAKE_CAP, huberLocation, logWealth, madScale, predictableScales, robustSequence, wealthProfile, robustInterval } from '../../src/stats/robust.js';
+import { SCORE_K, STAKE_CAP, WINDOW_FROM, WINDOW_REACH, huberLocation, logWealth, madScale, predictable, predictableCentres, predictableScales, robustSequence, wealthProfile, robustInterval, windowedScore } from '../../src/stats/robust.js';
 import { familyVerdicts, pairedLogRatios, type PairedSample } from '../../src/results/verdict.js';
 import { midRanks, permutationTest, rankPermutationTest } from '../../src/stats/twosample.js';
 import { hodgesLehmann } from '../../src/stats/summary.js';
@@ -49,13 +49,39 @@ describe('the betting sequence', () => {
   it('one glitch, however large, moves the wealth by at most a factor 1 - STAKE_CAP', () => {
     const rng = seededRng(3);
     const d = Array.from({ length: 30 }, () => 0.08 + 0.03 * normal(rng));
-    const clean = logWealth(d, predictableScales(d), 0).last;
+    const clean = logWealth(d, predictable(d), 0).last;
+    const before = logWealth(d.slice(0, 29), predictable(d.slice(0, 29)), 0).last;
     for (const g of [-3, -0.5, 0.5, 3]) {
       const bad = [...d.slice(0, 29), g];
       // the glitch is the last pair: the stakes before it are the same
-      expect(logWealth(bad, predictableScales(bad), 0).last).toBeGreaterThanOrEqual(logWealth(d.slice(0, 29), predictableScales(d.slice(0, 29)), 0).last + Math.log(1 - STAKE_CAP) - 1e-12);
+      const after = logWealth(bad, predictable(bad), 0).last;
+      expect(after).toBeGreaterThanOrEqual(before + Math.log(1 - STAKE_CAP) - 1e-12);
+      // beyond the window (about 0.08 + 6 × 0.03 from θ = 0) a glitch pays nothing at all, either way
+      if (Math.abs(g) > 1) expect(after).toBeCloseTo(before, 12);
     }
+    // within it, a pair against the bet costs: the window is not a licence to drop what disagrees
+    expect(logWealth([...d.slice(0, 29), -0.15], predictable([...d.slice(0, 29), -0.15]), 0).last).toBeLessThan(before - 0.1);
     expect(clean).toBeGreaterThan(Math.log(20));
+  });
+
+  it('the window: odd about θ, following the earlier pairs, from WINDOW_FROM pairs on', () => {
+    expect(predictableCentres([5, 1, 3, 2])).toEqual([NaN, NaN, 3, 3]);
+    // odd in d − θ, whatever the centre: a symmetric null pays 1 on average
+    for (const [x, centre] of [[0.1, 0.5], [0.4, 0.5], [2, 0.5], [0.05, -1]] as const) {
+      expect(windowedScore(0.2 + x, 0.2, 0.05, centre, WINDOW_REACH) + windowedScore(0.2 - x, 0.2, 0.05, centre, WINDOW_REACH)).toBeCloseTo(0, 12);
+    }
+    // θ = 0 far below pairs about 0.5 (scale 0.05): every ordinary pair scores +1, a glitch at −0.9 nothing
+    expect(windowedScore(0.55, 0, 0.05, 0.5, WINDOW_REACH)).toBe(1);
+    expect(windowedScore(0.5 + WINDOW_REACH * 0.05 - 0.01, 0, 0.05, 0.5, WINDOW_REACH)).toBe(1);
+    expect(windowedScore(-0.9, 0, 0.05, 0.5, WINDOW_REACH)).toBe(0);
+    expect(windowedScore(-0.9, 0, 0.05, 0.5, Infinity)).toBe(-1);
+    // linear within k scales of θ
+    expect(windowedScore(0.02, 0, 0.05, 0, WINDOW_REACH)).toBeCloseTo(0.02 / (SCORE_K * 0.05), 12);
+    // before WINDOW_FROM pairs a glitch is scored, clipped: the scale of a few pairs is too unsure to call one an outlier
+    const early = [0.08, 0.1, 0.07, 0.09, 0.11];
+    const withGlitch = [...early, -3];
+    expect(WINDOW_FROM).toBeGreaterThan(withGlitch.length - 1);
+    expect(logWealth(withGlitch, predictable(withGlitch), 0).last).toBeLessThan(logWealth(early, predictable(early), 0).last);
   });
 
   it('keeps its error rate under heavy tails and glitches: the true centre is ever excluded at alpha 0.1 in under 10% of 400 runs of 60 pairs', () => {
@@ -64,7 +90,7 @@ describe('the betting sequence', () => {
     for (let r = 0; r < 400; r++) {
       const d = pairs(60, 0.07, rng);
       // the glitches here fall on both sides alike, as symmetric noise does; the largest wealth over all 60 looks
-      if (logWealth(d, predictableScales(d), 0.07).max >= Math.log(10)) excluded++;
+      if (logWealth(d, predictable(d), 0.07).max >= Math.log(10)) excluded++;
     }
     expect(excluded / 400).toBeLessThan(0.1);
   });
@@ -84,7 +110,6 @@ describe('the betting sequence', () => {
     const rough = robustInterval(p, 0.05, false);
     expect(rough.low).toBeGreaterThanOrEqual(at80.low - 1e-9);
     expect(rough.high).toBeLessThanOrEqual(at80.high + 1e-9);
-    expect(HUBER_K).toBeGreaterThan(1);
   });
 });
 
