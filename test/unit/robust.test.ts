@@ -8,8 +8,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { comparisonSidesFromConfig, glitched, judgeWith, type SavedRun } from '../support/saved-run.js';
-import { SCORE_K, STAKE_CAP, WINDOW_FROM, WINDOW_REACH, huberLocation, logWealth, madScale, predictable, predictableCentres, predictableScales, robustSequence, wealthProfile, robustInterval, windowedScore } from '../../src/stats/robust.js';
-import { familyVerdicts, pairedLogRatios, type PairedSample } from '../../src/results/verdict.js';
+import { SCORE_K, STAKE_CAP, WINDOW_FROM, WINDOW_REACH, growthRate, huberLocation, logWealth, madScale, predictable, predictableCentres, predictableScales, robustSequence, wealthProfile, robustInterval, windowedScore } from '../../src/stats/robust.js';
+import { BET_SHARE, DEFAULT_MARGIN, familyVerdicts, marginEdges, pairedLogRatios, type PairedSample } from '../../src/results/verdict.js';
+import { confidenceSequence } from '../../src/stats/sequential.js';
 import { midRanks, permutationTest, rankPermutationTest } from '../../src/stats/twosample.js';
 import { hodgesLehmann } from '../../src/stats/summary.js';
 import { seededRng } from '../../src/stats/rng.js';
@@ -77,6 +78,9 @@ describe('the betting sequence', () => {
     expect(windowedScore(-0.9, 0, 0.05, 0.5, Infinity)).toBe(-1);
     // linear within k scales of θ
     expect(windowedScore(0.02, 0, 0.05, 0, WINDOW_REACH)).toBeCloseTo(0.02 / (SCORE_K * 0.05), 12);
+    // in the bet: pairs about 0.5, far beyond 6 scales of θ = 0, all count against it (the window reaches them from their median)
+    const far = Array.from({ length: 20 }, (_, i) => 0.5 + 0.03 * Math.sin(i));
+    expect(logWealth(far, predictable(far), 0).last).toBeGreaterThan(Math.log(1000));
     // before WINDOW_FROM pairs a glitch is scored, clipped: the scale of a few pairs is too unsure to call one an outlier
     const early = [0.08, 0.1, 0.07, 0.09, 0.11];
     const withGlitch = [...early, -3];
@@ -141,6 +145,33 @@ describe('one glitch in a decided comparison (a real quick run, judged again)', 
 });
 
 describe('the family with the robust estimator', () => {
+  it('is the bet at two thirds of α intersected with the t sequence at the third left; the evidence is each one\'s wealth times its share', () => {
+    const rng = seededRng(8);
+    const d = Array.from({ length: 24 }, () => 0.06 + 0.05 * studentT3(rng));
+    const s: PairedSample = { a: new Map(d.map((x, i) => [i, 100 * Math.exp(x)])), b: new Map(d.map((_, i) => [i, 100])), better: 'higher' };
+    const v = familyVerdicts([s], { estimator: 'robust', alpha: 0.05 }).verdicts[0]!;
+    const x = pairedLogRatios(s.a, s.b);
+    const r = robustInterval(wealthProfile(x, marginEdges(DEFAULT_MARGIN)), 0.05 * BET_SHARE);
+    const t = confidenceSequence(x, 0.05 * (1 - BET_SHARE));
+    expect(BET_SHARE).toBeCloseTo(2 / 3, 12);
+    expect(Math.max(r.low, t.low)).toBeLessThan(Math.min(r.high, t.high));
+    expect(Math.log1p(v.effectLow)).toBeCloseTo(Math.max(r.low, t.low), 6);
+    expect(Math.log1p(v.effectHigh)).toBeCloseTo(Math.min(r.high, t.high), 6);
+    expect(v.e).toBeCloseTo(Math.max(r.eMax * BET_SHARE, t.e * (1 - BET_SHARE)), 6);
+  });
+
+  it("the projection's growth uses the same window: a glitch far off costs it about one pair's share, not a pair against it", () => {
+    const rng = seededRng(4);
+    // pairs about 0.5, far beyond 6 scales of θ = 0: the window reaches them from the pairs' median, not from θ
+    const d = Array.from({ length: 30 }, () => 0.5 + 0.03 * normal(rng));
+    const clean = growthRate(d, 0);
+    const glitch = growthRate([...d, -1.5], 0);
+    expect(clean).toBeGreaterThan(0.3);
+    // one score of 0 in 31: the mean log payment falls by about a 31st
+    expect(glitch).toBeGreaterThan(clean * (30 / 31) - 0.01);
+    expect(glitch).toBeLessThanOrEqual(clean + 1e-12);
+  });
+
   it('decides a clear effect among heavy-tailed pairs with a glitch, where the mean alone does not', () => {
     const rng = seededRng(21);
     const d = Array.from({ length: 30 }, () => 0.1 + 0.04 * studentT3(rng));
