@@ -90,7 +90,7 @@ export function compareAll(results: Results): Comparisons {
     return { workload: s.workload, path: s.path, metric: s.metric, unit: s.unit, a: s.a, b: s.b, bLabel, verdict: v, sentence: sentence(s.a, bLabel, s.workload, s.path, s.metric, v) };
   });
   const level = 1 - family.alpha;
-  const how = estimator === 'robust' ? 'robust anytime-valid intervals on the Huber location of the per-block log ratios, in which one glitching trial moves the evidence by a bounded factor' : 'anytime-valid intervals on the mean of the per-block log ratios';
+  const how = estimator === 'robust' ? 'robust anytime-valid intervals on the Huber location of the per-block log ratios, in which a glitching trial far from the others pays nothing and any other moves the evidence by a bounded factor' : 'anytime-valid intervals on the mean of the per-block log ratios';
   const correction = `${rows.length} comparisons judged as one family: ${how} (they stay valid however often the run looked), reported at ${(level * 100).toPrecision(4)}% each so that at most 5% of the decided verdicts are expected to be wrong (e-BY false coverage rate control; docs/methodology.md)`;
   return { rows, level, correction };
 }

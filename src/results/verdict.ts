@@ -45,8 +45,9 @@ export interface Verdict {
 
 /**
  * How a comparison's interval is made: 'robust' (the default), the betting confidence
- * sequence on the Huber location of the log ratios (stats/robust.ts), in which one glitching
- * trial moves the evidence by a bounded factor; 'mean', the Gaussian-mixture t confidence sequence on their mean
+ * sequence on the Huber location of the log ratios (stats/robust.ts), in which a glitching
+ * trial far from the others pays nothing and any other moves the evidence by a bounded
+ * factor, beside the t-mixture sequence (BET_SHARE); 'mean', the Gaussian-mixture t confidence sequence on their mean
  * (stats/sequential.ts), as verdicts were made before. docs/methodology.md, "Robust verdicts".
  */
 export type Estimator = 'robust' | 'mean';
